@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	config-load.h - dkimmod.conf (libconfig) into typed options
+ * DESCRIPTION
+ *	The only place that knows libconfig. Loads the file (with @include),
+ *	validates every setting and sender_map entry, applies "-o name=value"
+ *	overrides, and answers "which signatures for this sender?".
+ *	The core (module/) never sees libconfig: embedders configure it by API.
+ * NEVER
+ *	Parse every private key at start-up in the per-connection helper:
+ *	keys are loaded lazily through the DkimmodContext cache (design.md,
+ *	"startup cost must stay flat"). check-config asks for full validation.
+ */
+#ifndef DKIMMOD_CONFIG_LOAD_H
+#define DKIMMOD_CONFIG_LOAD_H
+
+#include <glib.h>
+#include "dkimmod.h"
+
+G_BEGIN_DECLS
+
+#define DKIMMOD_CONFIG_ERROR (dkimmod_config_error_quark ())
+GQuark dkimmod_config_error_quark (void);
+
+typedef enum {
+  DKIMMOD_CONFIG_ERROR_IO,        /* cannot read the file */
+  DKIMMOD_CONFIG_ERROR_SYNTAX,    /* libconfig parse error */
+  DKIMMOD_CONFIG_ERROR_INVALID,   /* a setting has a bad value or is missing */
+  DKIMMOD_CONFIG_ERROR_KEY,       /* a key file fails validation */
+} DkimmodConfigError;
+
+/* Which address selects the sender_map entry. */
+typedef enum {
+  DKIMMOD_SENDER_FROM = 0,          /* From header (default) */
+  DKIMMOD_SENDER_SENDER_THEN_FROM,  /* Sender, else From (DKIMproxy) */
+  DKIMMOD_SENDER_ENVELOPE,          /* MAIL FROM */
+} DkimmodSenderSource;
+
+typedef enum {
+  DKIMMOD_ON_ERROR_TEMPFAIL = 0,    /* 451: Postfix keeps the message (default) */
+  DKIMMOD_ON_ERROR_RELAY,           /* relay unsigned (DKIMproxy without reject_error) */
+} DkimmodOnError;
+
+/* One signature of a sender_map entry, after defaults are applied. */
+typedef struct {
+  char *domain;           /* d=; may hold $sender / $senderdomain macros */
+  char *selector;         /* s= */
+  char *identity;         /* i= or NULL; may hold macros */
+  DkimmodAlgorithm algorithm;
+  DkimmodCanon header_canon;
+  DkimmodCanon body_canon;
+  char *key_path;         /* key= */
+  char *headers;          /* colon list or NULL for the library default */
+  char *oversign;         /* colon list or NULL for the library default */
+  guint64 expire_after;   /* seconds, 0 = none */
+  char *origin;           /* "file:line" of the entry, for log and errors */
+} DkimmodConfigSignature;
+
+typedef struct {
+  /* spawn = { ... } section; every field can be set with -o name=value */
+  char *next_hop;            /* "127.0.0.1:10018", "[::1]:10018" or "unix:/path" */
+  char *spool_directory;     /* default /var/tmp (spawn's cwd is not writable) */
+  guint64 spool_memory_max;  /* bytes kept in memory before spilling to a file */
+  guint64 message_size_max;  /* SIZE advertised and enforced; 0 = next hop's */
+  guint timeout_command;     /* seconds per SMTP command read */
+  guint timeout_data;        /* seconds per DATA block read */
+  guint timeout_next_hop;    /* seconds for each next-hop exchange */
+  DkimmodOnError on_error;
+  char *syslog_ident;        /* default "dkimmod-spawn" */
+  char *syslog_facility;     /* default "mail" */
+  gboolean allow_group_readable_keys;
+} DkimmodSpawnSettings;
+
+typedef struct DkimmodConfig DkimmodConfig;
+
+/* Flags for dkimmod_config_load. */
+#define DKIMMOD_CONFIG_VALIDATE_KEYS (1u << 0)  /* parse every key (check-config, CLI) */
+
+/* A config with built-in defaults only (no file). */
+DkimmodConfig *dkimmod_config_new_default (void);
+/* Loads and validates PATH. With DKIMMOD_CONFIG_VALIDATE_KEYS every key file
+ * is parsed through CTX (which may be NULL otherwise). Errors read
+ * "FILE:LINE: SETTING: what is wrong". */
+DkimmodConfig *dkimmod_config_load (const char *path, unsigned flags, DkimmodContext *ctx,
+                                    GError **error);
+void dkimmod_config_free (DkimmodConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodConfig, dkimmod_config_free)
+
+/* Applies one "-o name=value" override, e.g. "next_hop=127.0.0.1:10018"
+ * or "spool_directory=/var/spool/dkimmod". Error names the setting. */
+gboolean dkimmod_config_set_override (DkimmodConfig *cfg, const char *assignment, GError **error);
+
+const DkimmodSpawnSettings *dkimmod_config_spawn (const DkimmodConfig *cfg);
+DkimmodSenderSource dkimmod_config_sender_source (const DkimmodConfig *cfg);
+
+/* Finds the most specific sender_map entry for SENDER (an address or a
+ * domain; case-insensitive): full address, address without +extension,
+ * domain, parent domains, ".". Returns the signatures with $sender and
+ * $senderdomain expanded (transfer full: free with g_ptr_array_unref), or
+ * NULL when nothing matches ("skipped"). MATCHED (nullable) receives the key
+ * that matched, owned by the config. */
+GPtrArray *dkimmod_config_lookup (const DkimmodConfig *cfg, const char *sender,
+                                  const char **matched);
+
+/* Number of sender_map entries (for logs and check-config). */
+guint dkimmod_config_entry_count (const DkimmodConfig *cfg);
+
+void dkimmod_config_signature_free (DkimmodConfigSignature *sig);
+/* Fills a DkimmodSignSpec that borrows strings from SIG; KEY is borrowed. */
+void dkimmod_config_signature_to_spec (const DkimmodConfigSignature *sig, DkimmodKey *key,
+                                       DkimmodSignSpec *spec);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_CONFIG_LOAD_H */
