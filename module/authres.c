@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	authres.c - RFC 8601 Authentication-Results: build ours, spot forgeries
+ * SYNOPSIS
+ *	dkimmod_result_name, dkimmod_authres_format, dkimmod_authres_is_ours
+ * DESCRIPTION
+ *	dkimmod_authres_format() writes one field with one "dkim=" resinfo per
+ *	evaluated signature (or "dkim=none"), each on its own folded line:
+ *	result, a comment with the key size (and "testing", "secure"), a
+ *	reason= for anything but pass, then header.d, header.i, header.s,
+ *	header.a and header.b. Values that are not RFC 2045 tokens (a base64
+ *	b= with '/', odd bytes from a hostile d=) are written as
+ *	quoted-strings, escaped. header.b is the shortest prefix, at least 8
+ *	characters, that tells this signature apart from every other
+ *	signature in the message (RFC 6008 section 4).
+ *
+ *	dkimmod_authres_is_ours() reads just enough of a received field
+ *	(name, CFWS with nested comments, the authserv-id as token or
+ *	quoted-string) to say whether it claims our authserv-id, so the host
+ *	can remove it before adding ours (RFC 8601 section 5).
+ * STANDARDS
+ *	RFC 8601 sections 2.2 (syntax), 2.7.1 (dkim results), 5 (removal);
+ *	RFC 6008 (header.b); RFC 2045 section 5.1 (token); RFC 5322 3.2.2
+ *	(CFWS), 3.2.4 (quoted-string).
+ * SECURITY
+ *	Values come from the wire: quoted and escaped, CTLs dropped, so a
+ *	signature cannot inject a CRLF or a ';' into our field. The removal
+ *	scanner is linear and bounded by the field's length; comment depth is
+ *	a counter, not recursion.
+ * NEVER
+ *	Emit a value unquoted that is not a token.
+ */
+#include "dkimmod-build-config.h"
+
+#include <string.h>
+#include <glib.h>
+
+#include "authres.h"
+
+#define FOLD_COLUMN 78
+#define HEADER_B_MIN 8
+
+static const char *const result_names[] = {
+  [DKIMMOD_RESULT_NONE] = "none",
+  [DKIMMOD_RESULT_PASS] = "pass",
+  [DKIMMOD_RESULT_FAIL] = "fail",
+  [DKIMMOD_RESULT_NEUTRAL] = "neutral",
+  [DKIMMOD_RESULT_POLICY] = "policy",
+  [DKIMMOD_RESULT_TEMPERROR] = "temperror",
+  [DKIMMOD_RESULT_PERMERROR] = "permerror",
+};
+
+/**
+ * dkimmod_result_name:
+ *
+ * Returns: (transfer none): the RFC 8601 name of @result.
+ */
+const char *
+dkimmod_result_name (DkimmodResult result)
+{
+  if ((unsigned) result >= G_N_ELEMENTS (result_names))
+    return "permerror";
+  return result_names[result];
+}
+
+/* is_tspecial - RFC 2045 tspecials */
+static gboolean
+is_tspecial (char c)
+{
+  return strchr ("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+
+/* is_token_char - RFC 2045 token character (printable ASCII, no tspecial) */
+static gboolean
+is_token_char (unsigned char c)
+{
+  return c > 0x20 && c < 0x7f && !is_tspecial (c);
+}
+
+/* is_token - a non-empty run of token characters */
+static gboolean
+is_token (const char *s)
+{
+  if (*s == '\0')
+    return FALSE;
+  for (; *s != '\0'; s++)
+    if (!is_token_char (*s))
+      return FALSE;
+  return TRUE;
+}
+
+/* append_quoted - RFC 5322 quoted-string, CTLs dropped */
+static void
+append_quoted (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (; *s != '\0'; s++)
+    {
+      unsigned char c = *s;
+
+      if (c < 0x20 || c == 0x7f)
+        continue;
+      if (c == '"' || c == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* is_identity_pvalue - [local-part] "@" domain with only atext and dots,
+ * which RFC 8601's pvalue allows bare */
+static gboolean
+is_identity_pvalue (const char *s)
+{
+  const char *at = strrchr (s, '@');
+
+  if (at == NULL || !is_token (at + 1))
+    return FALSE;
+  for (const char *p = s; p < at; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-/=?^_`{|}~.", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* append_property - "NAME=VALUE", VALUE bare when it may be, else quoted */
+static void
+append_property (GPtrArray *words, const char *name, const char *value, gboolean identity)
+{
+  GString *w = g_string_new (name);
+
+  g_string_append_c (w, '=');
+  if (is_token (value) || (identity && is_identity_pvalue (value)))
+    g_string_append (w, value);
+  else
+    append_quoted (w, value);
+  g_ptr_array_add (words, g_string_free (w, FALSE));
+}
+
+/* header_b_prefix_len - shortest unique prefix of B (>= 8) among ALL */
+static gsize
+header_b_prefix_len (const char *b, const char *const *all, gsize n_all)
+{
+  gsize len = strlen (b);
+  gsize need = HEADER_B_MIN;
+
+  for (gsize i = 0; i < n_all; i++)
+    {
+      gsize common = 0;
+
+      if (all[i] == NULL || strcmp (all[i], b) == 0)
+        continue;
+      while (b[common] != '\0' && all[i][common] == b[common])
+        common++;
+      need = MAX (need, common + 1);
+    }
+  return MIN (need, len);
+}
+
+/* resinfo_words - the words of one dkim= resinfo, in RFC 8601 order */
+static GPtrArray *
+resinfo_words (const DkimmodSignatureResult *r, const char *const *all_b, gsize n_all_b)
+{
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) comment = g_string_new (NULL);
+
+  g_ptr_array_add (words, g_strconcat ("dkim=", dkimmod_result_name (r->result), NULL));
+  if (r->key_bits > 0)
+    g_string_append_printf (comment, "%u-bit key", r->key_bits);
+  if (r->testing)
+    g_string_append_printf (comment, "%stesting", comment->len ? "; " : "");
+  if (r->secure)
+    g_string_append_printf (comment, "%ssecure", comment->len ? "; " : "");
+  if (comment->len > 0)
+    g_ptr_array_add (words, g_strdup_printf ("(%s)", comment->str));
+  if (r->result != DKIMMOD_RESULT_PASS && r->reason != NULL && r->reason[0] != '\0')
+    append_property (words, "reason", r->reason, FALSE);
+  if (r->domain != NULL && r->domain[0] != '\0')
+    append_property (words, "header.d", r->domain, FALSE);
+  if (r->identity != NULL && r->identity[0] != '\0')
+    append_property (words, "header.i", r->identity, TRUE);
+  if (r->selector != NULL && r->selector[0] != '\0')
+    append_property (words, "header.s", r->selector, FALSE);
+  if (r->algorithm != NULL && r->algorithm[0] != '\0')
+    append_property (words, "header.a", r->algorithm, FALSE);
+  if (r->b != NULL && r->b[0] != '\0')
+    {
+      g_autofree char *prefix = g_strndup (r->b, header_b_prefix_len (r->b, all_b, n_all_b));
+      append_property (words, "header.b", prefix, FALSE);
+    }
+  return words;
+}
+
+/* append_folded - each resinfo on its own line, wrapped before 78 columns */
+static void
+append_folded (GString *out, GPtrArray *words, gboolean last)
+{
+  gsize column = 8;  /* a tab */
+
+  g_string_append (out, "\r\n\t");
+  for (guint i = 0; i < words->len; i++)
+    {
+      const char *w = words->pdata[i];
+      gsize wl = strlen (w) + (last || i + 1 < words->len ? 0 : 1);
+
+      if (i > 0 && column + 1 + wl > FOLD_COLUMN)
+        {
+          g_string_append (out, "\r\n\t ");
+          column = 9;
+        }
+      else if (i > 0)
+        {
+          g_string_append_c (out, ' ');
+          column++;
+        }
+      g_string_append (out, w);
+      column += strlen (w);
+    }
+  if (!last)
+    g_string_append_c (out, ';');
+}
+
+/**
+ * dkimmod_authres_format:
+ * @authserv_id: our authserv-id (a host name)
+ * @results: (array length=n): the signatures' results
+ * @n: how many; 0 writes dkim=none
+ * @all_b: (array length=n_all_b) (nullable): every b= in the message
+ * @n_all_b: their number
+ *
+ * Returns: (transfer full): the whole field, folded, ending in CRLF.
+ */
+char *
+dkimmod_authres_format (const char *authserv_id, const DkimmodSignatureResult *results, size_t n,
+                        const char *const *all_b, size_t n_all_b)
+{
+  GString *out = g_string_new ("Authentication-Results: ");
+  g_autofree const char **own_b = NULL;
+
+  g_return_val_if_fail (authserv_id != NULL, NULL);
+  if (is_token (authserv_id))
+    g_string_append (out, authserv_id);
+  else
+    append_quoted (out, authserv_id);
+  g_string_append_c (out, ';');
+  if (all_b == NULL)
+    {
+      own_b = g_new0 (const char *, n + 1);
+      for (size_t i = 0; i < n; i++)
+        own_b[i] = results[i].b;
+      all_b = own_b;
+      n_all_b = n;
+    }
+  if (n == 0)
+    g_string_append (out, " dkim=none");
+  for (size_t i = 0; i < n; i++)
+    {
+      g_autoptr (GPtrArray) words = resinfo_words (&results[i], all_b, n_all_b);
+      append_folded (out, words, i + 1 == n);
+    }
+  g_string_append (out, "\r\n");
+  return g_string_free (out, FALSE);
+}
+
+typedef struct {
+  const char *p;
+  const char *end;
+} Scan;
+
+/* cfws - skips WSP, folding CRLFs and (nested) comments; FALSE if a
+ * comment is unterminated */
+static gboolean
+cfws (Scan *s)
+{
+  guint depth = 0;
+
+  while (s->p < s->end)
+    {
+      char c = *s->p;
+
+      if (depth > 0 && c == '\\' && s->end - s->p >= 2)
+        s->p += 2;
+      else if (c == '(')
+        depth++, s->p++;
+      else if (c == ')' && depth > 0)
+        depth--, s->p++;
+      else if (depth > 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        s->p++;
+      else
+        break;
+    }
+  return depth == 0;
+}
+
+/* authserv_id_value - the token or quoted-string at S, unescaped */
+static char *
+authserv_id_value (Scan *s)
+{
+  GString *v = g_string_new (NULL);
+
+  if (s->p < s->end && *s->p == '"')
+    {
+      for (s->p++; s->p < s->end && *s->p != '"'; s->p++)
+        {
+          if (*s->p == '\\' && s->end - s->p >= 2)
+            s->p++;
+          g_string_append_c (v, *s->p);
+        }
+      if (s->p >= s->end)
+        return g_string_free (v, TRUE), NULL;
+      s->p++;
+      return g_string_free (v, FALSE);
+    }
+  /* bytes >= 0x80 allowed: RFC 8616 permits a UTF-8 authserv-id */
+  while (s->p < s->end && (is_token_char (*s->p) || (unsigned char) *s->p >= 0x80))
+    g_string_append_c (v, *s->p++);
+  return g_string_free (v, FALSE);
+}
+
+/**
+ * dkimmod_authres_is_ours:
+ * @field: one header field as received ("Name: value", CRLFs included)
+ * @len: its length (no NUL needed)
+ * @authserv_id: ours
+ *
+ * Returns: 1 when @field is Authentication-Results for @authserv_id.
+ */
+int
+dkimmod_authres_is_ours (const char *field, size_t len, const char *authserv_id)
+{
+  static const char name[] = "Authentication-Results";
+  Scan s = { field, field + len };
+  g_autofree char *id = NULL;
+
+  g_return_val_if_fail (field != NULL && authserv_id != NULL, 0);
+  if (len < sizeof name || g_ascii_strncasecmp (field, name, sizeof name - 1) != 0)
+    return 0;
+  s.p += sizeof name - 1;
+  while (s.p < s.end && (*s.p == ' ' || *s.p == '\t'))
+    s.p++;  /* RFC 5322 obs-optional: WSP before the colon */
+  if (s.p >= s.end || *s.p++ != ':' || !cfws (&s))
+    return 0;
+  id = authserv_id_value (&s);
+  if (id == NULL || id[0] == '\0' || g_ascii_strcasecmp (id, authserv_id) != 0)
+    return 0;
+  /* what follows must end the id: CFWS, a version, ';' or the end */
+  return s.p == s.end || strchr (" \t\r\n(;", *s.p) != NULL;
+}
