@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""e2e.py CASE - end-to-end signing tests through a private Postfix.
+
+Each CASE starts its own rig (rig.sh: private Postfix on loopback, dnsmasq
+publishing the rig's keys, dkimmod-spawn as the signing filter), sends mail,
+waits for delivery into the rig's Maildirs by polling with timeouts, and
+checks the DKIM-Signature fields with dkimpy. Exit 77 when not root.
+
+Rig signing setup (rig.sh): From example.net -> one rsa-sha256 signature
+(s=mondomaine-dkim, the article's); From example.org -> two signatures
+(s=rig-ed ed25519-sha256 and s=rig-rsa rsa-sha256); anything else unsigned.
+
+Cases:
+  baseline        the rig alone: no-filter listener delivers, dnsmasq answers
+  submission      swaks -> submission (content_filter) -> Maildir, verified
+  two-messages    two messages in one SMTP connection, then two transactions
+                  in one connection straight to the filter, plus an unsigned
+                  sender in between
+  8bit            UTF-8 8BITMIME body arrives verified (Postfix downgrades to QP)
+  nexthop-down    reinjection smtpd gone: deferred; restored + flush: exactly once
+  unreadable-key  key unreadable by the filter: deferred 4xx; fixed + flush:
+                  exactly once
+  proxy           before-queue signing (smtpd_proxy_filter) on 10019
+"""
+
+import os
+import shutil
+import smtplib
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rigtest import Rig, RigError, expect, expect_signed, header_fields, run, signatures  # noqa: E402
+
+ART = [("example.net", "mondomaine-dkim")]
+DUAL = [("example.org", "rig-ed"), ("example.org", "rig-rsa")]
+
+BODY_DOTS = "first line\n.a line starting with a dot\n..two dots\n.\nafter a lone dot\n"
+
+
+def message(sender, rcpt, subject, body, extra=""):
+    return ("From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n%s\r\n%s" %
+            (sender, rcpt, subject, extra, body.replace("\n", "\r\n")))
+
+
+def case_baseline():
+    """The rig itself, without the filter: Postfix delivers, DNS answers."""
+    with Rig() as rig:
+        rig.swaks(rig.port("RIG_NOFILTER"), "alice@example.org", "bob@example.net",
+                  "--header", "Subject: rig baseline")
+        msgs = rig.wait_mail("example.net/bob", 1)
+        expect(signatures(msgs[0]) == [], "signed without a filter?")
+        txt = rig.dnsfunc()
+        for d, s in ART + DUAL:
+            rec = txt(("%s._domainkey.%s" % (s, d)).encode())
+            expect(rec is not None and b"p=" in rec, "no key record for %s/%s: %r" % (d, s, rec))
+        expect(txt(b"nosuch._domainkey.example.net") is None, "unknown selector resolves")
+        rig.wait_empty()
+
+
+def case_submission():
+    with Rig() as rig:
+        rig.swaks(rig.port("RIG_SUBMISSION"), "alice@example.org", "bob@example.net",
+                  "--header", "Subject: rig test submission", "--body", BODY_DOTS)
+        msgs = rig.wait_mail("example.net/bob", 1)
+        expect(len(msgs) == 1, "expected 1 message, got %d" % len(msgs))
+        expect_signed(rig, msgs[0], DUAL)
+        # dot-stuffing survived the round trip through the filter
+        body = msgs[0].split(b"\n\n", 1)[1]
+        for line in (b"\n.a line starting with a dot\n", b"\n..two dots\n", b"\n.\nafter a lone dot"):
+            expect(line in body, "body lost %r:\n%r" % (line, body))
+        sig = signatures(msgs[0])
+        expect(all(s.get("a") in ("rsa-sha256", "ed25519-sha256") for s in sig), "bad a= %s" % sig)
+        expect("l" not in sig[0] and "t" in sig[0], "want t= and no l=: %s" % sig[0])
+        rig.wait_empty()
+
+
+def case_two_messages():
+    with Rig() as rig:
+        # 1. two messages in one connection to the submission service
+        s = smtplib.SMTP("127.0.0.1", rig.port("RIG_SUBMISSION"), "client.rig.test", timeout=30)
+        s.sendmail("carol@example.net", ["bob@example.net"],
+                   message("carol@example.net", "bob@example.net", "first of two", "one\n"))
+        s.sendmail("alice@example.org", ["bob@example.net"],
+                   message("alice@example.org", "bob@example.net", "second of two", "two\n"))
+        s.quit()
+        msgs = rig.wait_mail("example.net/bob", 2)
+        by_subject = {dict(header_fields(m)).get("Subject", b"").decode(): m for m in msgs}
+        expect(set(by_subject) == {"first of two", "second of two"}, "subjects %s" % list(by_subject))
+        expect_signed(rig, by_subject["first of two"], ART)
+        expect_signed(rig, by_subject["second of two"], DUAL)
+
+        # 2. three transactions in ONE connection straight to the filter's
+        # spawn port: per-transaction state must be reset (signed, unsigned,
+        # signed by another domain), and the replies must come back in order.
+        f = smtplib.SMTP("127.0.0.1", rig.port("RIG_SIGN"), "client.rig.test", timeout=30)
+        f.sendmail("alice@example.org", ["carol@example.net"],
+                   message("alice@example.org", "carol@example.net", "direct 1", "d1\n"))
+        f.sendmail("someone@example.com", ["carol@example.net"],
+                   message("someone@example.com", "carol@example.net", "direct 2", "d2\n"))
+        f.sendmail("carol@example.net", ["carol@example.net"],
+                   message("carol@example.net", "carol@example.net", "direct 3", "d3\n"))
+        f.quit()
+        msgs = rig.wait_mail("example.net/carol", 3)
+        expect(len(msgs) == 3, "expected 3 messages, got %d" % len(msgs))
+        by_subject = {dict(header_fields(m)).get("Subject", b"").decode(): m for m in msgs}
+        expect_signed(rig, by_subject["direct 1"], DUAL)
+        expect(signatures(by_subject["direct 2"]) == [], "unmapped sender was signed")
+        expect_signed(rig, by_subject["direct 3"], ART)
+        rig.wait_empty()
+
+
+def case_8bit():
+    with Rig() as rig:
+        text = "Grüße aus Köln, ½ € — ünïcödé\nzweite Zeile\n"
+        msg = message("carol@example.net", "bob@example.net", "8bit test", text,
+                      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                      "Content-Transfer-Encoding: 8bit\r\n").encode()
+        s = smtplib.SMTP("127.0.0.1", rig.port("RIG_SUBMISSION"), "client.rig.test", timeout=30)
+        s.sendmail("carol@example.net", ["bob@example.net"], msg, mail_options=["BODY=8BITMIME"])
+        s.quit()
+        msgs = rig.wait_mail("example.net/bob", 1)
+        expect_signed(rig, msgs[0], ART)
+        import email
+        import email.policy
+        m = email.message_from_bytes(msgs[0], policy=email.policy.default)
+        expect(m.get_content() == text, "body changed: %r" % m.get_content())
+        rig.wait_empty()
+
+
+def case_nexthop_down():
+    with Rig() as rig:
+        reinject = rig.port("RIG_REINJECT")
+        master = os.path.join(rig.etc, "master.cf")
+        shutil.copy(master, master + ".orig")
+        rig.postconf("-M#", "127.0.0.1:%d/inet" % reinject)
+        rig.reload()
+        rig.wait_port(reinject, "down")
+        rig.swaks(rig.port("RIG_SUBMISSION"), "carol@example.net", "bob@example.net",
+                  "--header", "Subject: next hop down")
+        deferred = rig.wait_deferred()
+        expect(len(deferred) == 1, "deferred: %s" % deferred)
+        reason = deferred[0][1]
+        # the filter's own 4xx (it connects to the next hop first), not a crash
+        expect("127.0.0.1[127.0.0.1]" in reason and " 4" in reason, "delay reason: %s" % reason)
+        expect(rig.messages("example.net/bob") == [], "delivered while next hop down")
+
+        shutil.copy(master + ".orig", master)
+        rig.reload()
+        rig.wait_port(reinject, "up")
+        rig.flush()
+        msgs = rig.wait_mail("example.net/bob", 1)
+        rig.wait_empty()
+        msgs = rig.messages("example.net/bob")
+        expect(len(msgs) == 1, "delivered %d times, want exactly once" % len(msgs))
+        expect_signed(rig, msgs[0], ART)
+
+
+def case_unreadable_key():
+    with Rig() as rig:
+        key = rig.key_path("mondomaine-dkim", "example.net")
+        os.chmod(key, 0)   # root still reads it; the filter runs as nobody
+        rig.swaks(rig.port("RIG_SUBMISSION"), "carol@example.net", "bob@example.net",
+                  "--header", "Subject: unreadable key")
+        deferred = rig.wait_deferred()
+        expect(len(deferred) == 1, "deferred: %s" % deferred)
+        reason = deferred[0][1]
+        expect("said: 4" in reason, "want a 4xx reply from the filter: %s" % reason)
+        expect(rig.messages("example.net/bob") == [], "delivered despite unreadable key")
+
+        os.chmod(key, 0o600)
+        rig.flush()
+        rig.wait_mail("example.net/bob", 1)
+        rig.wait_empty()
+        msgs = rig.messages("example.net/bob")
+        expect(len(msgs) == 1, "delivered %d times, want exactly once" % len(msgs))
+        expect_signed(rig, msgs[0], ART)
+
+
+def case_proxy():
+    with Rig() as rig:
+        rig.swaks(rig.port("RIG_PROXY_SUBMISSION"), "alice@example.org", "bob@example.net",
+                  "--header", "Subject: before-queue signing", "--body", BODY_DOTS)
+        msgs = rig.wait_mail("example.net/bob", 1)
+        expect_signed(rig, msgs[0], DUAL)
+        rig.wait_empty()
+
+
+CASES = {
+    "baseline": case_baseline,
+    "submission": case_submission,
+    "two-messages": case_two_messages,
+    "8bit": case_8bit,
+    "nexthop-down": case_nexthop_down,
+    "unreadable-key": case_unreadable_key,
+    "proxy": case_proxy,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print("usage: e2e.py %s" % "|".join(CASES), file=sys.stderr)
+        sys.exit(2)
+    run(CASES[sys.argv[1]])

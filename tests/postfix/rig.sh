@@ -1,0 +1,548 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# NAME
+#	rig.sh - a private Postfix instance on loopback with dkimmod-spawn as its filter
+# SYNOPSIS
+#	RIG=$(rig.sh setup)          create a rig directory (or fill $RIG if it is set)
+#	RIG=DIR rig.sh start|stop|reload|flush|destroy
+#	RIG=DIR rig.sh wait-mail MAILDIR N TIMEOUT
+#	RIG=DIR rig.sh wait-deferred TIMEOUT
+#	RIG=DIR rig.sh wait-empty TIMEOUT
+#	RIG=DIR rig.sh wait-port PORT up|down TIMEOUT
+#	RIG=DIR rig.sh dns-start|dns-stop|maillog|env
+# DESCRIPTION
+#	Follows the verified recipe of the project (postfix-rig.md): its own
+#	main.cf and master.cf under $RIG/etc, queue under $RIG/spool, final
+#	delivery by virtual(8) into Maildirs under $RIG/mail, log written by
+#	postlogd to $RIG/log/maillog, and a dnsmasq on 127.0.0.1 that publishes
+#	the DKIM key records of the keys in $RIG/keys.
+#
+#	Services (ports are RIG_PORT_BASE + n, base 10000 by default):
+#	  10587  submission smtpd, content_filter=dksign:[127.0.0.1]:10017 (after queue)
+#	  10017  spawn(8): dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:10018
+#	  10018  reinjection smtpd (no filter)
+#	  10019  submission smtpd, smtpd_proxy_filter=127.0.0.1:10015 (before queue)
+#	  10015  spawn(8): dkimmod-spawn -o next_hop=127.0.0.1:10016
+#	  10016  after-proxy smtpd
+#	  10588  smtpd with no filter at all (baseline)
+#
+#	setup takes the filter from $DKIMMOD_SPAWN, else from
+#	$DKIMMOD_BUILDDIR/spawn/dkimmod-spawn, and copies it to $RIG/bin so that
+#	user nobody can run it. It creates the rig's keys with openssl unless
+#	they exist already (a caller may put its own there first), and writes
+#	$RIG/etc/dkimmod.conf unless it exists. Keys are named
+#	$RIG/keys/SELECTOR._domainkey.DOMAIN.key; dns-start publishes a TXT
+#	record for each one, computed from the private key, or taken from
+#	SELECTOR._domainkey.DOMAIN.txt (zone-file form, as keygen writes it)
+#	when that file exists.
+#
+#	The ports are fixed, so only one rig can run at a time per port base.
+#	Callers serialise with flock(1) on $(rig.sh lockfile) and must not let
+#	the daemons inherit the lock (Python's files are not inheritable;
+#	in a shell, run rig.sh with the lock descriptor closed).
+#	start refuses to run when a rig port is already in use.
+#
+#	Nothing retries behind a test's back (queue_run_delay and the backoff
+#	times are 300 s and more): tests flush the queue themselves.
+# DIAGNOSTICS
+#	Exit 0 on success, 1 on failure with a message on stderr; start and the
+#	wait-* commands print the tail of the maillog when they fail.
+# NEVER
+#	Kill processes by name: leftover filters are found by their executable
+#	($RIG/bin/dkimmod-spawn, which spawn(8) cannot kill, see postfix-rig.md
+#	section 6) and killed by pid.
+set -euo pipefail
+
+die () { echo "rig.sh: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (master binds ports, spawn(8) switches user)"
+
+BASE=${RIG_PORT_BASE:-10000}
+P_SUB=$((BASE + 587))
+P_NOFILTER=$((BASE + 588))
+P_SIGN=$((BASE + 17))
+P_REINJECT=$((BASE + 18))
+P_PSUB=$((BASE + 19))
+P_PSIGN=$((BASE + 15))
+P_AFTERPROXY=$((BASE + 16))
+PY=/usr/bin/python3
+# Ports that must be listening once master is up (the spawn ports too:
+# master binds them; probing them by connecting would start a filter).
+ALL_PORTS="$P_SUB $P_NOFILTER $P_SIGN $P_REINJECT $P_PSUB $P_PSIGN $P_AFTERPROXY"
+
+lockfile () {
+	local dir=/run/lock
+	[ -d "$dir" ] && [ -w "$dir" ] || dir=/tmp
+	echo "$dir/dkimmod-rig-$BASE.lock"
+}
+
+need_rig () {
+	[ -n "${RIG:-}" ] || die "RIG is not set"
+	[ -f "$RIG/rig.env" ] || die "$RIG is not a rig (no rig.env; run setup)"
+}
+
+pf () { postfix -c "$RIG/etc" "$@"; }
+
+# port_state PORT - prints "up" when 127.0.0.1:PORT is in LISTEN state
+port_state () {
+	local hex
+	hex=$(printf '0100007F:%04X' "$1")
+	if awk -v a="$hex" '$2 == a && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp; then
+		echo up
+	else
+		echo down
+	fi
+}
+
+# poll TIMEOUT CMD... - runs CMD every 25 ms until it succeeds or TIMEOUT s pass
+poll () {
+	local timeout=$1; shift
+	local end=$(($(date +%s%N) + timeout * 1000000000))
+	while ! "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.025
+	done
+}
+
+maillog_tail () {
+	echo "---- $RIG/log/maillog (last ${1:-40} lines) ----" >&2
+	tail -n "${1:-40}" "$RIG/log/maillog" >&2 2>/dev/null || echo "(no maillog)" >&2
+}
+
+write_main_cf () {
+	cat > "$RIG/etc/main.cf" <<EOF
+# private test rig, written by tests/postfix/rig.sh (see docs/postfix-howto.md)
+compatibility_level = 3.6
+queue_directory = $RIG/spool
+data_directory = $RIG/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $RIG/log/maillog
+maillog_file_prefixes = $RIG/log
+myhostname = mx.rig.test
+mydomain = rig.test
+myorigin = \$mydomain
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+lmtp_host_lookup = native
+smtpd_peername_lookup = no
+virtual_mailbox_domains = example.net example.org example.com rig.test
+virtual_mailbox_base = $RIG/mail
+virtual_mailbox_maps = texthash:$RIG/etc/vmailbox
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_transport = virtual
+default_transport = error:5.3.0 test rig: no external delivery
+relay_transport = error:5.3.0 test rig: no external delivery
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions =
+queue_run_delay = 300s
+minimal_backoff_time = 300s
+maximal_backoff_time = 600s
+delay_warning_time = 0
+biff = no
+smtputf8_enable = no
+EOF
+	cat > "$RIG/etc/vmailbox" <<'EOF'
+alice@example.org  example.org/alice/
+bob@example.net    example.net/bob/
+carol@example.net  example.net/carol/
+@example.net       example.net/catchall/
+@example.org       example.org/catchall/
+@example.com       example.com/catchall/
+@rig.test          rig.test/catchall/
+EOF
+}
+
+# reinject_service PORT NAME - an smtpd that takes filtered mail back
+reinject_service () {
+	cat <<EOF
+127.0.0.1:$1 inet n  -  n  -  10  smtpd
+  -o syslog_name=postfix/$2
+  -o content_filter=
+  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_address_mappings
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+  -o smtpd_client_restrictions=
+  -o smtpd_helo_restrictions=
+  -o smtpd_sender_restrictions=
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o mynetworks=127.0.0.0/8
+EOF
+}
+
+# spawn_service PORT NAME NEXTHOP - dkimmod-spawn under spawn(8)
+spawn_service () {
+	cat <<EOF
+127.0.0.1:$1 inet n  n  n  -  10  spawn
+  -o syslog_name=postfix/$2
+  -o command_time_limit=300s
+  user=nobody:postdrop argv=$RIG/bin/dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:$3
+EOF
+}
+
+write_master_cf () {
+	{
+		cat <<EOF
+# service      type  private unpriv chroot wakeup maxproc command + args
+# --- signing after the queue: submission -> content_filter -> dkimmod-spawn -> reinject
+127.0.0.1:$P_SUB inet n  -  n  -  -  smtpd
+  -o syslog_name=postfix/submission
+  -o content_filter=dksign:[127.0.0.1]:$P_SIGN
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+dksign    unix  -       -       n       -       4       smtp
+  -o syslog_name=postfix/dksign
+  -o smtp_send_xforward_command=yes
+  -o smtp_discard_ehlo_keywords=8bitmime,starttls
+EOF
+		spawn_service "$P_SIGN" dksign-spawn "$P_REINJECT"
+		reinject_service "$P_REINJECT" reinject
+		cat <<EOF
+# --- signing before the queue: submission -> smtpd_proxy_filter -> dkimmod-spawn -> smtpd
+127.0.0.1:$P_PSUB inet n  -  n  -  10  smtpd
+  -o syslog_name=postfix/submission-proxy
+  -o smtpd_proxy_filter=127.0.0.1:$P_PSIGN
+  -o smtpd_proxy_options=speed_adjust
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+EOF
+		spawn_service "$P_PSIGN" proxysign-spawn "$P_AFTERPROXY"
+		reinject_service "$P_AFTERPROXY" afterproxy
+		cat <<EOF
+# --- no filter (baseline)
+127.0.0.1:$P_NOFILTER inet n  -  n  -  -  smtpd
+  -o syslog_name=postfix/nofilter
+# --- Postfix internals (all chroot=n)
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	} > "$RIG/etc/master.cf"
+}
+
+# The rig's own signing setup: the article's example.net key and a dual
+# (Ed25519 + RSA) signature for example.org.
+RIG_KEYS="mondomaine-dkim._domainkey.example.net:rsa rig-ed._domainkey.example.org:ed25519 rig-rsa._domainkey.example.org:rsa"
+
+make_keys () {
+	local spec name alg
+	for spec in $RIG_KEYS; do
+		name=${spec%%:*} alg=${spec##*:}
+		[ -f "$RIG/keys/$name.key" ] && continue
+		if [ "$alg" = rsa ]; then
+			openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$RIG/keys/$name.key"
+		else
+			openssl genpkey -algorithm ED25519 -out "$RIG/keys/$name.key"
+		fi
+	done
+	chown nobody:nogroup "$RIG"/keys/*.key
+	chmod 0600 "$RIG"/keys/*.key
+}
+
+write_dkimmod_conf () {
+	[ -f "$RIG/etc/dkimmod.conf" ] && return 0
+	cat > "$RIG/etc/dkimmod.conf" <<EOF
+# dkimmod.conf of the private test rig (libconfig syntax), see dkimmod.conf(5)
+spawn = {
+  spool_directory = "$RIG/filter";
+};
+signing = {
+  defaults = { a = "rsa-sha256"; c = "relaxed/relaxed"; };
+  sender_map = (
+    { sender = "example.net";
+      sign = ( { s = "mondomaine-dkim"; d = "example.net"; c = "relaxed";
+                 key = "$RIG/keys/mondomaine-dkim._domainkey.example.net.key"; } ); },
+    { sender = "example.org";
+      sign = ( { s = "rig-ed"; d = "example.org"; a = "ed25519-sha256";
+                 key = "$RIG/keys/rig-ed._domainkey.example.org.key"; },
+               { s = "rig-rsa"; d = "example.org";
+                 key = "$RIG/keys/rig-rsa._domainkey.example.org.key"; } ); }
+  );
+};
+EOF
+	chmod 0644 "$RIG/etc/dkimmod.conf"
+}
+
+install_filter () {
+	local src=${DKIMMOD_SPAWN:-}
+	if [ -z "$src" ] && [ -n "${DKIMMOD_BUILDDIR:-}" ]; then
+		src=$DKIMMOD_BUILDDIR/spawn/dkimmod-spawn
+	fi
+	[ -n "$src" ] || die "set DKIMMOD_SPAWN or DKIMMOD_BUILDDIR to find dkimmod-spawn"
+	[ -x "$src" ] || die "$src: not an executable"
+	install -m 0755 "$src" "$RIG/bin/dkimmod-spawn"
+}
+
+cmd_setup () {
+	if [ -z "${RIG:-}" ]; then
+		RIG=$(mktemp -d "${TMPDIR:-/tmp}/dkimmod-rig.XXXXXX")
+	fi
+	mkdir -p "$RIG"
+	chmod 0755 "$RIG"
+	mkdir -p "$RIG"/{etc,spool,data,log,mail,filter,bin,keys}
+	chmod 0755 "$RIG"/{etc,spool,log,bin,keys}
+	chown postfix "$RIG/data"
+	chown nobody:nogroup "$RIG/mail" "$RIG/filter"
+	write_main_cf
+	write_master_cf
+	make_keys
+	write_dkimmod_conf
+	install_filter
+	cat > "$RIG/rig.env" <<EOF
+RIG=$RIG
+RIG_PORT_BASE=$BASE
+RIG_SUBMISSION=$P_SUB
+RIG_NOFILTER=$P_NOFILTER
+RIG_SIGN=$P_SIGN
+RIG_REINJECT=$P_REINJECT
+RIG_PROXY_SUBMISSION=$P_PSUB
+RIG_PROXY_SIGN=$P_PSIGN
+RIG_AFTERPROXY=$P_AFTERPROXY
+EOF
+	echo "$RIG"
+}
+
+cmd_start () {
+	need_rig
+	local p
+	for p in $ALL_PORTS; do
+		[ "$(port_state "$p")" = down ] || die "port 127.0.0.1:$p is in use (another rig running?)"
+	done
+	# Without a tty, Postfix reports start-up errors only in the maillog.
+	if ! pf start > "$RIG/log/start.out" 2>&1 < /dev/null; then
+		cat "$RIG/log/start.out" >&2
+		maillog_tail
+		die "postfix start failed"
+	fi
+	for p in $ALL_PORTS; do
+		if ! poll 10 test "$(port_state "$p")" = up; then
+			maillog_tail
+			die "port $p not listening 10 s after start"
+		fi
+	done
+}
+
+# leftover_filters - pids of filters of this rig that are still running
+leftover_filters () {
+	local exe pid
+	for exe in /proc/[0-9]*/exe; do
+		pid=${exe#/proc/}; pid=${pid%/exe}
+		case "$(readlink "$exe" 2>/dev/null || true)" in
+		"$RIG/bin/dkimmod-spawn"*) echo "$pid" ;;
+		esac
+	done
+}
+
+cmd_stop () {
+	need_rig
+	if pf status > /dev/null 2>&1; then
+		pf stop > /dev/null 2>&1 < /dev/null || true
+	fi
+	# spawn(8) cannot kill its nobody-owned children (EPERM), and they
+	# survive "postfix stop"; a hung one must not outlive the rig.
+	local pids
+	pids=$(leftover_filters)
+	if [ -n "$pids" ]; then
+		echo "rig.sh: killing leftover filter processes: $pids" >&2
+		kill -KILL $pids 2>/dev/null || true
+	fi
+	cmd_dns_stop
+}
+
+cmd_destroy () {
+	need_rig
+	cmd_stop
+	rm -rf "$RIG"
+}
+
+cmd_reload () {
+	need_rig
+	pf reload > /dev/null 2>&1 < /dev/null || { maillog_tail; die "postfix reload failed"; }
+}
+
+cmd_flush () {
+	need_rig
+	postqueue -c "$RIG/etc" -f
+}
+
+count_mail () { # DIR N
+	local n
+	n=$(find "$RIG/mail/$1/new" -type f 2>/dev/null | wc -l)
+	[ "$n" -ge "$2" ]
+}
+
+cmd_wait_mail () {
+	need_rig
+	[ $# = 3 ] || die "usage: wait-mail MAILDIR N TIMEOUT"
+	if ! poll "$3" count_mail "$1" "$2"; then
+		maillog_tail
+		die "fewer than $2 messages in $1 after $3 s"
+	fi
+}
+
+# queue_json - one JSON object per queued message
+queue_json () { postqueue -c "$RIG/etc" -j 2>/dev/null; }
+
+has_deferred () { queue_json | grep -q '"queue_name": *"deferred"'; }
+queue_empty () { [ -z "$(queue_json)" ]; }
+
+cmd_wait_deferred () {
+	need_rig
+	[ $# = 1 ] || die "usage: wait-deferred TIMEOUT"
+	if ! poll "$1" has_deferred; then
+		maillog_tail
+		die "no deferred message after $1 s"
+	fi
+	queue_json | "$PY" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("queue_name") == "deferred":
+        for r in m.get("recipients", []):
+            print(m["queue_id"], r.get("delay_reason", ""))'
+}
+
+cmd_wait_empty () {
+	need_rig
+	[ $# = 1 ] || die "usage: wait-empty TIMEOUT"
+	if ! poll "$1" queue_empty; then
+		queue_json >&2
+		maillog_tail
+		die "queue not empty after $1 s"
+	fi
+}
+
+cmd_wait_port () {
+	need_rig
+	[ $# = 3 ] || die "usage: wait-port PORT up|down TIMEOUT"
+	poll "$3" test "$(port_state "$1")" = "$2" || die "port $1 not $2 after $3 s"
+}
+
+# dns_records - prints dnsmasq txt-record lines for every key in $RIG/keys
+dns_records () {
+	local key name txt p
+	for key in "$RIG"/keys/*._domainkey.*.key; do
+		[ -e "$key" ] || continue
+		name=$(basename "$key" .key)
+		txt=$RIG/keys/$name.txt
+		if [ -f "$txt" ]; then
+			# zone-file form: NAME [TTL] IN TXT ( "s1" "s2" ... ); keep the strings
+			p=$(grep -o '"[^"]*"' "$txt" | paste -sd, -)
+			echo "txt-record=$name,$p"
+		elif openssl pkey -in "$key" -noout -text 2>/dev/null | grep -q ED25519; then
+			# RFC 8463: p= is the raw 32-byte key, the tail of the DER SPKI
+			p=$(openssl pkey -in "$key" -pubout -outform DER | tail -c 32 | base64 -w0)
+			echo "txt-record=$name,\"v=DKIM1; k=ed25519; p=$p\""
+		else
+			p=$(openssl pkey -in "$key" -pubout -outform DER | base64 -w0)
+			echo "txt-record=$name,\"v=DKIM1; k=rsa; p=$p\""
+		fi
+	done
+}
+
+free_port () {
+	"$PY" -c '
+import socket
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    port = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(port)
+    break'
+}
+
+dns_up () { [ "$(port_state "$1")" = up ]; }
+
+cmd_dns_start () {
+	need_rig
+	[ -f "$RIG/dns.pid" ] && die "dnsmasq already started (pid $(cat "$RIG/dns.pid"))"
+	local port
+	port=$(free_port)
+	{
+		echo "no-resolv"
+		echo "no-hosts"
+		echo "no-poll"
+		echo "local=/example.net/"
+		echo "local=/example.org/"
+		echo "local=/example.com/"
+		echo "local=/rig.test/"
+		echo "listen-address=127.0.0.1"
+		echo "bind-interfaces"
+		echo "port=$port"
+		echo "log-queries"
+		dns_records
+		[ -f "$RIG/etc/dns-extra.conf" ] && cat "$RIG/etc/dns-extra.conf"
+	} > "$RIG/etc/dnsmasq.conf"
+	dnsmasq -k --conf-file="$RIG/etc/dnsmasq.conf" --pid-file= --log-facility=- \
+		< /dev/null > "$RIG/log/dnsmasq.log" 2>&1 &
+	echo $! > "$RIG/dns.pid"
+	echo "$port" > "$RIG/dns.port"
+	if ! poll 10 dns_up "$port"; then
+		cat "$RIG/log/dnsmasq.log" >&2
+		cmd_dns_stop
+		die "dnsmasq did not start"
+	fi
+	echo "$port"
+}
+
+cmd_dns_stop () {
+	need_rig
+	[ -f "$RIG/dns.pid" ] || return 0
+	local pid
+	pid=$(cat "$RIG/dns.pid")
+	rm -f "$RIG/dns.pid"
+	# only our dnsmasq: check the pid still runs dnsmasq before killing it
+	if [ "$(readlink "/proc/$pid/exe" 2>/dev/null || true)" = "$(command -v dnsmasq)" ]; then
+		kill "$pid" 2>/dev/null || true
+		poll 5 test ! -e "/proc/$pid/exe" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+	fi
+}
+
+[ $# -ge 1 ] || die "usage: rig.sh setup|start|stop|reload|flush|destroy|wait-mail|wait-deferred|wait-empty|wait-port|dns-start|dns-stop|maillog|env|lockfile"
+cmd=$1; shift
+case "$cmd" in
+setup) cmd_setup ;;
+start) cmd_start ;;
+stop) cmd_stop ;;
+destroy) cmd_destroy ;;
+reload) cmd_reload ;;
+flush) cmd_flush ;;
+wait-mail) cmd_wait_mail "$@" ;;
+wait-deferred) cmd_wait_deferred "$@" ;;
+wait-empty) cmd_wait_empty "$@" ;;
+wait-port) cmd_wait_port "$@" ;;
+dns-start) cmd_dns_start ;;
+dns-stop) cmd_dns_stop ;;
+maillog) need_rig; cat "$RIG/log/maillog" ;;
+env) need_rig; cat "$RIG/rig.env" ;;
+lockfile) lockfile ;;
+*) die "unknown command: $cmd" ;;
+esac
