@@ -1,3 +1,218 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: to be written */
-#include "dkimmod.h"
+/*
+ * NAME
+ *	context.c - shared, refcounted library context: clock and key cache
+ * SYNOPSIS
+ *	dkimmod_context_new, dkimmod_context_ref, dkimmod_context_unref,
+ *	dkimmod_context_set_clock, dkimmod_context_now, dkimmod_key_load_file
+ * DESCRIPTION
+ *	Everything that would otherwise be global lives here: the clock used
+ *	for t= and x= (injectable so tests are reproducible) and the cache of
+ *	parsed private keys by path. A host builds one context, sets the
+ *	clock, then shares it read-only across threads; the key cache is the
+ *	only part that changes afterwards and it is guarded by a mutex.
+ *	A key file is parsed once per context: parsing a PEM key costs about
+ *	as much as one RSA signature under OpenSSL 3, so doing it per message
+ *	would halve throughput. A new context re-reads keys (a reload).
+ * SECURITY
+ *	Key files are checked for their mode and size (key.c) before parsing.
+ * NEVER
+ *	Parse a key once per message; keep a static cache.
+ */
+#include <time.h>
+#include <glib/gstdio.h>
+
+#include "context-private.h"
+#include "key-private.h"
+
+typedef struct {
+  DkimmodKey *key;
+  unsigned flags;   /* flags of the load that parsed it */
+} KeyCacheEntry;
+
+/* key_cache_entry_free - GHashTable value destructor */
+static void
+key_cache_entry_free (gpointer p)
+{
+  KeyCacheEntry *e = p;
+
+  dkimmod_key_unref (e->key);
+  g_free (e);
+}
+
+/**
+ * dkimmod_context_new:
+ *
+ * Returns: (transfer full): a new context using time() as its clock.
+ */
+DkimmodContext *
+dkimmod_context_new (void)
+{
+  DkimmodContext *ctx = g_new0 (DkimmodContext, 1);
+
+  g_ref_count_init (&ctx->ref);
+  g_mutex_init (&ctx->key_lock);
+  ctx->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_cache_entry_free);
+  return ctx;
+}
+
+/**
+ * dkimmod_context_ref:
+ * @ctx: a context
+ *
+ * Returns: (transfer full): @ctx
+ */
+DkimmodContext *
+dkimmod_context_ref (DkimmodContext *ctx)
+{
+  g_return_val_if_fail (ctx != NULL, NULL);
+  g_ref_count_inc (&ctx->ref);
+  return ctx;
+}
+
+/**
+ * dkimmod_context_unref:
+ * @ctx: (nullable): a context
+ */
+void
+dkimmod_context_unref (DkimmodContext *ctx)
+{
+  if (ctx == NULL || !g_ref_count_dec (&ctx->ref))
+    return;
+  g_hash_table_destroy (ctx->keys);
+  g_mutex_clear (&ctx->key_lock);
+  g_free (ctx);
+}
+
+/**
+ * dkimmod_context_set_clock:
+ * @ctx: a context not yet shared with other threads
+ * @clock: (nullable): seconds since the epoch, or NULL for time()
+ * @user_data: passed to @clock
+ */
+void
+dkimmod_context_set_clock (DkimmodContext *ctx, DkimmodClockFunc clock, void *user_data)
+{
+  g_return_if_fail (ctx != NULL);
+  ctx->clock = clock;
+  ctx->clock_data = user_data;
+}
+
+/**
+ * dkimmod_context_now:
+ * @ctx: a context
+ *
+ * Returns: the context clock's current time, seconds since the epoch.
+ */
+int64_t
+dkimmod_context_now (const DkimmodContext *ctx)
+{
+  g_return_val_if_fail (ctx != NULL, 0);
+  if (ctx->clock != NULL)
+    return ctx->clock (ctx->clock_data);
+  return (int64_t) time (NULL);
+}
+
+guint
+dkimmod_context_key_cache_size (DkimmodContext *ctx)
+{
+  guint n;
+
+  g_mutex_lock (&ctx->key_lock);
+  n = g_hash_table_size (ctx->keys);
+  g_mutex_unlock (&ctx->key_lock);
+  return n;
+}
+
+/* cache_lookup - a new reference to the cached key for PATH, or NULL */
+static DkimmodKey *
+cache_lookup (DkimmodContext *ctx, const char *path, unsigned *cached_flags)
+{
+  KeyCacheEntry *e;
+  DkimmodKey *key = NULL;
+
+  g_mutex_lock (&ctx->key_lock);
+  e = g_hash_table_lookup (ctx->keys, path);
+  if (e != NULL)
+    {
+      key = dkimmod_key_ref (e->key);
+      *cached_flags = e->flags;
+    }
+  g_mutex_unlock (&ctx->key_lock);
+  return key;
+}
+
+/* cache_insert - stores KEY for PATH unless another thread won the race;
+ * returns a new reference to the key that is in the cache */
+static DkimmodKey *
+cache_insert (DkimmodContext *ctx, const char *path, DkimmodKey *key, unsigned flags)
+{
+  KeyCacheEntry *e;
+  DkimmodKey *ret;
+
+  g_mutex_lock (&ctx->key_lock);
+  e = g_hash_table_lookup (ctx->keys, path);
+  if (e == NULL)
+    {
+      e = g_new0 (KeyCacheEntry, 1);
+      e->key = dkimmod_key_ref (key);
+      e->flags = flags;
+      g_hash_table_insert (ctx->keys, g_strdup (path), e);
+    }
+  ret = dkimmod_key_ref (e->key);
+  g_mutex_unlock (&ctx->key_lock);
+  return ret;
+}
+
+/**
+ * dkimmod_key_load_file:
+ * @ctx: a context (its cache keeps the parsed key)
+ * @path: a PEM private key file, mode 0600 (or 0640 with
+ *   DKIMMOD_KEY_ALLOW_GROUP_READABLE)
+ * @flags: DKIMMOD_KEY_* flags
+ * @err: (nullable): where to report a fault
+ *
+ * Returns: (transfer full) (nullable): the key, parsed at most once per
+ *   context and path, or NULL with @err set.
+ */
+DkimmodKey *
+dkimmod_key_load_file (DkimmodContext *ctx, const char *path, unsigned flags, DkimmodError *err)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DkimmodKey) parsed = NULL;
+  DkimmodKey *key;
+  unsigned cached_flags = 0;
+
+  dkimmod_error_clear (err);
+  if (ctx == NULL || path == NULL)
+    {
+      g_set_error (&error, DKIMMOD_ERROR, DKIMMOD_E_INVAL, "no context or key path given");
+      dkimmod_error_set (err, error);
+      return NULL;
+    }
+  key = cache_lookup (ctx, path, &cached_flags);
+  if (key != NULL)
+    {
+      /* A stricter caller than the one that filled the cache still gets
+       * its permission check (one stat, no parse). */
+      if ((cached_flags & ~flags & DKIMMOD_KEY_ALLOW_GROUP_READABLE) != 0)
+        {
+          GStatBuf st;
+
+          if (g_stat (path, &st) == 0 && !dkimmod_key_check_mode (path, st.st_mode, flags, &error))
+            {
+              dkimmod_key_unref (key);
+              dkimmod_error_set (err, error);
+              return NULL;
+            }
+        }
+      return key;
+    }
+  parsed = dkimmod_key_read_file (path, flags, &error);
+  if (parsed == NULL)
+    {
+      dkimmod_error_set (err, error);
+      return NULL;
+    }
+  return cache_insert (ctx, path, parsed, flags);
+}

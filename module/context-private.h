@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	context-private.h - the shared library context (private)
+ */
+#ifndef DKIMMOD_CONTEXT_PRIVATE_H
+#define DKIMMOD_CONTEXT_PRIVATE_H
+
+#include "error-private.h"
+
+G_BEGIN_DECLS
+
+struct DkimmodContext {
+  grefcount ref;
+  DkimmodClockFunc clock;
+  void *clock_data;
+  GMutex key_lock;       /* guards keys, the only mutable part once built */
+  GHashTable *keys;      /* path -> KeyCacheEntry */
+};
+
+/* Number of keys in the cache (tests). */
+guint dkimmod_context_key_cache_size (DkimmodContext *ctx);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_CONTEXT_PRIVATE_H */

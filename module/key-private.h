@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	key-private.h - parsed private keys (private)
+ * DESCRIPTION
+ *	A DkimmodKey wraps one EVP_PKEY parsed once and shared (refcounted)
+ *	by every signature that uses it, across threads: OpenSSL 3 allows
+ *	concurrent signing with one EVP_PKEY.
+ */
+#ifndef DKIMMOD_KEY_PRIVATE_H
+#define DKIMMOD_KEY_PRIVATE_H
+
+#include "error-private.h"
+
+G_BEGIN_DECLS
+
+struct DkimmodKey {
+  grefcount ref;
+  EVP_PKEY *pkey;
+  DkimmodAlgorithm algorithm;  /* RSA_SHA256 or ED25519_SHA256 */
+  unsigned bits;
+};
+
+/* Parses PEM bytes into a key, checking type and size. */
+DkimmodKey *dkimmod_key_parse_pem (const char *pem, gsize len, GError **error);
+/* Reads and parses PATH, checking its mode first. */
+DkimmodKey *dkimmod_key_read_file (const char *path, unsigned flags, GError **error);
+/* Refuses a file readable by others (or the group, unless FLAGS allow it). */
+gboolean dkimmod_key_check_mode (const char *path, unsigned mode, unsigned flags, GError **error);
+/* Signs DATA: RSASSA-PKCS1-v1_5 with SHA-256 for RSA keys; for Ed25519
+ * DATA must already be the SHA-256 digest (RFC 8463 section 3). */
+GBytes *dkimmod_key_sign (const DkimmodKey *key, const guchar *data, gsize len, GError **error);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_KEY_PRIVATE_H */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	signer-private.h - signer internals reachable by tests
+ */
+#ifndef DKIMMOD_SIGNER_PRIVATE_H
+#define DKIMMOD_SIGNER_PRIVATE_H
+
+#include "error-private.h"
+
+G_BEGIN_DECLS
+
+/* How many body hashes the signer runs: one per distinct (body
+ * canonicalization, hash) pair among its signatures. */
+guint dkimmod_signer_body_hash_count (const DkimmodSigner *signer);
+/* Body bytes fed into body hashes so far, summed over them (so a body
+ * hashed twice would show up). */
+guint64 dkimmod_signer_body_bytes_hashed (const DkimmodSigner *signer);
+
+/* Checks d= / s= syntax (RFC 6376 3.5: sub-domain *("." sub-domain)). */
+gboolean dkimmod_domain_name_valid (const char *name, gsize max);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_SIGNER_PRIVATE_H */
