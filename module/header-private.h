@@ -7,6 +7,8 @@
 #define DKIMMOD_HEADER_PRIVATE_H
 
 #include "error-private.h"
+/* dkimmod_header_split (implemented in header.c) */
+#include "msgparse.h"
 
 G_BEGIN_DECLS
 

@@ -8,6 +8,7 @@
  *	dkimmod_signer_end_headers, dkimmod_signer_add_body,
  *	dkimmod_signer_finish, dkimmod_signer_free,
  *	dkimmod_signer_body_hash_count, dkimmod_signer_body_bytes_hashed,
+ *	dkimmod_sign_header_data,
  *	dkimmod_domain_name_valid
  * DESCRIPTION
  *	A signer takes signature specs, then header fields, then body bytes
@@ -454,10 +455,40 @@ dkimmod_signer_add_body (DkimmodSigner *signer, const void *data, size_t len, Dk
   return 0;
 }
 
-/* sign_one - the complete DKIM-Signature field of SIG */
+char *
+dkimmod_sign_header_data (const DkimmodKey *key, DkimmodCanon header_canon, const GString *header_data,
+                          const char *field, gsize len, GError **error)
+{
+  g_autoptr (GString) data = g_string_new_len (header_data->str, (gssize) header_data->len);
+  g_autoptr (GBytes) b = NULL;
+  guchar digest[SHA256_DIGEST_LENGTH];
+  gsize n;
+  const guchar *p;
+
+  /* RFC 6376 3.7: the signature field itself, b= empty, no final CRLF. */
+  if (!dkimmod_canon_header (header_canon, field, len, data))
+    {
+      g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_INVAL, "malformed signature field");
+      return NULL;
+    }
+  g_string_truncate (data, data->len - 2);
+  if (key->algorithm == DKIMMOD_ALG_ED25519_SHA256)
+    {
+      /* RFC 8463 section 3: Ed25519 (pure) over the SHA-256 hash. */
+      SHA256 ((const guchar *) data->str, data->len, digest);
+      b = dkimmod_key_sign (key, digest, sizeof digest, error);
+    }
+  else
+    b = dkimmod_key_sign (key, (const guchar *) data->str, data->len, error);
+  if (b == NULL)
+    return NULL;
+  p = g_bytes_get_data (b, &n);
+  return g_base64_encode (p, n);
+}
+
+/* sign_one - appends the complete DKIM-Signature field of SIG to OUT */
 static gboolean
-sign_one (DkimmodSigner *s, Signature *sig, const char *bh, gint64 now, GString *out,
-          GError **error)
+sign_one (Signature *sig, const char *bh, gint64 now, GString *out, GError **error)
 {
   DkimmodTagSpec ts = {
     .algorithm = sig->algorithm, .header_canon = sig->header_canon,
@@ -467,29 +498,13 @@ sign_one (DkimmodSigner *s, Signature *sig, const char *bh, gint64 now, GString 
     .headers = sig->h, .body_hash = bh,
   };
   g_autoptr (GString) field = dkimmod_tagspec_format (&ts);
-  g_autoptr (GString) data = g_string_new_len (sig->header_data->str, sig->header_data->len);
-  g_autoptr (GBytes) b = NULL;
-  g_autofree char *b64 = NULL;
-  guchar digest[SHA256_DIGEST_LENGTH];
-  gsize n;
-  const guchar *p;
+  g_autofree char *b64 = dkimmod_sign_header_data (sig->key, sig->header_canon, sig->header_data,
+                                                   field->str, field->len, error);
 
-  /* RFC 6376 3.7: the signature field itself, b= empty, no final CRLF. */
-  dkimmod_canon_header (sig->header_canon, field->str, field->len, data);
-  g_string_truncate (data, data->len - 2);
-  if (sig->algorithm == DKIMMOD_ALG_ED25519_SHA256)
-    {
-      SHA256 ((const guchar *) data->str, data->len, digest);
-      b = dkimmod_key_sign (sig->key, digest, sizeof digest, error);
-    }
-  else
-    b = dkimmod_key_sign (sig->key, (const guchar *) data->str, data->len, error);
-  if (b == NULL)
+  if (b64 == NULL)
     return FALSE;
-  p = g_bytes_get_data (b, &n);
-  b64 = g_base64_encode (p, n);
   dkimmod_tagspec_append_b (field, b64);
-  g_string_append_len (out, field->str, field->len);
+  g_string_append_len (out, field->str, (gssize) field->len);
   return TRUE;
 }
 
@@ -530,7 +545,7 @@ finish (DkimmodSigner *s, GError **error)
     {
       Signature *sig = g_ptr_array_index (s->sigs, i);
 
-      if (!sign_one (s, sig, bh[sig->body_canon], now, out, error))
+      if (!sign_one (sig, bh[sig->body_canon], now, out, error))
         return NULL;
     }
   return g_steal_pointer (&out);
