@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	nexthop.h - SMTP client side of dkimmod-spawn: connect, replies, EHLO
+ */
+#ifndef DKIMMOD_SPAWN_NEXTHOP_H
+#define DKIMMOD_SPAWN_NEXTHOP_H
+
+#include <glib.h>
+
+#include "smtp-io.h"
+
+G_BEGIN_DECLS
+
+/* Lines in one SMTP reply we accept from the next hop. */
+#define DKIMMOD_SMTP_REPLY_LINES_MAX 100u
+
+/* Extensions the filter may pass on (EHLO keywords). */
+#define DKIMMOD_EXT_PIPELINING          (1u << 0)
+#define DKIMMOD_EXT_SIZE                (1u << 1)
+#define DKIMMOD_EXT_8BITMIME            (1u << 2)
+#define DKIMMOD_EXT_SMTPUTF8            (1u << 3)
+#define DKIMMOD_EXT_DSN                 (1u << 4)
+#define DKIMMOD_EXT_ENHANCEDSTATUSCODES (1u << 5)
+#define DKIMMOD_EXT_XFORWARD            (1u << 6)
+
+/* Connects to SPEC ("host:port", "[addr]:port" or "unix:/path") within
+ * TIMEOUT seconds; returns the socket or -1 with ERROR set. */
+int dkimmod_nexthop_connect (const char *spec, guint timeout, GError **error);
+
+/* Reads one (multi-line) reply into REPLY, every line with its CRLF, as
+ * received; *CODE is the three-digit code. A malformed reply is an error. */
+gboolean dkimmod_smtp_read_reply (DkimmodStream *s, GString *reply, int *code, GError **error);
+
+/* The next hop's EHLO reply reduced to the extensions we handle. SIZE is
+ * lowered to SIZE_MAX when that is non-zero and smaller. *EXT receives the
+ * extensions kept, *NEXT_SIZE the next hop's SIZE (0 if none or no limit). */
+GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint *ext,
+                              guint64 *next_size);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_SPAWN_NEXTHOP_H */

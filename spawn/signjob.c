@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	signjob.c - choose signatures for one message and hash it as it arrives
+ * SYNOPSIS
+ *	dkimmod_signjob_new, dkimmod_signjob_feed, dkimmod_signjob_finish,
+ *	dkimmod_signjob_free
+ * DESCRIPTION
+ *	The DATA reader hands every unstuffed byte to the job while it also
+ *	spools it. Until the empty line that ends the header block, bytes go
+ *	to msgparse, which splits the header fields. At the end of the header
+ *	block the job knows everything it needs to pick signatures:
+ *	  - the sender, by sender_source: the From header (default; a message
+ *	    with zero or several From fields is not signed), Sender then From
+ *	    (DKIMproxy's behaviour), or the envelope sender;
+ *	  - the sender_map entry for it (dkimmod_config_lookup); none means
+ *	    "skipped" and the message is relayed unsigned;
+ *	  - the keys, through the context's per-process cache, so a connection
+ *	    carrying 50 messages parses each key once.
+ *	It then feeds the header fields and streams the body into the signer,
+ *	so the body is hashed while it is being read and nothing but the
+ *	spool holds the message.
+ *
+ *	Errors do not interrupt the reader (the client is still sending): the
+ *	first one is kept and reported by dkimmod_signjob_finish.
+ * STANDARDS
+ *	RFC 6376 section 5.4 (what is signed: the library decides), RFC 5322
+ *	section 3.6 (exactly one From field).
+ * SECURITY
+ *	The header block is bounded by msgparse (DKIMMOD_LIMIT_HEADER_BYTES,
+ *	_HEADER_COUNT); header text reaches the log only sanitised.
+ */
+#include "signjob.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "msgparse.h"
+
+struct DkimmodSignJob {
+  const DkimmodConfig *cfg;
+  DkimmodContext *ctx;
+  char *envelope;
+  DkimmodMsgParser *parser;
+  gboolean in_body;
+  DkimmodSigner *signer;      /* NULL when skipped or failed */
+  char *skipped;              /* reason, or NULL */
+  char *failed;               /* first error, or NULL */
+  GString *summary;           /* the log line's fields */
+};
+
+DkimmodSignJob *
+dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx, const char *envelope_sender)
+{
+  DkimmodSignJob *job = g_new0 (DkimmodSignJob, 1);
+
+  job->cfg = cfg;
+  job->ctx = ctx;
+  job->envelope = g_strdup (envelope_sender ? envelope_sender : "");
+  job->parser = dkimmod_msgparser_new ();
+  job->summary = g_string_new (NULL);
+  return job;
+}
+
+void
+dkimmod_signjob_free (DkimmodSignJob *job)
+{
+  if (job == NULL)
+    return;
+  g_free (job->envelope);
+  dkimmod_msgparser_free (job->parser);
+  if (job->signer != NULL)
+    dkimmod_signer_free (job->signer);
+  g_free (job->skipped);
+  g_free (job->failed);
+  g_string_free (job->summary, TRUE);
+  g_free (job);
+}
+
+/* fail - keep the first error; the signer is of no use afterwards */
+static void
+fail (DkimmodSignJob *job, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+fail (DkimmodSignJob *job, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (job->failed != NULL)
+    return;
+  va_start (ap, fmt);
+  job->failed = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_clear_pointer (&job->signer, dkimmod_signer_free);
+}
+
+/* header_address - the address of the only NAME field; NULL + *why if none */
+static char *
+header_address (DkimmodSignJob *job, const char *name, char **why)
+{
+  guint n = dkimmod_msgparser_count (job->parser, name);
+  g_autofree char *value = NULL;
+  char *addr;
+
+  if (n != 1)
+    {
+      *why = n == 0 ? g_strdup_printf ("no %s header", name)
+                    : g_strdup_printf ("%u %s headers", n, name);
+      return NULL;
+    }
+  value = dkimmod_msgparser_value (job->parser, name);
+  addr = value ? dkimmod_address_first (value) : NULL;
+  if (addr == NULL)
+    *why = g_strdup_printf ("no address in %s header", name);
+  return addr;
+}
+
+/* choose_sender - the address that selects the sender_map entry */
+static char *
+choose_sender (DkimmodSignJob *job, char **why)
+{
+  switch (dkimmod_config_sender_source (job->cfg))
+    {
+    case DKIMMOD_SENDER_ENVELOPE:
+      if (job->envelope[0] == '\0')
+        {
+          *why = g_strdup ("null envelope sender");
+          return NULL;
+        }
+      return g_ascii_strdown (job->envelope, -1);
+    case DKIMMOD_SENDER_SENDER_THEN_FROM:
+      if (dkimmod_msgparser_count (job->parser, "Sender") > 0)
+        return header_address (job, "Sender", why);
+      return header_address (job, "From", why);
+    case DKIMMOD_SENDER_FROM:
+    default:
+      return header_address (job, "From", why);
+    }
+}
+
+/* add_signature - load SIG's key (cached) and add it to the signer */
+static gboolean
+add_signature (DkimmodSignJob *job, const DkimmodConfigSignature *sig)
+{
+  const DkimmodSpawnSettings *set = dkimmod_config_spawn (job->cfg);
+  unsigned flags = set->allow_group_readable_keys ? DKIMMOD_KEY_ALLOW_GROUP_READABLE : 0;
+  DkimmodError err = { 0 };
+  g_autoptr (DkimmodKey) key = dkimmod_key_load_file (job->ctx, sig->key_path, flags, &err);
+  DkimmodSignSpec spec;
+  DkimmodAlgorithm alg;
+
+  if (key == NULL)
+    {
+      fail (job, "key %s: %s", sig->key_path, err.message);
+      return FALSE;
+    }
+  dkimmod_sign_spec_init (&spec);
+  dkimmod_config_signature_to_spec (sig, key, &spec);
+  if (dkimmod_signer_add_signature (job->signer, &spec, &err) != 0)
+    {
+      fail (job, "signature d=%s s=%s (%s): %s", sig->domain, sig->selector,
+            sig->origin ? sig->origin : "?", err.message);
+      return FALSE;
+    }
+  alg = sig->algorithm != DKIMMOD_ALG_FROM_KEY ? sig->algorithm : dkimmod_key_algorithm (key);
+  g_string_append_printf (job->summary, "%ssigner=<%s%s>, s=%s, a=%s",
+                          job->summary->len ? ", " : "", sig->identity ? "" : "@",
+                          sig->identity ? sig->identity : sig->domain, sig->selector,
+                          dkimmod_algorithm_name (alg));
+  return TRUE;
+}
+
+/* add_headers - every header field into the signer, then end of headers */
+static void
+add_headers (DkimmodSignJob *job)
+{
+  GPtrArray *fields = dkimmod_msgparser_fields (job->parser);
+  DkimmodError err = { 0 };
+
+  for (guint i = 0; i < fields->len && job->signer != NULL; i++)
+    {
+      gsize len;
+      const char *f = g_bytes_get_data (fields->pdata[i], &len);
+
+      if (dkimmod_signer_add_header (job->signer, f, len, &err) != 0)
+        fail (job, "header field %u: %s", i + 1, err.message);
+    }
+  if (job->signer != NULL && dkimmod_signer_end_headers (job->signer, &err) != 0)
+    fail (job, "end of headers: %s", err.message);
+}
+
+/* start_body - the header block is complete: choose, load, set up */
+static void
+start_body (DkimmodSignJob *job)
+{
+  g_autofree char *msgid = dkimmod_msgparser_value (job->parser, "Message-ID");
+  g_autofree char *msgid_log = msgid ? dkimmod_log_sanitize (g_strstrip (msgid), strlen (msgid),
+                                                             DKIMMOD_LOG_TEXT_MAX)
+                                     : g_strdup ("");
+  g_autofree char *why = NULL;
+  g_autofree char *sender = NULL;
+  g_autofree char *sender_log = NULL;
+  g_autoptr (GPtrArray) sigs = NULL;
+  GString *fields = g_string_new (NULL);
+
+  job->in_body = TRUE;
+  g_string_append_printf (fields, "message-id=%s", msgid_log);
+  sender = choose_sender (job, &why);
+  if (sender == NULL)
+    {
+      job->skipped = g_strdup_printf ("%s, %s", fields->str, why);
+      g_string_free (fields, TRUE);
+      return;
+    }
+  sender_log = dkimmod_log_sanitize (sender, strlen (sender), DKIMMOD_LOG_TEXT_MAX);
+  sigs = dkimmod_config_lookup (job->cfg, sender, NULL);
+  if (sigs == NULL || sigs->len == 0)
+    {
+      job->skipped = g_strdup_printf ("%s, no sender_map entry for <%s>", fields->str,
+                                      sender_log);
+      g_string_free (fields, TRUE);
+      return;
+    }
+  job->signer = dkimmod_signer_new (job->ctx);
+  for (guint i = 0; i < sigs->len && job->signer != NULL; i++)
+    add_signature (job, sigs->pdata[i]);
+  g_string_append_printf (fields, ", from=<%s>", sender_log);
+  g_string_prepend (job->summary, ", ");
+  g_string_prepend (job->summary, fields->str);
+  g_string_free (fields, TRUE);
+  if (job->signer != NULL)
+    add_headers (job);
+}
+
+/* add_body - body bytes into the signer */
+static void
+add_body (DkimmodSignJob *job, const char *data, gsize len)
+{
+  DkimmodError err = { 0 };
+
+  if (job->signer != NULL && len > 0 && dkimmod_signer_add_body (job->signer, data, len, &err) != 0)
+    fail (job, "body: %s", err.message);
+}
+
+void
+dkimmod_signjob_feed (DkimmodSignJob *job, const char *data, gsize len)
+{
+  if (job->failed != NULL || job->skipped != NULL)
+    return;
+  if (!job->in_body)
+    {
+      g_autoptr (GError) error = NULL;
+      gboolean done = FALSE;
+      gsize used = dkimmod_msgparser_feed (job->parser, data, len, &done, &error);
+
+      if (used == (gsize) -1)
+        {
+          fail (job, "header block: %s", error ? error->message : "limit exceeded");
+          return;
+        }
+      if (!done)
+        return;
+      start_body (job);
+      data += used;
+      len -= MIN (used, len);
+    }
+  add_body (job, data, len);
+}
+
+DkimmodSignJobResult
+dkimmod_signjob_finish (DkimmodSignJob *job, GBytes **headers, char **detail)
+{
+  DkimmodError err = { 0 };
+  size_t hlen = 0;
+  char *hdrs;
+
+  *headers = NULL;
+  if (job->failed == NULL && job->skipped == NULL && !job->in_body)
+    {
+      dkimmod_msgparser_finish (job->parser);
+      start_body (job);
+    }
+  if (job->failed == NULL && job->skipped != NULL)
+    {
+      *detail = g_strdup (job->skipped);
+      return DKIMMOD_SIGNJOB_SKIPPED;
+    }
+  if (job->failed == NULL)
+    {
+      hdrs = dkimmod_signer_finish (job->signer, &hlen, &err);
+      if (hdrs == NULL)
+        fail (job, "signing: %s", err.message);
+      else
+        {
+          *headers = g_bytes_new (hdrs, hlen);
+          dkimmod_free (hdrs);
+          *detail = g_strdup (job->summary->str);
+          return DKIMMOD_SIGNJOB_SIGNED;
+        }
+    }
+  *detail = g_strdup (job->failed);
+  return DKIMMOD_SIGNJOB_FAILED;
+}

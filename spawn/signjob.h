@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	signjob.h - sign one message as it streams in (dkimmod-spawn)
+ */
+#ifndef DKIMMOD_SPAWN_SIGNJOB_H
+#define DKIMMOD_SPAWN_SIGNJOB_H
+
+#include <glib.h>
+
+#include "config-load.h"
+#include "dkimmod.h"
+
+G_BEGIN_DECLS
+
+typedef struct DkimmodSignJob DkimmodSignJob;
+
+typedef enum {
+  DKIMMOD_SIGNJOB_SIGNED,    /* signatures produced */
+  DKIMMOD_SIGNJOB_SKIPPED,   /* nothing to sign (no entry, no From...) */
+  DKIMMOD_SIGNJOB_FAILED,    /* an error: key, signer, header limits */
+} DkimmodSignJobResult;
+
+/* ENVELOPE_SENDER is the MAIL FROM address (may be ""). */
+DkimmodSignJob *dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx,
+                                     const char *envelope_sender);
+void dkimmod_signjob_free (DkimmodSignJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSignJob, dkimmod_signjob_free)
+
+/* Message bytes (unstuffed, CRLF) in order, chunks of any size. Errors are
+ * kept inside the job and reported by finish. */
+void dkimmod_signjob_feed (DkimmodSignJob *job, const char *data, gsize len);
+/* Ends the message. On SIGNED, *HEADERS holds the DKIM-Signature fields
+ * (transfer full, g_free). *DETAIL (transfer full) is the log text after
+ * "signed; "/"skipped; "/"error; ". */
+DkimmodSignJobResult dkimmod_signjob_finish (DkimmodSignJob *job, GBytes **headers,
+                                             char **detail);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_SPAWN_SIGNJOB_H */
