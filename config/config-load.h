@@ -106,7 +106,24 @@ GPtrArray *dkimmod_config_lookup (const DkimmodConfig *cfg, const char *sender,
 /* Number of sender_map entries (for logs and check-config). */
 guint dkimmod_config_entry_count (const DkimmodConfig *cfg);
 
+/* As dkimmod_config_lookup; *DROPPED (nullable, transfer full) receives one
+ * line per signature left out because its $sender/$senderdomain expansion
+ * is invalid ("FILE:LINE: SETTING.d: expands to "...": why"), for the log. */
+GPtrArray *dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender,
+                                       const char **matched, char **dropped);
+
+/* verifying.authserv_id, or NULL when not set. */
+const char *dkimmod_config_authserv_id (const DkimmodConfig *cfg);
+/* The file loaded, or NULL for dkimmod_config_new_default. */
+const char *dkimmod_config_path (const DkimmodConfig *cfg);
+/* Opens every key file named without macros and checks a= against it, as
+ * DKIMMOD_CONFIG_VALIDATE_KEYS does, but after -o overrides (for
+ * allow_group_readable_keys). CTX may be NULL. Error lists every fault. */
+gboolean dkimmod_config_check_keys (const DkimmodConfig *cfg, DkimmodContext *ctx,
+                                    GError **error);
+
 void dkimmod_config_signature_free (DkimmodConfigSignature *sig);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodConfigSignature, dkimmod_config_signature_free)
 /* Fills a DkimmodSignSpec that borrows strings from SIG; KEY is borrowed. */
 void dkimmod_config_signature_to_spec (const DkimmodConfigSignature *sig, DkimmodKey *key,
                                        DkimmodSignSpec *spec);

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	config-lookup.c - which signatures for this sender?
+ * SYNOPSIS
+ *	dkimmod_config_lookup, dkimmod_config_lookup_full,
+ *	dkimmod_config_signature_free, dkimmod_config_signature_to_spec
+ * DESCRIPTION
+ *	DKIMproxy's sender_map order, case-insensitive: for
+ *	"jason+extra@Sub.Long.Name" the keys tried are
+ *	jason+extra@sub.long.name, jason@sub.long.name (only when the local
+ *	part has a '+'), sub.long.name, long.name, name (DKIMproxy tries the
+ *	top-level domain too; it is harmless), then ".". The first key
+ *	present wins: the most specific entry. Each probe is one hash
+ *	lookup, so the cost grows with the labels of the sender, never with
+ *	the number of entries.
+ *
+ *	The signatures of the entry are copied with $sender, $senderdomain
+ *	and $$ expanded. Because the sender comes from the message, the
+ *	results are checked again: d= must be a domain name, i= must lie
+ *	within d=, and a key path may only be built from a sender domain
+ *	that is a domain name. A signature that fails is left out, and
+ *	dkimmod_config_lookup_full() says which and why, for the log.
+ * STANDARDS
+ *	RFC 6376 section 3.5 (d=, i=).
+ * SECURITY
+ *	The sender is untrusted. It is lower-cased, used as a hash key and
+ *	substituted only into values that are then checked; a key path gets
+ *	a sender domain only after dkimmod_config_check_domain() (no '/',
+ *	no ".."). Text quoted from it in the report is made printable and
+ *	truncated.
+ * NEVER
+ *	Scan the entries one by one, or return a signature whose expanded
+ *	d=, i= or key path was not checked.
+ */
+#include "config-private.h"
+
+#include <string.h>
+
+/* Longest piece of sender text quoted in a report. */
+#define QUOTE_MAX 100
+
+/* printable - VALUE truncated, with bytes outside printable ASCII as '?' */
+static char *
+printable (const char *value)
+{
+  gsize len = MIN (strlen (value), QUOTE_MAX);
+  char *out = g_strndup (value, len);
+
+  for (char *p = out; *p; p++)
+    if (*p < 0x20 || *p >= 0x7f)
+      *p = '?';
+  return out;
+}
+
+/* report - notes in DROPPED why the signature of T was left out */
+static void
+report (GString *dropped, const DkimmodConfigTemplate *t, const char *field, const char *value,
+        const char *why)
+{
+  g_autofree char *shown = printable (value);
+
+  if (dropped == NULL)
+    return;
+  if (dropped->len)
+    g_string_append_c (dropped, '\n');
+  g_string_append_printf (dropped, "%s: %s.%s: expands to \"%s\": %s", t->sig.origin, t->setting,
+                          field, shown, why);
+}
+
+/* expand - T for SENDER (lower case) in SENDERDOMAIN, or NULL if invalid */
+static DkimmodConfigSignature *
+expand (const DkimmodConfigTemplate *t, const char *sender, const char *senderdomain,
+        GString *dropped)
+{
+  g_autoptr (DkimmodConfigSignature) sig = g_new0 (DkimmodConfigSignature, 1);
+  const char *why;
+
+  *sig = t->sig;
+  sig->domain = t->macros_d ? dkimmod_config_macro_expand (t->sig.domain, sender, senderdomain)
+                            : g_strdup (t->sig.domain);
+  sig->identity = t->macros_i ? dkimmod_config_macro_expand (t->sig.identity, sender, senderdomain)
+                              : g_strdup (t->sig.identity);
+  sig->selector = g_strdup (t->sig.selector);
+  sig->key_path = NULL;
+  sig->headers = g_strdup (t->sig.headers);
+  sig->oversign = g_strdup (t->sig.oversign);
+  sig->origin = g_strdup (t->sig.origin);
+  if (t->macros_d && !dkimmod_config_check_domain (sig->domain, 2, &why))
+    return (report (dropped, t, "d", sig->domain, why), NULL);
+  if (sig->identity && (t->macros_i || t->macros_d)
+      && !dkimmod_config_check_identity (sig->identity, sig->domain, &why))
+    return (report (dropped, t, "i", sig->identity, why), NULL);
+  if (t->macros_key && !dkimmod_config_check_domain (senderdomain, 1, &why))
+    return (report (dropped, t, "key", senderdomain, why), NULL);
+  sig->key_path = t->macros_key
+                  ? dkimmod_config_macro_expand (t->sig.key_path, sender, senderdomain)
+                  : g_strdup (t->sig.key_path);
+  return g_steal_pointer (&sig);
+}
+
+/* find_entry - the most specific entry for LOW (a lower-case sender) */
+static const DkimmodConfigEntry *
+find_entry (const DkimmodConfig *cfg, const char *low, const char *at)
+{
+  const DkimmodConfigEntry *e;
+  const char *dom = at ? at + 1 : low;
+  const char *plus = at ? memchr (low, '+', at - low) : NULL;
+
+  if (at && (e = g_hash_table_lookup (cfg->index, low)))
+    return e;
+  if (plus)
+    {
+      g_autofree char *plain = g_strdup_printf ("%.*s%s", (int) (plus - low), low, at);
+      if ((e = g_hash_table_lookup (cfg->index, plain)))
+        return e;
+    }
+  for (const char *p = dom; *p;)
+    {
+      const char *dot = strchr (p, '.');
+
+      if ((e = g_hash_table_lookup (cfg->index, p)))
+        return e;
+      if (dot == NULL)
+        break;
+      p = dot + 1;
+    }
+  return g_hash_table_lookup (cfg->index, ".");
+}
+
+/**
+ * dkimmod_config_lookup_full:
+ * @cfg: a configuration
+ * @sender: (nullable): the sender address or domain (case-insensitive)
+ * @matched: (out) (optional) (transfer none): the sender_map key that
+ *   matched, owned by @cfg; NULL when none did
+ * @dropped: (out) (optional) (transfer full): when signatures of the
+ *   matched entry were left out because their expansion for @sender is
+ *   invalid, one line each "FILE:LINE: SETTING: expands to "...": why";
+ *   NULL otherwise
+ *
+ * Returns: (transfer full) (nullable): the DkimmodConfigSignature list
+ * (free with g_ptr_array_unref), or NULL when nothing matched or every
+ * signature was left out.
+ */
+GPtrArray *
+dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender, const char **matched,
+                            char **dropped)
+{
+  g_autofree char *low = g_ascii_strdown (sender ? sender : "", -1);
+  const char *at = strrchr (low, '@');
+  const DkimmodConfigEntry *e;
+  g_autoptr (GString) why = g_string_new (NULL);
+  g_autoptr (GPtrArray) out = NULL;
+
+  g_return_val_if_fail (cfg != NULL, NULL);
+  if (matched)
+    *matched = NULL;
+  if (dropped)
+    *dropped = NULL;
+  if ((e = find_entry (cfg, low, at)) == NULL)
+    return NULL;
+  if (matched)
+    *matched = e->sender;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) dkimmod_config_signature_free);
+  for (guint k = 0; k < e->sigs->len; k++)
+    {
+      DkimmodConfigSignature *sig = expand (e->sigs->pdata[k], low, at ? at + 1 : low, why);
+
+      if (sig)
+        g_ptr_array_add (out, sig);
+    }
+  if (dropped && why->len)
+    *dropped = g_strdup (why->str);
+  return out->len ? g_steal_pointer (&out) : NULL;
+}
+
+/**
+ * dkimmod_config_lookup:
+ * @cfg: a configuration
+ * @sender: (nullable): the sender address or domain
+ * @matched: (out) (optional) (transfer none): the key that matched
+ *
+ * As dkimmod_config_lookup_full() without the report of left-out
+ * signatures.
+ *
+ * Returns: (transfer full) (nullable): the signatures, or NULL.
+ */
+GPtrArray *
+dkimmod_config_lookup (const DkimmodConfig *cfg, const char *sender, const char **matched)
+{
+  return dkimmod_config_lookup_full (cfg, sender, matched, NULL);
+}
+
+/**
+ * dkimmod_config_signature_free:
+ * @sig: (transfer full) (nullable): a signature from a lookup
+ */
+void
+dkimmod_config_signature_free (DkimmodConfigSignature *sig)
+{
+  if (sig == NULL)
+    return;
+  g_free (sig->domain);
+  g_free (sig->selector);
+  g_free (sig->identity);
+  g_free (sig->key_path);
+  g_free (sig->headers);
+  g_free (sig->oversign);
+  g_free (sig->origin);
+  g_free (sig);
+}
+
+/**
+ * dkimmod_config_signature_to_spec:
+ * @sig: a signature from a lookup
+ * @key: (transfer none): its loaded key
+ * @spec: (out caller-allocates): the spec to fill; it borrows from @sig
+ */
+void
+dkimmod_config_signature_to_spec (const DkimmodConfigSignature *sig, DkimmodKey *key,
+                                  DkimmodSignSpec *spec)
+{
+  g_return_if_fail (sig != NULL && spec != NULL);
+  dkimmod_sign_spec_init (spec);
+  spec->domain = sig->domain;
+  spec->selector = sig->selector;
+  spec->identity = sig->identity;
+  spec->algorithm = sig->algorithm;
+  spec->header_canon = sig->header_canon;
+  spec->body_canon = sig->body_canon;
+  spec->headers = sig->headers;
+  spec->oversign = sig->oversign;
+  spec->expire_after = sig->expire_after;
+  spec->key = key;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	config-private.h - internals shared by the config/ source files
+ * DESCRIPTION
+ *	The loaded configuration (struct DkimmodConfig), the error collector
+ *	that lets a load report every fault at once, and the syntax checkers
+ *	(config-syntax.c), macro expander (config-macro.c), signing section
+ *	reader (config-signing.c) and settings table (config-settings.c).
+ * NEVER
+ *	Install this header or use it outside config/ and tests/config/.
+ */
+#ifndef DKIMMOD_CONFIG_PRIVATE_H
+#define DKIMMOD_CONFIG_PRIVATE_H
+
+#include <libconfig.h>
+
+#include "config-load.h"
+
+G_BEGIN_DECLS
+
+/* One sender_map entry: a normalised sender key and its signatures. */
+typedef struct {
+  char *sender;     /* lower case: "." | domain | local@domain */
+  char *origin;     /* "file:line" of the entry */
+  GPtrArray *sigs;  /* DkimmodConfigTemplate *, in configuration order */
+} DkimmodConfigEntry;
+
+/* A signature as configured: d, i and key_path may hold macros. */
+typedef struct {
+  DkimmodConfigSignature sig;  /* first member: the public part */
+  char *setting;               /* "signing.sender_map[3].sign[0]" */
+  guint8 macros_d : 1, macros_i : 1, macros_key : 1;
+} DkimmodConfigTemplate;
+
+struct DkimmodConfig {
+  DkimmodSpawnSettings spawn;
+  DkimmodSenderSource sender_source;
+  char *authserv_id;            /* verifying.authserv_id or NULL */
+  char *path;                   /* the file loaded, or NULL */
+  GPtrArray *entries;           /* DkimmodConfigEntry *, file order (owner) */
+  GHashTable *index;            /* sender key -> DkimmodConfigEntry (borrowed) */
+};
+
+/* Collects every error of one load: "FILE:LINE: SETTING: what\n" lines. */
+typedef struct {
+  GString *text;
+  guint count;
+  const char *include_dir;      /* for naming files of @include */
+  const char *main_path;
+} DkimmodConfigDiag;
+
+void dkimmod_config_diag_add (DkimmodConfigDiag *diag, const config_setting_t *where,
+                              const char *setting, const char *field, const char *format, ...)
+  G_GNUC_PRINTF (5, 6);
+void dkimmod_config_diag_add_at (DkimmodConfigDiag *diag, const char *origin, const char *setting,
+                                 const char *field, const char *format, ...) G_GNUC_PRINTF (5, 6);
+char *dkimmod_config_diag_origin (DkimmodConfigDiag *diag, const config_setting_t *where);
+
+/* config-syntax.c: checkers; each returns FALSE with *why (static text or
+ * transfer full through why_free) describing the fault. */
+gboolean dkimmod_config_check_domain (const char *s, guint min_labels, const char **why);
+gboolean dkimmod_config_check_selector (const char *s, const char **why);
+gboolean dkimmod_config_check_identity (const char *i, const char *d, const char **why);
+char *dkimmod_config_normalise_field_list (const char *list, gboolean need_from,
+                                           gboolean allow_empty, const char **why);
+gboolean dkimmod_config_parse_duration (const char *s, guint64 max, guint64 *out,
+                                        const char **why);
+gboolean dkimmod_config_parse_size (const char *s, guint64 max, guint64 *out, const char **why);
+gboolean dkimmod_config_parse_bool (const char *s, gboolean *out);
+gboolean dkimmod_config_check_next_hop (const char *s, const char **why);
+gboolean dkimmod_config_parse_algorithm (const char *s, DkimmodAlgorithm *out, const char **why);
+gboolean dkimmod_config_parse_canon (const char *s, DkimmodCanon *header, DkimmodCanon *body,
+                                     const char **why);
+char *dkimmod_config_normalise_sender (const char *key, const char **why);
+
+/* config-macro.c */
+typedef enum {
+  DKIMMOD_MACRO_NONE = 0,
+  DKIMMOD_MACRO_SENDER = 1 << 0,
+  DKIMMOD_MACRO_SENDERDOMAIN = 1 << 1,
+  DKIMMOD_MACRO_DOLLAR = 1 << 2,
+} DkimmodMacroUse;
+/* Scans TEMPLATE; FALSE with *bad (transfer full) naming an unknown macro. */
+gboolean dkimmod_config_macro_scan (const char *template_, DkimmodMacroUse *uses, char **bad);
+char *dkimmod_config_macro_expand (const char *template_, const char *sender,
+                                   const char *senderdomain);
+
+/* config-signing.c: the "signing" section. */
+void dkimmod_config_read_signing (DkimmodConfig *cfg, const config_setting_t *signing,
+                                  DkimmodConfigDiag *diag);
+void dkimmod_config_entry_free (DkimmodConfigEntry *entry);
+void dkimmod_config_template_free (DkimmodConfigTemplate *tmpl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodConfigTemplate, dkimmod_config_template_free)
+
+/* config-settings.c: spawn.* and sender_source, from a file or "-o". */
+void dkimmod_config_spawn_defaults (DkimmodSpawnSettings *spawn);
+void dkimmod_config_spawn_clear (DkimmodSpawnSettings *spawn);
+void dkimmod_config_read_spawn (DkimmodConfig *cfg, const config_setting_t *spawn,
+                                DkimmodConfigDiag *diag);
+gboolean dkimmod_config_parse_sender_source (const char *s, DkimmodSenderSource *out);
+
+/* config-keys.c */
+void dkimmod_config_check_keys_diag (const DkimmodConfig *cfg, DkimmodContext *ctx,
+                                     DkimmodConfigDiag *diag);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_CONFIG_PRIVATE_H */
