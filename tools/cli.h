@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	cli.h - shared helpers of the dkimmod command-line tool
+ * DESCRIPTION
+ *	Exit statuses (sysexits), diagnostics on stderr, whole-file I/O and
+ *	the line-ending rules of "dkimmod sign" (see dkimmod(1), LINE ENDINGS).
+ *	Only the tool includes this; the library never exits.
+ */
+#ifndef DKIMMOD_CLI_H
+#define DKIMMOD_CLI_H
+
+#include <glib.h>
+#include <sysexits.h>
+
+#include "dkimmod.h"
+
+G_BEGIN_DECLS
+
+/* The subcommands; each returns an exit status (EX_OK, EX_USAGE, ...). */
+int dkimmod_cmd_sign (int argc, char **argv);
+int dkimmod_cmd_keygen (int argc, char **argv);
+int dkimmod_cmd_check_config (int argc, char **argv);
+
+/* "dkimmod: " + message on stderr. */
+void dkimmod_cli_warn (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+/* Maps a library fault to an exit status (a fault in the message is 65, a
+ * missing file 66, a crypto failure 70, ...). */
+int dkimmod_cli_status_exit (DkimmodStatus code);
+
+/* Reads FD to end of file. NULL with ERROR set on a read error. */
+GBytes *dkimmod_cli_read_fd (int fd, GError **error);
+/* Writes all of DATA to FD, retrying short writes and EINTR. */
+gboolean dkimmod_cli_write_all (int fd, const void *data, gsize len, GError **error);
+
+/* TRUE when the first line of DATA does not end in CRLF: such a file is
+ * "LF form" and our added lines end in LF too. */
+gboolean dkimmod_cli_is_lf_form (const guint8 *data, gsize len);
+/* DATA with every LF that is not preceded by CR turned into CRLF: the form
+ * SMTP carries. Returns a new reference to DATA when nothing changes. */
+GBytes *dkimmod_cli_to_crlf (GBytes *data);
+/* TEXT (library output, CRLF lines) with each CRLF turned into LF, in place. */
+gsize dkimmod_cli_crlf_to_lf (char *text, gsize len);
+
+/* Options shared by the subcommands' parsers. */
+gboolean dkimmod_cli_parse_u64 (const char *text, guint64 min, guint64 max, guint64 *out);
+
+G_END_DECLS
+
+#endif /* DKIMMOD_CLI_H */
