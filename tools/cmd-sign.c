@@ -377,6 +377,7 @@ add_config_signatures (DkimmodContext *ctx, DkimmodSigner *signer, const SignOpt
   g_autoptr (DkimmodConfig) cfg = dkimmod_config_load (opt->config_path, 0, ctx, &error);
   g_autoptr (GPtrArray) sigs = NULL;
   g_autofree char *sender = NULL;
+  g_autofree char *dropped = NULL;
   unsigned flags = 0;
   int status = EX_OK;
 
@@ -395,7 +396,9 @@ add_config_signatures (DkimmodContext *ctx, DkimmodSigner *signer, const SignOpt
                           ? "envelope sender" : "header");
       return dkimmod_config_sender_source (cfg) == DKIMMOD_SENDER_ENVELOPE ? EX_USAGE : EX_DATAERR;
     }
-  sigs = dkimmod_config_lookup (cfg, sender, NULL);
+  sigs = dkimmod_config_lookup_full (cfg, sender, NULL, &dropped);
+  if (dropped != NULL)
+    fprintf (stderr, "%s\n", dropped);
   if (sigs == NULL)
     {
       dkimmod_cli_warn ("no sender_map entry for <%s>: message not signed", sender);
