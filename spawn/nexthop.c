@@ -277,6 +277,12 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint *ext, guint64 *n
         }
       g_ptr_array_add (keep, g_strdup (text));
     }
+  /* Announce our own limit even when the next hop has none. */
+  if (size_max > 0 && !(*ext & DKIMMOD_EXT_SIZE) && keep->len > 0)
+    {
+      g_ptr_array_add (keep, g_strdup_printf ("SIZE %" G_GUINT64_FORMAT, size_max));
+      *ext |= DKIMMOD_EXT_SIZE;
+    }
   for (guint i = 0; i < keep->len; i++)
     g_string_append_printf (out, "250%c%s\r\n", i + 1 < keep->len ? '-' : ' ',
                             (const char *) keep->pdata[i]);

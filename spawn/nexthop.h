@@ -33,7 +33,8 @@ int dkimmod_nexthop_connect (const char *spec, guint timeout, GError **error);
 gboolean dkimmod_smtp_read_reply (DkimmodStream *s, GString *reply, int *code, GError **error);
 
 /* The next hop's EHLO reply reduced to the extensions we handle. SIZE is
- * lowered to SIZE_MAX when that is non-zero and smaller. *EXT receives the
+ * lowered to SIZE_MAX when that is non-zero and smaller (and announced
+ * when the next hop has none). *EXT receives the
  * extensions kept, *NEXT_SIZE the next hop's SIZE (0 if none or no limit). */
 GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint *ext,
                               guint64 *next_size);

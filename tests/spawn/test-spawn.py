@@ -1,0 +1,717 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""
+NAME
+    test-spawn.py - dkimmod-spawn end to end against Postfix's smtp-sink
+
+DESCRIPTION
+    Each case starts dkimmod-spawn the way spawn(8) does (the SMTP client
+    on fds 0/1 through a socketpair, cwd not writable, no HOME/TMPDIR),
+    with /usr/sbin/smtp-sink as the next hop on a free 127.0.0.1 port.
+    smtp-sink -d writes one file per message; its own header lines are
+    stripped and the rest is checked, and DKIM signatures are verified with
+    dkimpy (python3-dkim) using a dnsfunc that returns our key records.
+    Log lines are collected from a unix datagram socket given with -l
+    (Postfix's postlog protocol). stderr goes to a file that must stay
+    empty. Run as root, smtp-sink needs -u nobody and dump directories
+    nobody can write (mode 0777 here); as non-root neither is needed.
+
+    Usage: test-spawn.py PATH/TO/dkimmod-spawn [unittest args]
+"""
+import base64
+import glob
+import logging
+import os
+import select
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+SPAWN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+SINK = "/usr/sbin/smtp-sink"
+T = None   # module fixture (keys, config, log socket)
+
+
+def die(msg):
+    print("test-spawn: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def openssl(*args, data=None):
+    return subprocess.run(["openssl", *args], input=data, check=True,
+                          capture_output=True).stdout
+
+
+class Fixture:
+    """Keys, DNS records, config file and log socket shared by all cases."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="dkimmod-spawn-test.")
+        os.chmod(self.dir, 0o755)
+        self.records = {}
+        self.key_rsa = self.keygen("rsa", "sel", "example.net",
+                                   ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
+        self.key_ed = self.keygen("ed", "ed1", "example.org", ["-algorithm", "ED25519"])
+        self.key_rsa1 = self.keygen("rsa1", "rsa1", "example.org",
+                                    ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
+        self.spool = os.path.join(self.dir, "spool")
+        os.mkdir(self.spool, 0o700)
+        self.conf = os.path.join(self.dir, "dkimmod.conf")
+        with open(self.conf, "w") as f:
+            f.write("""
+signing = {
+  defaults = { c = "relaxed/relaxed"; };
+  sender_map = (
+    { sender = "example.net";
+      sign = ( { s = "sel"; d = "example.net"; key = "%s"; } ); },
+    { sender = "example.org";
+      sign = ( { s = "ed1"; d = "example.org"; key = "%s"; },
+               { s = "rsa1"; d = "example.org"; c = "simple/simple"; key = "%s"; } ); }
+  );
+};
+spawn = {
+  spool_directory = "%s";
+  timeout_command = 20;
+  timeout_data = 20;
+  timeout_next_hop = 20;
+};
+""" % (self.key_rsa, self.key_ed, self.key_rsa1, self.spool))
+        self.log_path = os.path.join(self.dir, "postlog.sock")
+        self.log = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.log.bind(self.log_path)
+        os.chmod(self.log_path, 0o666)
+        self.log.setblocking(False)
+
+    def keygen(self, name, selector, domain, args):
+        path = os.path.join(self.dir, name + ".pem")
+        openssl("genpkey", *args, "-out", path)
+        os.chmod(path, 0o600)
+        der = openssl("pkey", "-in", path, "-pubout", "-outform", "DER")
+        if "ED25519" in args:
+            rec = "v=DKIM1; k=ed25519; p=" + base64.b64encode(der[-32:]).decode()
+        else:
+            rec = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+        self.records["%s._domainkey.%s" % (selector, domain)] = rec
+        return path
+
+    def logs(self):
+        out = []
+        while True:
+            try:
+                out.append(self.log.recv(65536).decode("ascii", "replace"))
+            except BlockingIOError:
+                return out
+
+    def close(self):
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Sink:
+    """smtp-sink on a free loopback port, one dump file per message."""
+
+    def __init__(self, *opts):
+        self.dump = tempfile.mkdtemp(prefix="sink.", dir=T.dir)
+        os.chmod(self.dump, 0o777)
+        self.port = free_port()
+        args = [SINK]
+        if os.geteuid() == 0:
+            args += ["-u", "nobody"]
+        args += [*opts, "-d", self.dump + "/%M.", "127.0.0.1:%d" % self.port, "10"]
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while not self.listening():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("smtp-sink did not start")
+            time.sleep(0.02)
+
+    def listening(self):
+        # /proc/net/tcp, so that probing does not open an SMTP session.
+        want = ":%04X" % self.port
+        with open("/proc/net/tcp") as f:
+            return any(want in line.split()[1] and line.split()[3] == "0A"
+                       for line in f.readlines()[1:])
+
+    def messages(self, n=None, timeout=5):
+        """The dumped messages (CRLF, smtp-sink's own headers removed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            files = sorted(glob.glob(self.dump + "/*"), key=os.path.getmtime)
+            if n is None or len(files) >= n or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        time.sleep(0.05)   # dump files are written incrementally
+        return [self.parse(p) for p in files]
+
+    @staticmethod
+    def parse(path):
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+        i = 0
+        while not lines[i].startswith(b"Received: "):
+            i += 1
+        i += 1
+        while lines[i].startswith(b"\t"):
+            i += 1
+        body = lines[i:]
+        if body and body[-1] == b"":
+            body.pop()          # end of file
+        if body and body[-1] == b"":
+            body.pop()          # smtp-sink's separator line
+        return b"\r\n".join(body) + b"\r\n"
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Client:
+    """The Postfix SMTP client's side of the socketpair."""
+
+    def __init__(self, sock):
+        self.s = sock
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def line(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.s], [], [], left)[0]:
+                raise TimeoutError("no reply; have %r" % self.buf)
+            data = self.s.recv(65536)
+            if not data:
+                raise EOFError("connection closed; have %r" % self.buf)
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def reply(self, timeout=10):
+        lines = []
+        while True:
+            line = self.line(timeout)
+            assert line.endswith(b"\r"), "reply line without CRLF: %r" % line
+            lines.append(line[:-1])
+            if len(line) < 5 or line[3:4] == b" ":
+                return int(lines[0][:3]), b"\n".join(lines).decode()
+
+    def cmd(self, text):
+        self.send(text.encode() + b"\r\n")
+        return self.reply()
+
+    def eof(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while select.select([self.s], [], [], max(0, deadline - time.monotonic()))[0]:
+            data = self.s.recv(65536)
+            if not data:
+                return True
+            self.buf += data
+        return False
+
+
+def message(frm="Alice <alice@example.net>", body=b"Hello.\r\n", extra=b""):
+    return (b"From: " + frm.encode() + b"\r\n"
+            b"To: Bob <bob@example.com>\r\n"
+            b"Subject: test message\r\n"
+            b"Date: Sat, 28 Nov 2026 14:00:00 +0000\r\n"
+            b"Message-ID: <test." + str(time.monotonic_ns()).encode() + b"@example.net>\r\n"
+            + extra + b"\r\n" + body)
+
+
+def stuff(msg):
+    """SMTP dot-stuffing of a CRLF message, plus the end-of-data line."""
+    lines = msg.split(b"\r\n")
+    assert lines[-1] == b""
+    return b"".join((b"." + l if l.startswith(b".") else l) + b"\r\n" for l in lines[:-1]) + b".\r\n"
+
+
+def dkim_verify(msg):
+    import dkim
+
+    def dnsfunc(name, timeout=5):
+        name = name.decode() if isinstance(name, bytes) else name
+        rec = T.records.get(name.rstrip(".").lower())
+        return rec.encode() if rec else None
+
+    head = msg.split(b"\r\n\r\n", 1)[0]
+    n = sum(1 for l in head.split(b"\r\n") if l.lower().startswith(b"dkim-signature:"))
+    results = []
+    for i in range(n):
+        d = dkim.DKIM(msg, logger=logging.getLogger("quiet"), minkey=1024)
+        results.append(d.verify(idx=i, dnsfunc=dnsfunc))
+    return results
+
+
+class SpawnCase(unittest.TestCase):
+    sink_opts = ()
+
+    def setUp(self):
+        T.logs()
+        self.seen = []
+        self.sink = Sink(*self.sink_opts)
+        self.procs = []
+        self.errfiles = []
+
+    def tearDown(self):
+        for p, c in self.procs:
+            c.s.close()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                self.fail("dkimmod-spawn still running after its client left")
+        self.sink.stop()
+        for path in self.errfiles:
+            self.assertEqual(os.path.getsize(path), 0, "dkimmod-spawn wrote to stderr")
+
+    def start(self, *opts, next_hop=None, conf=None, sock_type=socket.SOCK_STREAM,
+              args=(), stderr_socket=False, greet=True):
+        """dkimmod-spawn with our config; returns (process, Client)."""
+        a, b = socket.socketpair(socket.AF_UNIX, sock_type)
+        errpath = os.path.join(T.dir, "stderr.%d" % len(self.errfiles) + self.id())
+        self.errfiles.append(errpath)
+        cmd = [SPAWN, "-c", conf or T.conf, "-l", T.log_path,
+               "-o", "next_hop=" + (next_hop or "127.0.0.1:%d" % self.sink.port)]
+        for o in opts:
+            cmd += ["-o", o]
+        cmd += list(args)
+        with open(errpath, "wb") as err:
+            # spawn(8): cwd is the (unwritable) queue directory, env nearly empty.
+            p = subprocess.Popen(cmd, stdin=b, stdout=b, stderr=b if stderr_socket else err,
+                                 cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C"})
+        b.close()
+        c = Client(a)
+        self.procs.append((p, c))
+        if greet:
+            code, text = c.reply()
+            self.assertEqual(code, 220, text)
+        return p, c
+
+    def session(self, c, ehlo=True):
+        if ehlo:
+            code, text = c.cmd("EHLO client.example")
+            self.assertEqual(code, 250, text)
+            return text
+        return None
+
+    def transaction(self, c, msg, sender="alice@example.net", rcpts=("bob@example.com",)):
+        self.assertEqual(c.cmd("MAIL FROM:<%s>" % sender)[0], 250)
+        for r in rcpts:
+            self.assertEqual(c.cmd("RCPT TO:<%s>" % r)[0], 250)
+        code, text = c.cmd("DATA")
+        self.assertEqual(code, 354, text)
+        c.send(stuff(msg))
+        return c.reply()
+
+    def quit(self, p, c):
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 0)
+
+    def log_text(self, want, timeout=3):
+        deadline = time.monotonic() + timeout
+        while True:
+            self.seen += T.logs()
+            if any(want in l for l in self.seen) or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        time.sleep(0.05)
+        self.seen += T.logs()
+        lines = [l for l in self.seen if want in l]
+        if not lines:
+            self.fail("no log line with %r in %r" % (want, self.seen))
+        return lines
+
+
+class TestSigning(SpawnCase):
+    def test_sign_one_message_verifies(self):
+        p, c = self.start()
+        ehlo = self.session(c)
+        for word in ("STARTTLS", "AUTH", "CHUNKING", "XCLIENT", "ETRN", "VRFY"):
+            self.assertNotIn(word, ehlo)
+        self.assertIn("PIPELINING", ehlo)
+        self.assertEqual(c.cmd("XFORWARD IDENT=4QAbCd123 NAME=client.example")[0], 250)
+        msg = message()
+        code, text = self.transaction(c, msg)
+        self.assertEqual(code, 250, text)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertTrue(got.startswith(b"DKIM-Signature: "), got[:200])
+        self.assertTrue(got.endswith(msg), "message changed in transit")
+        self.assertEqual(dkim_verify(got), [True])
+        [line] = self.log_text("DKIM signing - signed")
+        self.assertIn("4QAbCd123: DKIM signing - signed; message-id=<test.", line)
+        self.assertIn("signer=<@example.net>, s=sel, a=rsa-sha256", line)
+        self.assertIn("from=<alice@example.net>", line)
+        self.assertRegex(line, r"^[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \S+ dkimmod-spawn\[\d+\]: ")
+
+    def test_two_messages_one_connection_dual_signature(self):
+        p, c = self.start()
+        self.session(c)
+        m1 = message()
+        m2 = message(frm="Carol <carol@Example.ORG>", body=b"second\r\n")
+        self.assertEqual(self.transaction(c, m1)[0], 250)
+        self.assertEqual(c.cmd("RSET")[0], 250)
+        self.assertEqual(self.transaction(c, m2, sender="carol@example.org")[0], 250)
+        self.quit(p, c)
+        got = self.sink.messages(2)
+        self.assertEqual(len(got), 2)
+        self.assertEqual(dkim_verify(got[0]), [True])
+        self.assertEqual(dkim_verify(got[1]), [True, True])
+        self.assertIn(b"a=ed25519-sha256", got[1])
+        lines = self.log_text("NOQUEUE: DKIM signing - signed")
+        self.assertEqual(len(lines), 2, lines)
+
+    def test_pipelined_batch_answered_in_one_write(self):
+        # SOCK_SEQPACKET keeps write boundaries: one record per write(2).
+        p, c = self.start(sock_type=socket.SOCK_SEQPACKET, greet=False)
+        self.assertTrue(c.s.recv(65536).startswith(b"220 "))
+        c.send(b"EHLO client.example\r\n")
+        self.assertTrue(c.s.recv(65536).startswith(b"250-"))
+        c.send(b"MAIL FROM:<alice@example.net>\r\nRCPT TO:<a@example.com>\r\n"
+               b"RCPT TO:<b@example.com>\r\nDATA\r\n")
+        rec = c.s.recv(65536)
+        self.assertEqual(rec.count(b"\r\n"), 4, rec)
+        self.assertTrue(rec.endswith(b"354 End data with <CR><LF>.<CR><LF>\r\n"), rec)
+        msg = message()
+        c.send(stuff(msg) + b"QUIT\r\n")
+        rec = c.s.recv(65536)
+        self.assertTrue(rec.startswith(b"250 "), rec)
+        rec += c.s.recv(65536) if b"221" not in rec else b""
+        self.assertIn(b"221 ", rec)
+        self.assertEqual(p.wait(timeout=10), 0)
+        self.assertEqual(dkim_verify(self.sink.messages(1)[0]), [True])
+
+    def test_dot_stuffing_round_trip(self):
+        p, c = self.start()
+        self.session(c)
+        body = (b".leading dot\r\n..two dots\r\n.\t.\r\n. \r\nmid.dle\r\n"
+                b"...\r\n.\r\n..\r\nend\r\n")
+        msg = message(body=body)
+        self.assertEqual(self.transaction(c, msg)[0], 250)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertTrue(got.endswith(msg), got)
+        self.assertEqual(dkim_verify(got), [True])
+
+    def test_smuggling_sequences_do_not_end_data(self):
+        p, c = self.start()
+        self.session(c)
+        for i, seq in enumerate([b"\n.\n", b"\r.\r", b"\n.\r\n", b"\r\n.\n", b"\r.\r\n"]):
+            evil = (b"before" + seq + b"MAIL FROM:<evil@example.com>\r\n"
+                    b"RCPT TO:<victim@example.com>\r\nDATA\r\n")
+            msg = message(body=evil + b"after\r\n")
+            code, text = self.transaction(c, msg)
+            self.assertEqual(code, 250, (seq, text))
+            got = self.sink.messages(i + 1)
+            self.assertEqual(len(got), i + 1, "smuggled a second message with %r" % seq)
+            self.assertIn(b"after", got[-1])
+            self.assertIn(b"MAIL FROM:<evil@example.com>", got[-1])
+        self.quit(p, c)
+        self.assertEqual(len(self.sink.messages()), 5)
+
+    def test_no_sender_map_entry_is_relayed_unsigned_and_logged(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(c.cmd("XFORWARD IDENT=4QZZZ")[0], 250)
+        msg = message(frm="x@unknown.example")
+        self.assertEqual(self.transaction(c, msg, sender="x@unknown.example")[0], 250)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertEqual(got, msg)
+        [line] = self.log_text("skipped")
+        self.assertIn("4QZZZ: DKIM signing - skipped;", line)
+        self.assertIn("no sender_map entry for <x@unknown.example>", line)
+
+    def test_two_from_headers_not_signed(self):
+        p, c = self.start()
+        self.session(c)
+        msg = message(extra=b"From: mallory@example.com\r\n")
+        self.assertEqual(self.transaction(c, msg)[0], 250)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertNotIn(b"DKIM-Signature", got)
+        self.assertIn("2 From headers", self.log_text("skipped")[0])
+
+    def test_xforward_ident_not_kept_across_transactions(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(c.cmd("XFORWARD IDENT=FIRSTID")[0], 250)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.log_text("NOQUEUE: DKIM signing - signed")
+        self.assertEqual(len(self.log_text("FIRSTID: DKIM signing - signed")), 1)
+
+    def test_eof_without_quit(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        c.s.shutdown(socket.SHUT_WR)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 0)
+        self.assertEqual(len(self.sink.messages(1)), 1)
+
+    def test_stderr_is_the_socket_and_stays_silent(self):
+        p, c = self.start(stderr_socket=True)
+        self.session(c)
+        self.assertEqual(c.cmd("BDAT 10 LAST")[0], 502)
+        self.assertEqual(c.cmd("STARTTLS")[0], 502)
+        self.assertEqual(c.cmd("X" * 10000)[0], 500)
+        self.assertEqual(c.cmd("NOOP")[0], 250)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.assertEqual(c.buf, b"")
+
+    def test_commands_out_of_order(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(c.cmd("DATA")[0], 503)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 503)
+        self.assertEqual(c.cmd("DATA")[0], 554)
+        self.assertEqual(c.cmd("RSET")[0], 250)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+
+
+class TestSpool(SpawnCase):
+    def test_spill_to_file_message_intact(self):
+        spool = os.path.join(T.dir, "spill")
+        os.mkdir(spool)
+        p, c = self.start("spool_memory_max=1024", "spool_directory=" + spool)
+        self.session(c)
+        body = b"".join(b"line %06d: %s\r\n" % (i, b"x" * 60) for i in range(4000))
+        msg = message(body=body)
+        self.assertEqual(self.transaction(c, msg)[0], 250)
+        self.assertEqual(os.listdir(spool), [], "spool file left behind")
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertTrue(got.endswith(msg))
+        self.assertEqual(dkim_verify(got), [True])
+
+    def test_spool_failure_is_452(self):
+        p, c = self.start("spool_memory_max=1024",
+                          "spool_directory=" + os.path.join(T.dir, "no-such-dir"))
+        self.session(c)
+        msg = message(body=b"y" * 5000 + b"\r\n")
+        code, text = self.transaction(c, msg)
+        self.assertEqual(code, 452, text)
+        self.assertIn("4.3.1", text)
+        self.assertEqual(self.transaction(c, message())[0], 250)   # session goes on
+        self.quit(p, c)
+        self.assertEqual(len(self.sink.messages(1)), 1)
+
+    def test_message_too_big_is_552(self):
+        p, c = self.start("message_size_max=2000")
+        ehlo = self.session(c)
+        self.assertIn("SIZE 2000", ehlo)
+        code, text = self.transaction(c, message(body=b"z" * 3000 + b"\r\n"))
+        self.assertEqual(code, 552, text)
+        self.assertIn("5.3.4", text)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.assertEqual(len(self.sink.messages(1)), 1)
+
+
+class TestFailures(SpawnCase):
+    def test_next_hop_down_is_421_at_connect(self):
+        port = free_port()
+        p, c = self.start(next_hop="127.0.0.1:%d" % port, greet=False)
+        code, text = c.reply()
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.1 next hop 127.0.0.1:%d unavailable" % port, text)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+
+    def test_unreadable_key_is_451_nothing_delivered(self):
+        bad = os.path.join(T.dir, "bad.pem")
+        with open(bad, "w") as f:
+            f.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+        os.chmod(bad, 0o600)
+        conf = os.path.join(T.dir, "badkey.conf")
+        with open(conf, "w") as f:
+            f.write('signing = { sender_map = ( { sender = "example.net"; sign = ( '
+                    '{ s = "sel"; d = "example.net"; key = "%s"; } ); } ); };\n'
+                    'spawn = { spool_directory = "%s"; };\n' % (bad, T.spool))
+        p, c = self.start(conf=conf)
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.7.1", text)
+        self.assertEqual(c.cmd("RSET")[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.sink.messages(), [])
+        self.assertIn(bad, self.log_text("DKIM signing - error")[0])
+
+    def test_unreadable_key_on_error_relay(self):
+        conf = os.path.join(T.dir, "badkey2.conf")
+        with open(conf, "w") as f:
+            f.write('signing = { sender_map = ( { sender = "example.net"; sign = ( '
+                    '{ s = "sel"; d = "example.net"; key = "%s"; } ); } ); };\n'
+                    % os.path.join(T.dir, "missing.pem"))
+        p, c = self.start("on_error=relay", "spool_directory=" + T.spool, conf=conf)
+        self.session(c)
+        msg = message()
+        self.assertEqual(self.transaction(c, msg)[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.sink.messages(1), [msg])
+        self.assertIn("relayed unsigned", self.log_text("DKIM signing - error")[0])
+
+    def test_config_error_is_421(self):
+        p, c = self.start(conf=os.path.join(T.dir, "does-not-exist.conf"), greet=False)
+        code, text = c.reply()
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.3.0", text)
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.log_text("configuration error")
+
+    def test_bad_override_is_421(self):
+        p, c = self.start("no_such_setting=1", greet=False)
+        self.assertEqual(c.reply()[0], 421)
+        self.assertEqual(p.wait(timeout=10), 75)
+
+    def test_verify_mode_reserved(self):
+        p, c = self.start(args=["verify"], greet=False)
+        code, text = c.reply()
+        self.assertEqual(code, 421, text)
+        self.assertIn("verify mode not built yet", text)
+        self.assertEqual(p.wait(timeout=10), 75)
+
+    def test_silent_client_times_out(self):
+        t0 = time.monotonic()
+        p, c = self.start("timeout_command=1")
+        self.session(c)
+        code, text = c.reply(timeout=5)
+        self.assertEqual(code, 421, text)
+        self.assertEqual(p.wait(timeout=5), 75)
+        self.assertLess(time.monotonic() - t0, 4)
+        self.log_text("timeout")
+
+    def test_silent_client_in_data_times_out(self):
+        p, c = self.start("timeout_data=1")
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(b"From: alice@example.net\r\n\r\npartial")
+        self.assertEqual(c.reply(timeout=5)[0], 421)
+        self.assertEqual(p.wait(timeout=5), 75)
+        self.assertEqual(self.sink.messages(), [])
+
+    def test_works_without_config_file(self):
+        # Default config path absent: built-in defaults, nothing signed.
+        if os.path.exists("/etc/dkimmod/dkimmod.conf") or os.path.exists(
+                "/usr/local/etc/dkimmod/dkimmod.conf"):
+            self.skipTest("a system dkimmod.conf exists")
+        a, b = socket.socketpair()
+        p = subprocess.Popen([SPAWN, "-l", T.log_path, "-o", "next_hop=127.0.0.1:%d" % self.sink.port,
+                              "-o", "spool_directory=" + T.spool],
+                             stdin=b, stdout=b, stderr=subprocess.DEVNULL, cwd="/")
+        b.close()
+        c = Client(a)
+        self.procs.append((p, c))
+        self.assertEqual(c.reply()[0], 220)
+        self.session(c)
+        msg = message()
+        self.assertEqual(self.transaction(c, msg)[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.sink.messages(1), [msg])
+        self.log_text("no sender_map entry")
+
+
+class TestNextHopRejectsRcpt(SpawnCase):
+    sink_opts = ("-f", "RCPT")
+
+    def test_rcpt_reject_passed_back(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        code, text = c.cmd("RCPT TO:<bob@example.com>")
+        self.assertEqual(code, 500, text)
+        self.assertIn("5.3.0", text)
+        code, text = c.cmd("DATA")
+        self.assertEqual(code, 554, text)
+        self.assertIn("5.5.1", text)
+        self.quit(p, c)
+
+
+class TestNextHopRejectsData(SpawnCase):
+    sink_opts = ("-f", "DATA")
+
+    def test_data_reject_passed_back(self):
+        p, c = self.start()
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual(code, 500, text)
+        self.assertEqual(text, "500 5.3.0 Error: command failed")
+        self.assertEqual(self.transaction(c, message())[0], 500)
+        self.quit(p, c)
+        self.assertEqual(self.sink.messages(), [])
+
+
+class TestNextHopRejectsEndOfData(SpawnCase):
+    sink_opts = ("-r", ".")
+
+    def test_final_reply_passed_back(self):
+        p, c = self.start()
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual(code, 450, text)
+        self.assertEqual(text, "450 4.3.0 Error: command failed")
+        self.quit(p, c)
+
+
+class TestNextHopDisconnects(SpawnCase):
+    sink_opts = ("-q", "DATA")
+
+    def test_next_hop_lost_is_421(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(stuff(message()))
+        code, text = c.reply()
+        self.assertEqual(code, 421, text)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+
+
+def setUpModule():
+    global T
+    if SPAWN is None or not os.access(SPAWN, os.X_OK):
+        die("usage: test-spawn.py PATH/TO/dkimmod-spawn")
+    if not os.access(SINK, os.X_OK):
+        die("%s missing (Debian package postfix)" % SINK)
+    try:
+        import dkim  # noqa: F401
+    except ImportError:
+        die("dkimpy missing (Debian package python3-dkim)")
+    T = Fixture()
+
+
+def tearDownModule():
+    if T is not None:
+        T.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
