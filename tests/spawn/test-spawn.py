@@ -637,6 +637,95 @@ class TestFailures(SpawnCase):
         self.log_text("no sender_map entry")
 
 
+class TestNextHopHangs(SpawnCase):
+    sink_opts = ("-w", "30")
+
+    def test_next_hop_timeout_is_421(self):
+        t0 = time.monotonic()
+        p, c = self.start("timeout_next_hop=1")
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(stuff(message()))
+        code, text = c.reply(timeout=5)
+        self.assertEqual(code, 421, text)
+        self.assertEqual(p.wait(timeout=5), 75)
+        self.assertLess(time.monotonic() - t0, 4)
+        self.log_text("timeout on next hop")
+
+
+class TestOtherNextHops(SpawnCase):
+    def test_unix_socket_next_hop(self):
+        path = os.path.join(T.dir, "sink.sock")
+        sink = subprocess.Popen([SINK] + (["-u", "nobody"] if os.geteuid() == 0 else [])
+                                + ["unix:" + path, "10"], stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 5
+            while not os.path.exists(path) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            p, c = self.start(next_hop="unix:" + path)
+            self.session(c)
+            self.assertEqual(self.transaction(c, message())[0], 250)
+            self.quit(p, c)
+        finally:
+            sink.kill()
+            sink.wait()
+
+    def test_ipv6_literal_next_hop(self):
+        try:
+            probe = socket.socket(socket.AF_INET6)
+            probe.bind(("::1", 0))
+            probe.close()
+        except OSError:
+            self.skipTest("no ::1 on this host")
+        port = free_port()
+        sink = subprocess.Popen([SINK] + (["-u", "nobody"] if os.geteuid() == 0 else [])
+                                + ["-6", "[::1]:%d" % port, "10"], stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                with open("/proc/net/tcp6") as f:
+                    if any(":%04X" % port in l.split()[1] and l.split()[3] == "0A"
+                           for l in f.readlines()[1:]):
+                        break
+                time.sleep(0.02)
+            p, c = self.start(next_hop="[::1]:%d" % port)
+            self.session(c)
+            self.assertEqual(self.transaction(c, message())[0], 250)
+            self.quit(p, c)
+        finally:
+            sink.kill()
+            sink.wait()
+
+    def test_postlog_socket_in_cwd(self):
+        # spawn's cwd is the queue directory; with no /dev/log, lines go to
+        # ./public/postlog (postlogd), formatted as syslog file lines.
+        if os.path.exists("/dev/log"):
+            self.skipTest("/dev/log exists: syslog is used")
+        q = os.path.join(T.dir, "queue")
+        os.makedirs(os.path.join(q, "public"), exist_ok=True)
+        ls = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        ls.bind(os.path.join(q, "public", "postlog"))
+        ls.settimeout(5)
+        try:
+            a, b = socket.socketpair()
+            p = subprocess.Popen([SPAWN, "-c", T.conf, "-o", "next_hop=127.0.0.1:%d" % self.sink.port],
+                                 stdin=b, stdout=b, stderr=subprocess.DEVNULL, cwd=q, env={})
+            b.close()
+            c = Client(a)
+            self.procs.append((p, c))
+            self.assertEqual(c.reply()[0], 220)
+            self.session(c)
+            self.assertEqual(self.transaction(c, message())[0], 250)
+            self.quit(p, c)
+            line = ls.recv(65536).decode()
+            self.assertRegex(line, r"^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \S+ dkimmod-spawn\[%d\]: "
+                             r"NOQUEUE: DKIM signing - signed; " % p.pid)
+        finally:
+            ls.close()
+
+
 class TestNextHopRejectsRcpt(SpawnCase):
     sink_opts = ("-f", "RCPT")
 
