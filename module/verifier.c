@@ -1,0 +1,1029 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	verifier.c - streaming DKIM verification with sans-I/O key lookups
+ * SYNOPSIS
+ *	dkimmod_verify_options_init, dkimmod_verifier_new,
+ *	dkimmod_verifier_add_header, dkimmod_verifier_end_headers,
+ *	dkimmod_verifier_key_query_count, dkimmod_verifier_key_query_name,
+ *	dkimmod_verifier_key_answer, dkimmod_verifier_answer_from_key_file,
+ *	dkimmod_verifier_add_body, dkimmod_verifier_finish,
+ *	dkimmod_verifier_result_count, dkimmod_verifier_result,
+ *	dkimmod_verifier_authres, dkimmod_verifier_free
+ * DESCRIPTION
+ *	The host feeds header fields, then body chunks. At end of headers
+ *	every DKIM-Signature (top first, at most max_signatures) is parsed
+ *	and checked (RFC 6376 6.1.1); a malformed one gets its permerror at
+ *	once. For each valid one the header hash is computed right away
+ *	(all headers are known), a body hasher is shared by all signatures
+ *	with the same (body canonicalization, hash, l=), and the key name is
+ *	added to the list of lookups the host must answer. Answers may come
+ *	at any time before finish(). finish() ends the body hashes, then
+ *	decides each signature in the RFC's order: key (6.1.2), body hash,
+ *	then header signature (6.1.3). When a name has several TXT records,
+ *	each usable one is tried until one verifies (RFC 6376 3.6.2.2).
+ *
+ *	Outcomes are data (DkimmodSignatureResult), never faults: faults are
+ *	caller errors (call order) and input over a limit.
+ *
+ *	Choices where the RFCs leave room, all in the verifier's favour:
+ *	rsa-sha1 is "policy" (RFC 8301) unless accept_rsa_sha1; a body longer
+ *	than l= is "policy" unless accept_body_length (the appended-content
+ *	attack); t= further in the future than clock_drift and x= in the
+ *	past are permerror; From must be in h= (RFC 6376 5.4 MUST).
+ * STANDARDS
+ *	RFC 6376 sections 3.5, 3.7, 5.4.2, 6.1; RFC 8301; RFC 8463;
+ *	RFC 8601 section 2.7.1 (result names).
+ * SECURITY
+ *	Header count and bytes bounded (limits-private.h), signatures
+ *	evaluated bounded by max_signatures, h= names by
+ *	DKIMMOD_VERIFY_LIMIT_H_NAMES, key records per name by
+ *	DKIMMOD_VERIFY_LIMIT_RECORDS. The body is hashed as it streams, once
+ *	per distinct (canon, hash, l=).
+ * NEVER
+ *	Let a verification outcome become a fault, or a fault a pass.
+ */
+#include "dkimmod-build-config.h"
+
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+#include "authres.h"
+#include "canon-private.h"
+#include "context-private.h"
+#include "header-private.h"
+#include "keyrecord.h"
+#include "limits-private.h"
+#include "msgparse.h"
+#include "tagparse.h"
+#include "verifier.h"
+
+/* Names in one h= list we are willing to hash (oversigning doubles a
+ * normal list; 512 is far above any real signer). */
+#define DKIMMOD_VERIFY_LIMIT_H_NAMES 512u
+/* TXT records tried for one key name. */
+#define DKIMMOD_VERIFY_LIMIT_RECORDS 8u
+#define DEFAULT_MAX_SIGNATURES 5u
+#define DEFAULT_CLOCK_DRIFT 300
+
+typedef enum { STATE_HEADERS, STATE_BODY, STATE_DONE } State;
+
+typedef struct {
+  DkimmodCanon canon;
+  const EVP_MD *md;
+  gint64 limit;              /* -1: whole body */
+  DkimmodBodyHash *hash;
+  guchar digest[EVP_MAX_MD_SIZE];
+  guint digest_len;
+  guint64 length;            /* canonical body length, after finish */
+} BodyEntry;
+
+typedef struct {
+  char *name;                /* lower case */
+  gboolean answered;
+  DkimmodDnsStatus status;
+  unsigned flags;
+  GPtrArray *records;        /* char* */
+} KeyQuery;
+
+typedef struct {
+  DkimmodResult result;      /* NONE while still undecided */
+  char *reason;
+  char *domain, *identity, *selector, *algorithm_name, *b;
+  DkimmodAlgorithm alg;
+  DkimmodCanon hcanon, bcanon;
+  GPtrArray *h;              /* lower-case names */
+  GBytes *bh, *sig;
+  gint64 l;                  /* -1 when absent */
+  guchar hdigest[EVP_MAX_MD_SIZE];
+  guint hdigest_len;
+  BodyEntry *body;           /* owned by the verifier */
+  KeyQuery *query;           /* owned by the verifier */
+  unsigned key_bits;
+  gboolean testing, secure;
+  int key_record;
+} Sig;
+
+struct DkimmodVerifier {
+  DkimmodContext *ctx;
+  DkimmodVerifyOptions opts;
+  State state;
+  GPtrArray *fields;         /* DkimmodHeaderField* */
+  gsize header_bytes;
+  guint header_count;
+  GPtrArray *sigs;           /* Sig* */
+  GPtrArray *all_b;          /* char*, every DKIM-Signature's b= */
+  GPtrArray *bodies;         /* BodyEntry* */
+  GPtrArray *queries;        /* KeyQuery* */
+  GArray *results;           /* DkimmodSignatureResult, built by finish */
+};
+
+/* --- small helpers ------------------------------------------------------- */
+
+/* fault - copies a fault into ERR and returns -1 */
+static int G_GNUC_PRINTF (3, 4)
+fault (DkimmodError *err, DkimmodStatus code, const char *fmt, ...)
+{
+  va_list ap;
+  GError *error;
+
+  va_start (ap, fmt);
+  error = g_error_new_valist (DKIMMOD_ERROR, code, fmt, ap);
+  va_end (ap);
+  return dkimmod_error_take (err, error);
+}
+
+/* decide - records SIG's final result, unless already decided */
+static void G_GNUC_PRINTF (3, 4)
+decide (Sig *sig, DkimmodResult result, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (sig->result != DKIMMOD_RESULT_NONE)
+    return;
+  sig->result = result;
+  va_start (ap, fmt);
+  sig->reason = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+}
+
+static void
+sig_free (Sig *sig)
+{
+  g_free (sig->reason);
+  g_free (sig->domain);
+  g_free (sig->identity);
+  g_free (sig->selector);
+  g_free (sig->algorithm_name);
+  g_free (sig->b);
+  g_clear_pointer (&sig->h, g_ptr_array_unref);
+  g_clear_pointer (&sig->bh, g_bytes_unref);
+  g_clear_pointer (&sig->sig, g_bytes_unref);
+  g_free (sig);
+}
+
+static void
+body_entry_free (BodyEntry *e)
+{
+  dkimmod_body_hash_free (e->hash);
+  g_free (e);
+}
+
+static void
+key_query_free (KeyQuery *q)
+{
+  g_free (q->name);
+  g_clear_pointer (&q->records, g_ptr_array_unref);
+  g_free (q);
+}
+
+/* --- public: options and lifetime ---------------------------------------- */
+
+void
+dkimmod_verify_options_init (DkimmodVerifyOptions *opts)
+{
+  g_return_if_fail (opts != NULL);
+  memset (opts, 0, sizeof *opts);
+  opts->max_signatures = DEFAULT_MAX_SIGNATURES;
+  opts->clock_drift = DEFAULT_CLOCK_DRIFT;
+}
+
+/**
+ * dkimmod_verifier_new:
+ * @ctx: the context (its clock is used for t= and x=)
+ * @opts: (nullable): options, copied; NULL for the defaults
+ *
+ * Returns: (transfer full): a verifier for one message.
+ */
+DkimmodVerifier *
+dkimmod_verifier_new (DkimmodContext *ctx, const DkimmodVerifyOptions *opts)
+{
+  DkimmodVerifier *v;
+
+  g_return_val_if_fail (ctx != NULL, NULL);
+  v = g_new0 (DkimmodVerifier, 1);
+  v->ctx = dkimmod_context_ref (ctx);
+  if (opts != NULL)
+    v->opts = *opts;
+  else
+    dkimmod_verify_options_init (&v->opts);
+  v->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) dkimmod_header_field_free);
+  v->sigs = g_ptr_array_new_with_free_func ((GDestroyNotify) sig_free);
+  v->all_b = g_ptr_array_new_with_free_func (g_free);
+  v->bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) body_entry_free);
+  v->queries = g_ptr_array_new_with_free_func ((GDestroyNotify) key_query_free);
+  v->results = g_array_new (FALSE, TRUE, sizeof (DkimmodSignatureResult));
+  return v;
+}
+
+void
+dkimmod_verifier_free (DkimmodVerifier *v)
+{
+  if (v == NULL)
+    return;
+  g_ptr_array_unref (v->fields);
+  g_ptr_array_unref (v->sigs);
+  g_ptr_array_unref (v->all_b);
+  g_ptr_array_unref (v->bodies);
+  g_ptr_array_unref (v->queries);
+  g_array_unref (v->results);
+  dkimmod_context_unref (v->ctx);
+  g_free (v);
+}
+
+/**
+ * dkimmod_verifier_add_header:
+ * @field: one complete field as received, folding CRLFs included
+ *
+ * A field that is not a field (no name or colon) is kept out of the
+ * selection for h= (no signature can name it) but is not a fault.
+ * Returns: 0, or -1 with @err set (call order, limits).
+ */
+int
+dkimmod_verifier_add_header (DkimmodVerifier *v, const char *field, size_t len,
+                             DkimmodError *err)
+{
+  g_autoptr (GError) error = NULL;
+  DkimmodHeaderField *f;
+
+  dkimmod_error_clear (err);
+  if (v == NULL || field == NULL || v->state != STATE_HEADERS)
+    return fault (err, DKIMMOD_E_INVAL, "add_header: bad argument or called after end_headers");
+  if (++v->header_count > DKIMMOD_LIMIT_HEADER_COUNT
+      || (v->header_bytes += len) > DKIMMOD_LIMIT_HEADER_BYTES)
+    return fault (err, DKIMMOD_E_LIMIT, "header over %u fields or %u bytes",
+                  DKIMMOD_LIMIT_HEADER_COUNT, DKIMMOD_LIMIT_HEADER_BYTES);
+  f = dkimmod_header_field_new (field, len, &error);
+  if (f == NULL && g_error_matches (error, DKIMMOD_ERROR, DKIMMOD_E_LIMIT))
+    return dkimmod_error_take (err, g_steal_pointer (&error));
+  if (f != NULL)
+    g_ptr_array_add (v->fields, f);
+  return 0;
+}
+
+/* --- signature parsing (RFC 6376 3.5, 6.1.1) ------------------------------ */
+
+/* parse_canon - c= ("simple", "relaxed/simple", ...; default simple/simple) */
+static gboolean
+parse_canon (const DkimmodTag *c, Sig *sig)
+{
+  g_autofree char *val = NULL;
+  char *slash;
+
+  sig->hcanon = sig->bcanon = DKIMMOD_CANON_SIMPLE;
+  if (c == NULL)
+    return TRUE;
+  val = dkimmod_tag_value_strip_fws (c);
+  slash = strchr (val, '/');
+  if (slash != NULL)
+    *slash++ = '\0';
+  for (int i = 0; i < 2; i++)
+    {
+      const char *word = i == 0 ? val : slash;
+      DkimmodCanon *out = i == 0 ? &sig->hcanon : &sig->bcanon;
+
+      if (word == NULL)
+        break;
+      if (strcmp (word, "relaxed") == 0)
+        *out = DKIMMOD_CANON_RELAXED;
+      else if (strcmp (word, "simple") != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* parse_uint - a decimal tag value (t=, x=, l=) into *OUT; FALSE on
+ * anything but digits or on overflow of 63 bits */
+static gboolean
+parse_uint (const DkimmodTag *tag, gint64 *out)
+{
+  guint64 n = 0;
+
+  if (tag->value_len == 0 || tag->value_len > 18)
+    return FALSE;
+  for (gsize i = 0; i < tag->value_len; i++)
+    {
+      if (!g_ascii_isdigit (tag->value[i]))
+        return FALSE;
+      n = n * 10 + (tag->value[i] - '0');
+    }
+  *out = (gint64) n;
+  return TRUE;
+}
+
+/* parse_h - h= into lower-case names; FALSE on an empty name */
+static GPtrArray *
+parse_h (const DkimmodTag *h)
+{
+  g_autofree char *flat = dkimmod_tag_value_strip_fws (h);
+  g_auto (GStrv) names = g_strsplit (flat, ":", -1);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+
+  for (char **n = names; *n != NULL; n++)
+    {
+      if (**n == '\0' || out->len == DKIMMOD_VERIFY_LIMIT_H_NAMES)
+        return NULL;
+      g_ptr_array_add (out, g_ascii_strdown (*n, -1));
+    }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+h_has_from (const GPtrArray *h)
+{
+  for (guint i = 0; i < h->len; i++)
+    if (strcmp (g_ptr_array_index (h, i), "from") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* identity_within_domain - i= domain equals d= or is a subdomain of it */
+static gboolean
+identity_within_domain (const char *identity, const char *domain, gboolean exact)
+{
+  const char *at = strrchr (identity, '@');
+  gsize il, dl = strlen (domain);
+
+  if (at == NULL)
+    return FALSE;
+  at++;
+  il = strlen (at);
+  if (g_ascii_strcasecmp (at, domain) == 0)
+    return TRUE;
+  return !exact && il > dl && at[il - dl - 1] == '.'
+         && g_ascii_strcasecmp (at + il - dl, domain) == 0;
+}
+
+/* parse_algorithm - a= */
+static gboolean
+parse_algorithm (const DkimmodTag *a, Sig *sig)
+{
+  static const struct { const char *name; DkimmodAlgorithm alg; } table[] = {
+    { "rsa-sha256", DKIMMOD_ALG_RSA_SHA256 },
+    { "ed25519-sha256", DKIMMOD_ALG_ED25519_SHA256 },
+    { "rsa-sha1", DKIMMOD_ALG_RSA_SHA1 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
+    if (dkimmod_tag_value_equal (a, table[i].name))
+      {
+        sig->alg = table[i].alg;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static const EVP_MD *
+sig_md (const Sig *sig)
+{
+  return sig->alg == DKIMMOD_ALG_RSA_SHA1 ? EVP_sha1 () : EVP_sha256 ();
+}
+
+/* check_required - the tags RFC 6376 6.1.1 requires, and v=1 */
+static gboolean
+check_required (const DkimmodTagList *tags, Sig *sig)
+{
+  static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
+  const DkimmodTag *vtag;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
+    if (dkimmod_tag_list_find (tags, required[i]) == NULL)
+      {
+        decide (sig, DKIMMOD_RESULT_PERMERROR, "missing %s= tag", required[i]);
+        return FALSE;
+      }
+  vtag = dkimmod_tag_list_find (tags, "v");
+  if (!dkimmod_tag_value_equal (vtag, "1"))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported signature version");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* parse_identity - d=, s=, i= */
+static gboolean
+parse_identity (const DkimmodTagList *tags, Sig *sig)
+{
+  const DkimmodTag *i = dkimmod_tag_list_find (tags, "i");
+
+  sig->domain = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "d"));
+  sig->selector = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "s"));
+  sig->identity = i != NULL ? dkimmod_tag_value_dup (i) : g_strconcat ("@", sig->domain, NULL);
+  if (sig->domain[0] == '\0' || strlen (sig->domain) > DKIMMOD_LIMIT_DOMAIN_BYTES
+      || sig->selector[0] == '\0' || strlen (sig->selector) > DKIMMOD_LIMIT_SELECTOR_BYTES)
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "bad d= or s=");
+      return FALSE;
+    }
+  if (!identity_within_domain (sig->identity, sig->domain, FALSE))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "i= not within d=");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* parse_hashes - bh= and b= (base64), bh= sized for the hash */
+static gboolean
+parse_hashes (const DkimmodTagList *tags, Sig *sig)
+{
+  g_autofree char *bh = dkimmod_tag_value_strip_fws (dkimmod_tag_list_find (tags, "bh"));
+
+  sig->sig = dkimmod_base64_decode_strict (sig->b, strlen (sig->b));
+  sig->bh = dkimmod_base64_decode_strict (bh, strlen (bh));
+  if (sig->sig == NULL)
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "bad base64 in b=");
+  else if (sig->bh == NULL)
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "bad base64 in bh=");
+  else if (g_bytes_get_size (sig->bh) != (gsize) EVP_MD_get_size (sig_md (sig)))
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "bh= has the wrong length for %s",
+            sig->algorithm_name);
+  return sig->result == DKIMMOD_RESULT_NONE;
+}
+
+/* parse_times - t=, x= and l= against the context clock */
+static gboolean
+parse_times (DkimmodVerifier *v, const DkimmodTagList *tags, Sig *sig)
+{
+  const DkimmodTag *t = dkimmod_tag_list_find (tags, "t");
+  const DkimmodTag *x = dkimmod_tag_list_find (tags, "x");
+  const DkimmodTag *l = dkimmod_tag_list_find (tags, "l");
+  gint64 now = dkimmod_context_now (v->ctx), tv = -1, xv = -1;
+
+  sig->l = -1;
+  if ((t != NULL && !parse_uint (t, &tv)) || (x != NULL && !parse_uint (x, &xv))
+      || (l != NULL && !parse_uint (l, &sig->l)))
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "bad number in t=, x= or l=");
+  else if (tv >= 0 && xv >= 0 && xv < tv)
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "x= is before t=");
+  else if (xv >= 0 && xv + v->opts.clock_drift < now)
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "signature expired");
+  else if (tv > now + v->opts.clock_drift)
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "signature timestamp in the future");
+  return sig->result == DKIMMOD_RESULT_NONE;
+}
+
+/* check_query_method - q= must offer dns/txt when present */
+static gboolean
+check_query_method (const DkimmodTagList *tags, Sig *sig)
+{
+  const DkimmodTag *q = dkimmod_tag_list_find (tags, "q");
+  g_autofree char *flat = NULL;
+  g_auto (GStrv) items = NULL;
+
+  if (q == NULL)
+    return TRUE;
+  flat = dkimmod_tag_value_strip_fws (q);
+  items = g_strsplit (flat, ":", -1);
+  for (char **it = items; *it != NULL; it++)
+    if (strcmp (*it, "dns/txt") == 0)
+      return TRUE;
+  decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported query method q=");
+  return FALSE;
+}
+
+/* parse_signature - fills SIG from TAGS; FALSE with SIG decided on error */
+static gboolean
+parse_signature (DkimmodVerifier *v, const DkimmodTagList *tags, Sig *sig)
+{
+  const DkimmodTag *a;
+
+  if (!check_required (tags, sig))
+    return FALSE;
+  a = dkimmod_tag_list_find (tags, "a");
+  sig->algorithm_name = dkimmod_tag_value_dup (a);
+  if (!parse_identity (tags, sig))
+    return FALSE;
+  if (!parse_algorithm (a, sig))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported algorithm");
+      return FALSE;
+    }
+  if (!parse_canon (dkimmod_tag_list_find (tags, "c"), sig))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported canonicalization");
+      return FALSE;
+    }
+  sig->h = parse_h (dkimmod_tag_list_find (tags, "h"));
+  if (sig->h == NULL)
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "bad h= list");
+      return FALSE;
+    }
+  if (!h_has_from (sig->h))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "From not signed");
+      return FALSE;
+    }
+  return parse_hashes (tags, sig) && parse_times (v, tags, sig)
+         && check_query_method (tags, sig);
+}
+
+/* --- header hash, body hashers, key queries ------------------------------- */
+
+/* header_digest - RFC 6376 3.7: the h= fields, then this DKIM-Signature
+ * with b='s value emptied and no final CRLF */
+static gboolean
+header_digest (DkimmodVerifier *v, const DkimmodHeaderField *f, const DkimmodTag *b, Sig *sig)
+{
+  g_autoptr (GString) data = g_string_new (NULL);
+  g_autoptr (GString) self = g_string_sized_new (f->len);
+  gsize cut = b->raw_value - f->data;
+
+  dkimmod_header_hash_input (v->fields, sig->h, sig->hcanon, data);
+  g_string_append_len (self, f->data, cut);
+  g_string_append_len (self, b->raw_value + b->raw_value_len,
+                       f->len - cut - b->raw_value_len);
+  if (!dkimmod_canon_header (sig->hcanon, self->str, self->len, data))
+    return FALSE;
+  g_string_truncate (data, data->len - 2);
+  return EVP_Digest (data->str, data->len, sig->hdigest, &sig->hdigest_len, sig_md (sig), NULL)
+         == 1;
+}
+
+/* body_entry_for - the shared hasher for SIG's (canon, hash, l=) */
+static BodyEntry *
+body_entry_for (DkimmodVerifier *v, const Sig *sig, GError **error)
+{
+  BodyEntry *e;
+
+  for (guint i = 0; i < v->bodies->len; i++)
+    {
+      e = g_ptr_array_index (v->bodies, i);
+      if (e->canon == sig->bcanon && e->md == sig_md (sig) && e->limit == sig->l)
+        return e;
+    }
+  e = g_new0 (BodyEntry, 1);
+  e->canon = sig->bcanon;
+  e->md = sig_md (sig);
+  e->limit = sig->l;
+  e->hash = dkimmod_body_hash_new (e->canon, e->md, error);
+  if (e->hash == NULL)
+    {
+      g_free (e);
+      return NULL;
+    }
+  if (sig->l >= 0)
+    dkimmod_body_hash_set_limit (e->hash, (guint64) sig->l);
+  g_ptr_array_add (v->bodies, e);
+  return e;
+}
+
+/* key_query_for - the lookup of selector._domainkey.domain, shared */
+static KeyQuery *
+key_query_for (DkimmodVerifier *v, const Sig *sig)
+{
+  g_autofree char *raw = g_strdup_printf ("%s._domainkey.%s", sig->selector, sig->domain);
+  g_autofree char *name = g_ascii_strdown (raw, -1);
+  KeyQuery *q;
+
+  for (guint i = 0; i < v->queries->len; i++)
+    {
+      q = g_ptr_array_index (v->queries, i);
+      if (strcmp (q->name, name) == 0)
+        return q;
+    }
+  q = g_new0 (KeyQuery, 1);
+  q->name = g_steal_pointer (&name);
+  q->records = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (v->queries, q);
+  return q;
+}
+
+/* field_tags - the tag-list of a DKIM-Signature field (its final CRLF
+ * is not part of the value) */
+static gboolean
+field_tags (const DkimmodHeaderField *f, DkimmodTagList *tags, GError **error)
+{
+  gsize name_len, value_off, len = f->len;
+
+  if (len >= 2 && f->data[len - 2] == '\r' && f->data[len - 1] == '\n')
+    len -= 2;
+  if (!dkimmod_header_split (f->data, len, &name_len, &value_off))
+    {
+      g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_SYNTAX, "no value");
+      return FALSE;
+    }
+  return dkimmod_tag_list_parse (f->data + value_off, len - value_off, tags, error);
+}
+
+/* setup_signature - parse, hash headers, attach hasher and key query */
+static gboolean
+setup_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GError **error)
+{
+  DkimmodTagList tags;
+  g_autoptr (GError) local = NULL;
+  const DkimmodTag *b;
+
+  sig->key_record = -1;
+  if (!field_tags (f, &tags, &local))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "malformed signature: %s", local->message);
+      return TRUE;
+    }
+  b = dkimmod_tag_list_find (&tags, "b");
+  sig->b = b != NULL ? dkimmod_tag_value_strip_fws (b) : g_strdup ("");
+  if (!parse_signature (v, &tags, sig))
+    return TRUE;
+  if (sig->alg == DKIMMOD_ALG_RSA_SHA1 && !v->opts.accept_rsa_sha1)
+    {
+      /* decided without DNS: no key can make it acceptable */
+      decide (sig, DKIMMOD_RESULT_POLICY, "rsa-sha1 not accepted (RFC 8301)");
+      return TRUE;
+    }
+  if (!header_digest (v, f, b, sig))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "cannot hash the header");
+      return TRUE;
+    }
+  sig->body = body_entry_for (v, sig, error);
+  sig->query = key_query_for (v, sig);
+  return sig->body != NULL;
+}
+
+/* collect_b - every DKIM-Signature's b= (for header.b uniqueness) */
+static void
+collect_b (DkimmodVerifier *v, const DkimmodHeaderField *f)
+{
+  DkimmodTagList tags;
+  const DkimmodTag *b;
+
+  if (field_tags (f, &tags, NULL)
+      && (b = dkimmod_tag_list_find (&tags, "b")) != NULL)
+    g_ptr_array_add (v->all_b, dkimmod_tag_value_strip_fws (b));
+}
+
+/**
+ * dkimmod_verifier_end_headers:
+ *
+ * Parses the signatures and computes their header hashes. Afterwards
+ * dkimmod_verifier_key_query_count() says which keys are needed.
+ * Returns: 0, or -1 with @err set.
+ */
+int
+dkimmod_verifier_end_headers (DkimmodVerifier *v, DkimmodError *err)
+{
+  GError *error = NULL;
+
+  dkimmod_error_clear (err);
+  if (v == NULL || v->state != STATE_HEADERS)
+    return fault (err, DKIMMOD_E_INVAL, "end_headers: called twice or too late");
+  v->state = STATE_BODY;
+  for (guint i = 0; i < v->fields->len; i++)
+    {
+      const DkimmodHeaderField *f = g_ptr_array_index (v->fields, i);
+      Sig *sig;
+
+      if (strcmp (f->lname, "dkim-signature") != 0)
+        continue;
+      collect_b (v, f);
+      if (v->sigs->len >= v->opts.max_signatures)
+        continue;
+      sig = g_new0 (Sig, 1);
+      g_ptr_array_add (v->sigs, sig);
+      if (!setup_signature (v, f, sig, &error))
+        return dkimmod_error_take (err, error);
+    }
+  return 0;
+}
+
+/* --- key answers --------------------------------------------------------- */
+
+size_t
+dkimmod_verifier_key_query_count (const DkimmodVerifier *v)
+{
+  g_return_val_if_fail (v != NULL, 0);
+  return v->queries->len;
+}
+
+/**
+ * dkimmod_verifier_key_query_name:
+ *
+ * Returns: (transfer none) (nullable): "selector._domainkey.domain", lower case.
+ */
+const char *
+dkimmod_verifier_key_query_name (const DkimmodVerifier *v, size_t i)
+{
+  g_return_val_if_fail (v != NULL, NULL);
+  if (i >= v->queries->len)
+    return NULL;
+  return ((KeyQuery *) g_ptr_array_index (v->queries, i))->name;
+}
+
+/**
+ * dkimmod_verifier_key_answer:
+ * @name: a name from dkimmod_verifier_key_query_name()
+ * @status: how the lookup ended
+ * @records: (array length=n) (nullable): the TXT records, strings joined
+ * @lens: (array length=n) (nullable): their lengths; NULL: NUL-terminated
+ * @flags: DKIMMOD_DNS_FLAG_SECURE when DNSSEC-validated
+ *
+ * Returns: 0, or -1 with @err set (unknown name, call order).
+ */
+int
+dkimmod_verifier_key_answer (DkimmodVerifier *v, const char *name, DkimmodDnsStatus status,
+                             const char *const *records, const size_t *lens, size_t n,
+                             unsigned flags, DkimmodError *err)
+{
+  dkimmod_error_clear (err);
+  if (v == NULL || name == NULL || v->state != STATE_BODY || (n > 0 && records == NULL))
+    return fault (err, DKIMMOD_E_INVAL, "key_answer: bad argument or call order");
+  for (guint i = 0; i < v->queries->len; i++)
+    {
+      KeyQuery *q = g_ptr_array_index (v->queries, i);
+
+      if (g_ascii_strcasecmp (q->name, name) != 0)
+        continue;
+      q->answered = TRUE;
+      q->status = status;
+      q->flags = flags;
+      g_ptr_array_set_size (q->records, 0);
+      for (size_t r = 0; r < n && r < DKIMMOD_VERIFY_LIMIT_RECORDS; r++)
+        g_ptr_array_add (q->records, lens != NULL ? g_strndup (records[r], lens[r])
+                                                  : g_strdup (records[r]));
+      return 0;
+    }
+  return fault (err, DKIMMOD_E_INVAL, "key_answer: %s was not asked for", name);
+}
+
+/**
+ * dkimmod_verifier_answer_from_key_file:
+ * @kf: the key file
+ *
+ * Answers every lookup not yet answered; a name absent from the file
+ * is NXDOMAIN.
+ */
+int
+dkimmod_verifier_answer_from_key_file (DkimmodVerifier *v, const DkimmodKeyFile *kf,
+                                       DkimmodError *err)
+{
+  dkimmod_error_clear (err);
+  if (v == NULL || kf == NULL || v->state != STATE_BODY)
+    return fault (err, DKIMMOD_E_INVAL, "answer_from_key_file: bad argument or call order");
+  for (guint i = 0; i < v->queries->len; i++)
+    {
+      KeyQuery *q = g_ptr_array_index (v->queries, i);
+      const char *const *records = NULL;
+      size_t n;
+
+      if (q->answered)
+        continue;
+      n = dkimmod_key_file_lookup (kf, q->name, &records);
+      if (dkimmod_verifier_key_answer (v, q->name, n > 0 ? DKIMMOD_DNS_OK : DKIMMOD_DNS_NXDOMAIN,
+                                       records, NULL, n, 0, err) != 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* --- body ---------------------------------------------------------------- */
+
+int
+dkimmod_verifier_add_body (DkimmodVerifier *v, const void *data, size_t len, DkimmodError *err)
+{
+  dkimmod_error_clear (err);
+  if (v == NULL || (data == NULL && len > 0) || v->state != STATE_BODY)
+    return fault (err, DKIMMOD_E_INVAL, "add_body: bad argument or call order");
+  for (guint i = 0; i < v->bodies->len; i++)
+    dkimmod_body_hash_update (((BodyEntry *) g_ptr_array_index (v->bodies, i))->hash, data, len);
+  return 0;
+}
+
+/* --- decisions ----------------------------------------------------------- */
+
+/* verify_crypto - the header signature under PKEY */
+static gboolean
+verify_crypto (const Sig *sig, EVP_PKEY *pkey)
+{
+  gsize slen;
+  const guchar *s = g_bytes_get_data (sig->sig, &slen);
+  gboolean ok = FALSE;
+
+  if (sig->alg == DKIMMOD_ALG_ED25519_SHA256)
+    {
+      g_autoptr (EVP_MD_CTX) md = EVP_MD_CTX_new ();
+
+      /* RFC 8463 section 3: Ed25519 signs the SHA-256 of the header data */
+      ok = EVP_DigestVerifyInit (md, NULL, NULL, NULL, pkey) == 1
+           && EVP_DigestVerify (md, s, slen, sig->hdigest, sig->hdigest_len) == 1;
+    }
+  else
+    {
+      g_autoptr (EVP_PKEY_CTX) pctx = EVP_PKEY_CTX_new (pkey, NULL);
+
+      ok = pctx != NULL && EVP_PKEY_verify_init (pctx) == 1
+           && EVP_PKEY_CTX_set_rsa_padding (pctx, RSA_PKCS1_PADDING) == 1
+           && EVP_PKEY_CTX_set_signature_md (pctx, sig_md (sig)) == 1
+           && EVP_PKEY_verify (pctx, s, slen, sig->hdigest, sig->hdigest_len) == 1;
+    }
+  ERR_clear_error ();
+  return ok;
+}
+
+/* record_usable - the key record fits the signature (type, h=, t=s) */
+static gboolean
+record_usable (const Sig *sig, const DkimmodKeyRecord *rec, GError **error)
+{
+  guint need = sig->alg == DKIMMOD_ALG_RSA_SHA1 ? DKIMMOD_KEY_HASH_SHA1 : DKIMMOD_KEY_HASH_SHA256;
+  gboolean ed = sig->alg == DKIMMOD_ALG_ED25519_SHA256;
+
+  if (ed != (rec->type == DKIMMOD_KEY_TYPE_ED25519))
+    g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
+                 "key type does not match a=");
+  else if ((rec->hashes & need) == 0)
+    g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
+                 "key h= does not allow %s", need == DKIMMOD_KEY_HASH_SHA1 ? "sha1" : "sha256");
+  else if (rec->strict && !identity_within_domain (sig->identity, sig->domain, TRUE))
+    g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
+                 "key t=s forbids i= in a subdomain of d=");
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* decide_from_record_error - the first key record problem becomes the result */
+static void
+decide_from_record_error (Sig *sig, const GError *error)
+{
+  DkimmodResult r = DKIMMOD_RESULT_PERMERROR;
+
+  if (error->code == DKIMMOD_RECORD_ERROR_POLICY)
+    r = DKIMMOD_RESULT_POLICY;
+  if (error->code == DKIMMOD_RECORD_ERROR_REVOKED || error->code == DKIMMOD_RECORD_ERROR_POLICY)
+    decide (sig, r, "%s", error->message);
+  else
+    decide (sig, r, "key record: %s", error->message);
+}
+
+/* try_records - each TXT record in turn; returns the usable record count
+ * and sets sig->key_record to the one that verified, if any */
+static guint
+try_records (Sig *sig, const KeyQuery *q, GError **first_error)
+{
+  guint usable = 0;
+
+  for (guint i = 0; i < q->records->len; i++)
+    {
+      const char *txt = g_ptr_array_index (q->records, i);
+      g_autoptr (GError) error = NULL;
+      guint bits = 0;
+      g_autoptr (DkimmodKeyRecord) rec = dkimmod_key_record_parse (txt, strlen (txt), &bits,
+                                                                   &error);
+
+      if (rec != NULL && !record_usable (sig, rec, &error))
+        g_clear_pointer (&rec, dkimmod_key_record_free);
+      if (rec == NULL)
+        {
+          if (bits > 0 && sig->key_bits == 0)
+            sig->key_bits = bits;
+          if (*first_error == NULL)
+            *first_error = g_steal_pointer (&error);
+          continue;
+        }
+      usable++;
+      sig->key_bits = rec->bits;
+      sig->testing = rec->testing;
+      if (verify_crypto (sig, rec->pkey))
+        {
+          sig->key_record = (int) i;
+          return usable;
+        }
+    }
+  return usable;
+}
+
+/* decide_signature - RFC 6376 6.1.2 then 6.1.3 for one signature */
+static void
+decide_signature (DkimmodVerifier *v, Sig *sig)
+{
+  const KeyQuery *q = sig->query;
+  const BodyEntry *body = sig->body;
+  g_autoptr (GError) first_error = NULL;
+  guint usable;
+
+  if (!q->answered)
+    decide (sig, DKIMMOD_RESULT_TEMPERROR, "key lookup not answered");
+  else if (q->status == DKIMMOD_DNS_TIMEOUT)
+    decide (sig, DKIMMOD_RESULT_TEMPERROR, "DNS timeout");
+  else if (q->status == DKIMMOD_DNS_SERVFAIL)
+    decide (sig, DKIMMOD_RESULT_TEMPERROR, "DNS error");
+  else if (q->status == DKIMMOD_DNS_NXDOMAIN || q->records->len == 0)
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "no key for signature");
+  if (sig->result != DKIMMOD_RESULT_NONE)
+    return;
+  sig->secure = (q->flags & DKIMMOD_DNS_FLAG_SECURE) != 0;
+  usable = try_records (sig, q, &first_error);
+  if (usable == 0)
+    decide_from_record_error (sig, first_error);
+  else if (body->digest_len != g_bytes_get_size (sig->bh)
+           || memcmp (body->digest, g_bytes_get_data (sig->bh, NULL), body->digest_len) != 0)
+    decide (sig, DKIMMOD_RESULT_FAIL, "body hash did not verify");
+  else if (sig->key_record < 0)
+    decide (sig, DKIMMOD_RESULT_FAIL, "signature did not verify");
+  else if (sig->l >= 0 && (guint64) sig->l > body->length)
+    decide (sig, DKIMMOD_RESULT_PERMERROR, "l= is longer than the body");
+  else if (sig->l >= 0 && (guint64) sig->l < body->length && !v->opts.accept_body_length)
+    decide (sig, DKIMMOD_RESULT_POLICY, "body beyond l= not signed");
+  decide (sig, DKIMMOD_RESULT_PASS, "%s", "");
+}
+
+/* publish_results - the public views of the signatures */
+static void
+publish_results (DkimmodVerifier *v)
+{
+  for (guint i = 0; i < v->sigs->len; i++)
+    {
+      const Sig *sig = g_ptr_array_index (v->sigs, i);
+      DkimmodSignatureResult r = {
+        .result = sig->result,
+        .reason = sig->reason != NULL ? sig->reason : "",
+        .domain = sig->domain != NULL ? sig->domain : "",
+        .identity = sig->identity != NULL ? sig->identity : "",
+        .selector = sig->selector != NULL ? sig->selector : "",
+        .algorithm = sig->algorithm_name != NULL ? sig->algorithm_name : "",
+        .b = sig->b != NULL ? sig->b : "",
+        .key_bits = sig->key_bits,
+        .testing = sig->testing,
+        .secure = sig->secure,
+        .key_record = sig->key_record,
+      };
+      g_array_append_val (v->results, r);
+    }
+}
+
+/**
+ * dkimmod_verifier_finish:
+ *
+ * Ends the body and decides every signature.
+ * Returns: 0, or -1 with @err set (call order, crypto library failure).
+ */
+int
+dkimmod_verifier_finish (DkimmodVerifier *v, DkimmodError *err)
+{
+  GError *error = NULL;
+
+  dkimmod_error_clear (err);
+  if (v == NULL || v->state != STATE_BODY)
+    return fault (err, DKIMMOD_E_INVAL, "finish: call order");
+  v->state = STATE_DONE;
+  for (guint i = 0; i < v->bodies->len; i++)
+    {
+      BodyEntry *e = g_ptr_array_index (v->bodies, i);
+
+      if (!dkimmod_body_hash_finish (e->hash, e->digest, &e->digest_len, &error))
+        return dkimmod_error_take (err, error);
+      e->length = dkimmod_body_hash_length (e->hash);
+    }
+  for (guint i = 0; i < v->sigs->len; i++)
+    {
+      Sig *sig = g_ptr_array_index (v->sigs, i);
+
+      if (sig->result == DKIMMOD_RESULT_NONE)
+        decide_signature (v, sig);
+    }
+  publish_results (v);
+  return 0;
+}
+
+size_t
+dkimmod_verifier_result_count (const DkimmodVerifier *v)
+{
+  g_return_val_if_fail (v != NULL, 0);
+  return v->results->len;
+}
+
+/**
+ * dkimmod_verifier_result:
+ *
+ * Returns: (transfer none) (nullable): the result of signature @i (top first).
+ */
+const DkimmodSignatureResult *
+dkimmod_verifier_result (const DkimmodVerifier *v, size_t i)
+{
+  g_return_val_if_fail (v != NULL, NULL);
+  if (i >= v->results->len)
+    return NULL;
+  return &g_array_index (v->results, DkimmodSignatureResult, i);
+}
+
+/**
+ * dkimmod_verifier_authres:
+ * @authserv_id: ours
+ *
+ * Returns: (transfer full) (nullable): the Authentication-Results field.
+ */
+char *
+dkimmod_verifier_authres (const DkimmodVerifier *v, const char *authserv_id, DkimmodError *err)
+{
+  dkimmod_error_clear (err);
+  if (v == NULL || authserv_id == NULL || v->state != STATE_DONE)
+    {
+      fault (err, DKIMMOD_E_INVAL, "authres: bad argument or before finish");
+      return NULL;
+    }
+  return dkimmod_authres_format (authserv_id, (const DkimmodSignatureResult *) v->results->data,
+                                 v->results->len, (const char *const *) v->all_b->pdata,
+                                 v->all_b->len);
+}

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	test-verifier - the verifier against independent signers
+ * DESCRIPTION
+ *	make-dkimpy-vectors.py signs messages with dkimpy (rsa-sha256,
+ *	rsa-sha1, ed25519-sha256, every canonicalization, l=), tampers with
+ *	copies and writes a key file and a manifest of expected results; each
+ *	manifest line becomes one test case here. Then the RFC 8463 Appendix
+ *	A message with its published keys, and the sans-I/O DNS outcomes.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "authres.h"
+#include "verifier.h"
+
+typedef struct {
+  char *name;
+  char *file;
+  guint index;
+  char *result;
+  char *reason;
+  char *flags;
+  guint count;
+} Case;
+
+static char *vector_dir;
+static DkimmodKeyFile *key_file;
+
+static int64_t
+clock_offset (void *data)
+{
+  return (int64_t) time (NULL) + GPOINTER_TO_INT (data);
+}
+
+/* split_message - header fields (each with its CRLF) and the body */
+static GPtrArray *
+split_message (const char *msg, gsize len, const char **body, gsize *body_len)
+{
+  GPtrArray *fields = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gsize start = 0, i = 0;
+
+  while (i + 1 < len)
+    {
+      if (msg[i] == '\r' && msg[i + 1] == '\n')
+        {
+          if (i == start)
+            {
+              i += 2;
+              break;
+            }
+          if (i + 2 >= len || (msg[i + 2] != ' ' && msg[i + 2] != '\t'))
+            {
+              g_ptr_array_add (fields, g_bytes_new (msg + start, i + 2 - start));
+              start = i + 2;
+            }
+          i += 2;
+        }
+      else
+        i++;
+    }
+  *body = msg + i;
+  *body_len = len - i;
+  return fields;
+}
+
+/* verify_message - runs the whole API over MSG; KF answers the keys,
+ * or (KF NULL) the caller's STATUS for every name */
+static DkimmodVerifier *
+verify_message (const char *msg, gsize len, const DkimmodVerifyOptions *opts, int clock_skew,
+                const DkimmodKeyFile *kf, DkimmodDnsStatus status)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autoptr (GPtrArray) fields = NULL;
+  DkimmodVerifier *v;
+  DkimmodError err;
+  const char *body;
+  gsize body_len, off = 0, chunk = 1;
+
+  dkimmod_context_set_clock (ctx, clock_offset, GINT_TO_POINTER (clock_skew));
+  v = dkimmod_verifier_new (ctx, opts);
+  fields = split_message (msg, len, &body, &body_len);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      gsize flen;
+      const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
+      g_assert_cmpint (dkimmod_verifier_add_header (v, f, flen, &err), ==, 0);
+    }
+  g_assert_cmpint (dkimmod_verifier_end_headers (v, &err), ==, 0);
+  /* body in growing chunks, cut anywhere (also inside CRLF) */
+  while (off < body_len)
+    {
+      gsize n = MIN (chunk, body_len - off);
+      g_assert_cmpint (dkimmod_verifier_add_body (v, body + off, n, &err), ==, 0);
+      off += n;
+      chunk = chunk % 7 + 1;
+      /* answer the keys in the middle of the body: "later" is allowed */
+      if (off >= body_len / 2 && kf != NULL)
+        g_assert_cmpint (dkimmod_verifier_answer_from_key_file (v, kf, &err), ==, 0);
+    }
+  if (kf != NULL)
+    g_assert_cmpint (dkimmod_verifier_answer_from_key_file (v, kf, &err), ==, 0);
+  else if (status != (DkimmodDnsStatus) -1)
+    for (size_t i = 0; i < dkimmod_verifier_key_query_count (v); i++)
+      g_assert_cmpint (dkimmod_verifier_key_answer (v, dkimmod_verifier_key_query_name (v, i),
+                                                    status, NULL, NULL, 0, 0, &err), ==, 0);
+  g_assert_cmpint (dkimmod_verifier_finish (v, &err), ==, 0);
+  return v;
+}
+
+static void
+test_dkimpy_case (gconstpointer data)
+{
+  const Case *c = data;
+  g_autofree char *path = g_build_filename (vector_dir, c->file, NULL);
+  g_autofree char *msg = NULL;
+  gsize len;
+  DkimmodVerifyOptions opts;
+  int skew = 0;
+
+  g_assert_true (g_file_get_contents (path, &msg, &len, NULL));
+  dkimmod_verify_options_init (&opts);
+  opts.accept_rsa_sha1 = strstr (c->flags, "sha1ok") != NULL;
+  opts.accept_body_length = strstr (c->flags, "lok") != NULL;
+  if (strstr (c->flags, "max2") != NULL)
+    opts.max_signatures = 2;
+  if (strstr (c->flags, "past") != NULL)
+    skew = -86400;
+  if (strstr (c->flags, "future") != NULL)
+    skew = 86400;
+
+  g_autoptr (DkimmodVerifier) v = verify_message (msg, len, &opts, skew, key_file, 0);
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, c->count);
+  const DkimmodSignatureResult *r = dkimmod_verifier_result (v, c->index);
+  g_assert_nonnull (r);
+  g_assert_cmpstr (dkimmod_result_name (r->result), ==, c->result);
+  g_assert_cmpstr (r->reason, ==, c->reason);
+
+  g_autofree char *ar = dkimmod_verifier_authres (v, "mx.example.net", NULL);
+  g_autofree char *want = g_strdup_printf ("dkim=%s", c->result);
+  g_assert_nonnull (strstr (ar, want));
+  if (g_str_equal (c->name, "rsa-second-txt-record"))
+    g_assert_cmpint (r->key_record, ==, 1);
+  if (g_str_equal (c->name, "rsa-testing-key"))
+    g_assert_true (r->testing);
+  if (g_str_equal (c->result, "pass"))
+    g_assert_cmpint (r->key_record, >=, 0);
+}
+
+/* RFC 8463 Appendix A.2 (keys) and A.3 (signed message) */
+static const char rfc8463_keys[] =
+  "brisbane._domainkey.football.example.com v=DKIM1; k=ed25519; "
+  "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+  "test._domainkey.football.example.com v=DKIM1; k=rsa; "
+  "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR"
+  "iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/b"
+  "yYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKr"
+  "M3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K"
+  "4w3QIDAQAB\n";
+
+static const char rfc8463_message[] =
+  "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
+  " d=football.example.com; i=@football.example.com;\r\n"
+  " q=dns/txt; s=brisbane; t=1528637909; h=from : to :\r\n"
+  " subject : date : message-id : from : subject : date;\r\n"
+  " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+  " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus\r\n"
+  " Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==\r\n"
+  "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n"
+  " d=football.example.com; i=@football.example.com;\r\n"
+  " q=dns/txt; s=test; t=1528637909; h=from : to : subject :\r\n"
+  " date : message-id : from : subject : date;\r\n"
+  " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+  " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3\r\n"
+  " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz\r\n"
+  " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=\r\n"
+  "From: Joe SixPack <joe@football.example.com>\r\n"
+  "To: Suzie Q <suzie@shopping.example.net>\r\n"
+  "Subject: Is dinner ready?\r\n"
+  "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
+  "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
+  "\r\n"
+  "Hi.\r\n"
+  "\r\n"
+  "We lost the game.  Are you hungry yet?\r\n"
+  "\r\n"
+  "Joe.\r\n";
+
+static void
+test_rfc8463 (void)
+{
+  DkimmodError err;
+  g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (rfc8463_keys, strlen (rfc8463_keys),
+                                                          &err);
+  g_autoptr (DkimmodVerifier) v = verify_message (rfc8463_message, strlen (rfc8463_message), NULL,
+                                                  0, kf, 0);
+
+  g_assert_cmpuint (dkimmod_verifier_key_query_count (v), ==, 2);
+  g_assert_cmpstr (dkimmod_verifier_key_query_name (v, 0), ==,
+                   "brisbane._domainkey.football.example.com");
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 2);
+  for (size_t i = 0; i < 2; i++)
+    {
+      const DkimmodSignatureResult *r = dkimmod_verifier_result (v, i);
+      g_assert_cmpstr (dkimmod_result_name (r->result), ==, "pass");
+      g_assert_cmpstr (r->reason, ==, "");
+    }
+  g_assert_cmpstr (dkimmod_verifier_result (v, 0)->algorithm, ==, "ed25519-sha256");
+  g_assert_cmpuint (dkimmod_verifier_result (v, 0)->key_bits, ==, 256);
+  g_assert_cmpuint (dkimmod_verifier_result (v, 1)->key_bits, ==, 1024);
+
+  g_autofree char *ar = dkimmod_verifier_authres (v, "mx.example.net", &err);
+  g_assert_cmpstr (ar, ==,
+                   "Authentication-Results: mx.example.net;\r\n"
+                   "\tdkim=pass (256-bit key) header.d=football.example.com\r\n"
+                   "\t header.i=@football.example.com header.s=brisbane\r\n"
+                   "\t header.a=ed25519-sha256 header.b=\"/gCrinpc\";\r\n"
+                   "\tdkim=pass (1024-bit key) header.d=football.example.com\r\n"
+                   "\t header.i=@football.example.com header.s=test header.a=rsa-sha256\r\n"
+                   "\t header.b=F45dVWDf\r\n");
+}
+
+static void
+test_rfc8463_tampered (void)
+{
+  DkimmodError err;
+  g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (rfc8463_keys, strlen (rfc8463_keys),
+                                                          &err);
+  g_autofree char *msg = g_strdup (rfc8463_message);
+  char *p = strstr (msg, "hungry");
+
+  p[0] = 'H';
+  g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, kf, 0);
+  for (size_t i = 0; i < 2; i++)
+    g_assert_cmpstr (dkimmod_verifier_result (v, i)->reason, ==, "body hash did not verify");
+}
+
+static void
+test_dns_outcomes (void)
+{
+  static const struct {
+    int status;
+    const char *result;
+    const char *reason;
+  } cases[] = {
+    { DKIMMOD_DNS_TIMEOUT, "temperror", "DNS timeout" },
+    { DKIMMOD_DNS_SERVFAIL, "temperror", "DNS error" },
+    { DKIMMOD_DNS_NXDOMAIN, "permerror", "no key for signature" },
+    { DKIMMOD_DNS_OK, "permerror", "no key for signature" },  /* NODATA */
+    { -1, "temperror", "key lookup not answered" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (DkimmodVerifier) v = verify_message (rfc8463_message, strlen (rfc8463_message),
+                                                      NULL, 0, NULL, cases[i].status);
+      const DkimmodSignatureResult *r = dkimmod_verifier_result (v, 1);
+
+      g_assert_cmpstr (dkimmod_result_name (r->result), ==, cases[i].result);
+      g_assert_cmpstr (r->reason, ==, cases[i].reason);
+    }
+}
+
+static void
+test_unsigned (void)
+{
+  const char msg[] = "From: a@example.net\r\nSubject: hi\r\n\r\nbody\r\n";
+  g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, NULL, 0);
+
+  g_assert_cmpuint (dkimmod_verifier_key_query_count (v), ==, 0);
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 0);
+  g_autofree char *ar = dkimmod_verifier_authres (v, "mx.example.net", NULL);
+  g_assert_cmpstr (ar, ==, "Authentication-Results: mx.example.net; dkim=none\r\n");
+}
+
+static void
+test_call_order (void)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autoptr (DkimmodVerifier) v = dkimmod_verifier_new (ctx, NULL);
+  DkimmodError err;
+
+  g_assert_cmpint (dkimmod_verifier_add_body (v, "x", 1, &err), ==, -1);
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_INVAL);
+  g_assert_cmpint (dkimmod_verifier_finish (v, &err), ==, -1);
+  g_assert_cmpint (dkimmod_verifier_end_headers (v, &err), ==, 0);
+  g_assert_cmpint (dkimmod_verifier_add_header (v, "A: b\r\n", 6, &err), ==, -1);
+  g_assert_cmpint (dkimmod_verifier_key_answer (v, "nosuch._domainkey.x", DKIMMOD_DNS_OK, NULL,
+                                                NULL, 0, 0, &err), ==, -1);
+  g_assert_null (dkimmod_verifier_authres (v, "mx", &err));
+  g_assert_cmpint (dkimmod_verifier_finish (v, &err), ==, 0);
+}
+
+static void
+load_vectors (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  g_autofree char *script = g_build_filename (srcdir != NULL ? srcdir : ".",
+                                              "make-dkimpy-vectors.py", NULL);
+  g_autofree char *keys = NULL, *manifest = NULL, *text = NULL;
+  const char *argv[] = { "/usr/bin/python3", script, NULL, NULL };
+  int status = 0;
+  DkimmodError err;
+
+  vector_dir = g_dir_make_tmp ("dkimpy-XXXXXX", &error);
+  g_assert_no_error (error);
+  argv[2] = vector_dir;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  keys = g_build_filename (vector_dir, "keys.txt", NULL);
+  key_file = dkimmod_key_file_load (keys, &err);
+  g_assert_nonnull (key_file);
+  manifest = g_build_filename (vector_dir, "manifest.tsv", NULL);
+  g_assert_true (g_file_get_contents (manifest, &text, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_auto (GStrv) col = g_strsplit (*l, "\t", -1);
+      Case *c;
+
+      if (g_strv_length (col) != 7)
+        continue;
+      c = g_new0 (Case, 1);
+      c->name = g_strdup (col[0]);
+      c->file = g_strdup (col[1]);
+      c->index = atoi (col[2]);
+      c->result = g_strdup (col[3]);
+      c->reason = g_strdup (col[4]);
+      c->flags = g_strdup (col[5]);
+      c->count = atoi (col[6]);
+      g_autofree char *path = g_strdup_printf ("/verifier/dkimpy/%s", c->name);
+      g_test_add_data_func (path, c, test_dkimpy_case);  /* cases live until exit */
+    }
+}
+
+static void
+remove_vectors (void)
+{
+  g_autoptr (GDir) dir = g_dir_open (vector_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (vector_dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (vector_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  load_vectors ();
+  g_test_add_func ("/verifier/rfc8463/appendix-a", test_rfc8463);
+  g_test_add_func ("/verifier/rfc8463/tampered-body", test_rfc8463_tampered);
+  g_test_add_func ("/verifier/dns-outcomes", test_dns_outcomes);
+  g_test_add_func ("/verifier/unsigned", test_unsigned);
+  g_test_add_func ("/verifier/call-order", test_call_order);
+  rc = g_test_run ();
+  remove_vectors ();
+  dkimmod_key_file_free (key_file);
+  g_free (vector_dir);
+  return rc;
+}
