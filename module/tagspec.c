@@ -9,7 +9,9 @@
  *	Writes "v=1; a=; c=; d=; s=; t=; [x=;] [i=;] h=; bh=; b=" folded with
  *	CRLF TAB so that no line is longer than 78 columns: tags move whole
  *	to a new line, h= breaks after a colon, bh= and b= base64 break
- *	anywhere (FWS is allowed inside base64string). b= comes last, so the
+ *	anywhere (FWS is allowed inside base64string). d=, s= and i= are
+ *	never broken (no FWS in a domain name; verifiers mishandle FWS in
+ *	i=), so only values longer than a line make a longer line. b= comes last, so the
  *	text the header hash covers is exactly the emitted field up to "b=",
  *	and a verifier that deletes the b= value (folding included) finds the
  *	same bytes. Never l=: a body length lets anyone append content.
@@ -65,6 +67,52 @@ put_tag (Folder *f, const char *name, const char *value)
   g_autofree char *t = g_strdup_printf ("%s=%s;", name, value);
 
   put_unit (f, t, TRUE);
+}
+
+/* unit_len - length of the unbreakable unit at P: "=XX" in
+ * quoted-printable, otherwise one character */
+static gsize
+unit_len (const char *p, gboolean qp)
+{
+  if (qp && p[0] == '=' && p[1] != '\0' && p[2] != '\0')
+    return 3;
+  return 1;
+}
+
+/* put_split - "name=value;" whole if it fits on this or a new line, else
+ * broken between units of VALUE (FWS is allowed inside base64 and
+ * dkim-quoted-printable values, RFC 6376 2.4 and 2.11) */
+static void
+put_split (Folder *f, const char *name, const char *value, gboolean qp)
+{
+  gsize head = strlen (name) + 1, n = strlen (value);
+
+  if (f->col + 1 + head + n + 1 <= DKIMMOD_FOLD_COLUMNS || 8 + head + n + 1 <= DKIMMOD_FOLD_COLUMNS)
+    {
+      put_tag (f, name, value);
+      return;
+    }
+  {
+    g_autofree char *h = g_strdup_printf ("%s=", name);
+
+    /* start on this line only if a few units fit after the name */
+    if (!f->fresh && f->col + 1 + head + 8 > DKIMMOD_FOLD_COLUMNS)
+      fold (f);
+    put_unit (f, h, TRUE);
+  }
+  while (*value != '\0')
+    {
+      gsize u = unit_len (value, qp), last = value[u] == '\0' ? 1 : 0;
+
+      if (f->col + u + last > DKIMMOD_FOLD_COLUMNS)
+        fold (f);
+      g_string_append_len (f->s, value, (gssize) u);
+      f->col += u;
+      f->fresh = FALSE;
+      value += u;
+    }
+  g_string_append_c (f->s, ';');
+  f->col++;
 }
 
 /* put_h - h= broken after colons */
@@ -127,10 +175,13 @@ dkimmod_tagspec_format (const DkimmodTagSpec *ts)
     {
       g_autofree char *i = dkimmod_tagspec_qp_encode (ts->identity);
 
+      /* Moved whole, never broken: RFC 6376 2.11 allows FWS inside i=,
+       * but verifiers (dkimpy) compare it without unfolding. An i= over
+       * 69 characters makes a line longer than 78 (998 is the limit). */
       put_tag (&f, "i", i);
     }
   put_h (&f, ts->headers);
-  put_tag (&f, "bh", ts->body_hash);
+  put_split (&f, "bh", ts->body_hash, FALSE);
   /* Room for "b=" and a few characters of the value, or a new line. */
   if (f.col + 1 + 2 + 8 > DKIMMOD_FOLD_COLUMNS)
     fold (&f);

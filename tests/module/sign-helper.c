@@ -3,7 +3,8 @@
  * NAME
  *	sign-helper.c - sign a message on stdin, for the dkimpy round trip
  * SYNOPSIS
- *	sign-helper [-c HC/BC] [-t TIME] [-R RECORDS] KEY:DOMAIN:SELECTOR...
+ *	sign-helper [-c HC/BC] [-t TIME] [-i ID] [-H LIST] [-x SECS] [-R RECORDS]
+ *	            KEY:DOMAIN:SELECTOR...
  * DESCRIPTION
  *	Reads a CRLF message on stdin, signs it with one signature per
  *	KEY:DOMAIN:SELECTOR argument (the key read directly, so its file
@@ -38,12 +39,16 @@ die (const char *what, const DkimmodError *err)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *canon = NULL, *records = NULL;
+  g_autofree char *canon = NULL, *records = NULL, *identity = NULL, *headers = NULL;
+  gint64 expire = 0;
   g_autoptr (GOptionContext) oc = g_option_context_new ("KEY:DOMAIN:SELECTOR...");
   GOptionEntry entries[] = {
     { "canon", 'c', 0, G_OPTION_ARG_STRING, &canon, "c= value", "HC/BC" },
     { "time", 't', 0, G_OPTION_ARG_INT64, &fixed_time, "fixed t=", "TIME" },
     { "records", 'R', 0, G_OPTION_ARG_FILENAME, &records, "DNS records file", "FILE" },
+    { "identity", 'i', 0, G_OPTION_ARG_STRING, &identity, "i= value", "ID" },
+    { "headers", 'H', 0, G_OPTION_ARG_STRING, &headers, "headers to sign", "LIST" },
+    { "expire", 'x', 0, G_OPTION_ARG_INT64, &expire, "x= after t=", "SECONDS" },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -90,6 +95,9 @@ main (int argc, char **argv)
       spec.domain = parts[1];
       spec.selector = parts[2];
       spec.key = key;
+      spec.identity = identity;
+      spec.headers = headers;
+      spec.expire_after = (guint64) expire;
       if (canon != NULL && dkimmod_canon_from_name (canon, &spec.header_canon, &spec.body_canon) != 0)
         die ("bad canonicalization", NULL);
       if (dkimmod_signer_add_signature (signer, &spec, &err) != 0)

@@ -28,7 +28,7 @@ def main():
     keys = [("ed25519.pem", "ed1"), ("rsa2048.pem", "rsa1")]
     canons = ["relaxed/relaxed", "simple/simple", "relaxed/simple", "simple/relaxed"]
     cases = [(k, s, c) for (k, s) in keys for c in canons]
-    print("1..%d" % (len(cases) + 1))
+    print("1..%d" % (len(cases) + 2))
     failed = 0
     n = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,6 +65,24 @@ def main():
             name if isinstance(name, str) else name.decode())) for i in range(2))
         print("%s %d - dual ed25519+rsa" % ("ok" if both else "not ok", n))
         failed += not both
+        # Long d=, a long quoted-printable i=, x=, many names in h=:
+        # folding must not break verification.
+        n += 1
+        dom = "a-rather-long-subdomain.of.a-fairly-long-signing-domain.example"
+        out = subprocess.run(
+            [helper, "-c", "simple/simple", "-R", recfile, "-x", "86400",
+             "-i", "list;owner=x@news." + dom,
+             "-H", "From:To:Cc:Subject:Date:Message-ID:List-Id:X-Very-Long-Header-Name-1:"
+                   "X-Very-Long-Header-Name-2:X-Very-Long-Header-Name-3",
+             "%s:%s:selector-2026-november" % (os.path.join(datadir, "rsa2048.pem"), dom)],
+            input=msg, stdout=subprocess.PIPE, check=True).stdout
+        with open(recfile) as f:
+            records = dict((l.split("\t")[0] + ".", l.rstrip("\n").split("\t")[1].encode())
+                           for l in f)
+        ok = dkim.verify(out, dnsfunc=lambda name, timeout=5: records.get(
+            name if isinstance(name, str) else name.decode()))
+        print("%s %d - long folded tags" % ("ok" if ok else "not ok", n))
+        failed += not ok
     return 1 if failed else 0
 
 

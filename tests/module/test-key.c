@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	test-key.c - private key loading, checks, cache and DNS records
+ */
+#include <string.h>
+
+#include "test-util.h"
+#include "context-private.h"
+#include "key-private.h"
+
+typedef struct {
+  char *dir;
+  DkimmodContext *ctx;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("dkimmod-test-key-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->ctx = dkimmod_context_new ();
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  dkimmod_context_unref (f->ctx);
+  test_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+typedef struct {
+  const char *file;
+  DkimmodAlgorithm alg;
+  unsigned bits;
+} KeyCase;
+
+static const KeyCase good_keys[] = {
+  { "rsa2048.pem", DKIMMOD_ALG_RSA_SHA256, 2048 },         /* PKCS#8 */
+  { "rsa2048-pkcs1.pem", DKIMMOD_ALG_RSA_SHA256, 2048 },   /* PKCS#1 */
+  { "rsa1024-pkcs1.pem", DKIMMOD_ALG_RSA_SHA256, 1024 },   /* the RFC 8301 minimum */
+  { "ed25519.pem", DKIMMOD_ALG_ED25519_SHA256, 256 },      /* PKCS#8 */
+  { "rfc8463-rsa.pem", DKIMMOD_ALG_RSA_SHA256, 1024 },
+  { "rfc8463-ed25519.pem", DKIMMOD_ALG_ED25519_SHA256, 256 },
+};
+
+static void
+test_load_formats (Fixture *f, gconstpointer data)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (good_keys); i++)
+    {
+      g_autofree char *path = test_key_copy (f->dir, good_keys[i].file, 0600);
+      DkimmodError err;
+      g_autoptr (DkimmodKey) key = dkimmod_key_load_file (f->ctx, path, 0, &err);
+
+      g_test_message ("%s", good_keys[i].file);
+      g_assert_nonnull (key);
+      g_assert_cmpint (err.code, ==, DKIMMOD_OK);
+      g_assert_cmpint (dkimmod_key_algorithm (key), ==, good_keys[i].alg);
+      g_assert_cmpuint (dkimmod_key_bits (key), ==, good_keys[i].bits);
+    }
+}
+
+static void
+test_rsa_too_small (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = test_key_copy (f->dir, "rsa512.pem", 0600);
+  DkimmodError err;
+  DkimmodKey *key = dkimmod_key_load_file (f->ctx, path, 0, &err);
+
+  g_assert_null (key);
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_KEY);
+  g_assert_nonnull (strstr (err.message, "RSA key of 512 bits is too small: RFC 8301 requires at "
+                                         "least 1024 (2048 recommended)"));
+  g_assert_nonnull (strstr (err.message, path));
+  g_assert_cmpuint (dkimmod_context_key_cache_size (f->ctx), ==, 0);
+}
+
+static void
+test_rsa_too_large (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) pem = test_data_read ("rsa8200.pem");
+  DkimmodError err;
+  DkimmodKey *key = dkimmod_key_load_pem (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), &err);
+
+  g_assert_null (key);
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_KEY);
+  g_assert_nonnull (strstr (err.message, "8200 bits is too large"));
+}
+
+static void
+test_refused_types (Fixture *f, gconstpointer data)
+{
+  static const struct {
+    const char *file, *words;
+  } cases[] = {
+    { "ec-p256.pem", "unsupported key type" },
+    { "rsa1024-encrypted.pem", "encrypted" },
+    { "rfc8463-signed.eml", "no PEM private key" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GBytes) pem = test_data_read (cases[i].file);
+      DkimmodError err;
+      DkimmodKey *key = dkimmod_key_load_pem (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), &err);
+
+      g_test_message ("%s: %s", cases[i].file, err.message);
+      g_assert_null (key);
+      g_assert_cmpint (err.code, ==, DKIMMOD_E_KEY);
+      g_assert_nonnull (strstr (err.message, cases[i].words));
+    }
+}
+
+static void
+test_mode (Fixture *f, gconstpointer data)
+{
+  g_autofree char *grp = test_key_copy (f->dir, "ed25519.pem", 0640);
+  g_autofree char *oth = test_key_copy (f->dir, "rsa2048.pem", 0604);
+  g_autofree char *cmd = g_strdup_printf ("chmod 600 %s", grp);
+  DkimmodError err;
+  DkimmodKey *key;
+
+  /* group-readable: refused, with the fix in the message */
+  key = dkimmod_key_load_file (f->ctx, grp, 0, &err);
+  g_assert_null (key);
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_KEY);
+  g_assert_nonnull (strstr (err.message, cmd));
+  /* ...unless the caller allows it */
+  key = dkimmod_key_load_file (f->ctx, grp, DKIMMOD_KEY_ALLOW_GROUP_READABLE, &err);
+  g_assert_nonnull (key);
+  dkimmod_key_unref (key);
+  /* a stricter caller of the cached key still gets the check */
+  key = dkimmod_key_load_file (f->ctx, grp, 0, &err);
+  g_assert_null (key);
+  g_assert_nonnull (strstr (err.message, "chmod 600"));
+  /* readable by others: refused even with the flag */
+  key = dkimmod_key_load_file (f->ctx, oth, DKIMMOD_KEY_ALLOW_GROUP_READABLE, &err);
+  g_assert_null (key);
+  g_assert_nonnull (strstr (err.message, "accessible by others"));
+}
+
+static void
+test_missing_and_large (Fixture *f, gconstpointer data)
+{
+  g_autofree char *missing = g_build_filename (f->dir, "nope.pem", NULL);
+  g_autofree char *big = g_build_filename (f->dir, "big.pem", NULL);
+  g_autofree char *junk = g_strnfill (70 * 1024, 'A');
+  DkimmodError err;
+
+  g_assert_null (dkimmod_key_load_file (f->ctx, missing, 0, &err));
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_KEY);
+  g_assert_nonnull (strstr (err.message, "nope.pem"));
+  g_assert_true (g_file_set_contents_full (big, junk, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+  g_assert_null (dkimmod_key_load_file (f->ctx, big, 0, &err));
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_LIMIT);
+  g_assert_null (dkimmod_key_load_file (f->ctx, f->dir, 0, &err));
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_KEY);
+  g_assert_nonnull (strstr (err.message, "not a regular file"));
+}
+
+static void
+test_cache (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = test_key_copy (f->dir, "rsa2048.pem", 0600);
+  DkimmodError err;
+  g_autoptr (DkimmodKey) a = dkimmod_key_load_file (f->ctx, path, 0, &err);
+  g_autoptr (DkimmodKey) b = NULL;
+
+  g_assert_nonnull (a);
+  /* Parsed once: the file may even go away, the cache answers. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  b = dkimmod_key_load_file (f->ctx, path, 0, &err);
+  g_assert_true (a == b);
+  g_assert_cmpuint (dkimmod_context_key_cache_size (f->ctx), ==, 1);
+}
+
+static void
+test_dns_record (Fixture *f, gconstpointer data)
+{
+  g_autoptr (DkimmodKey) ed = test_key_load ("rfc8463-ed25519.pem");
+  g_autoptr (DkimmodKey) rsa = test_key_load ("rfc8463-rsa.pem");
+  DkimmodError err;
+  char *rec;
+
+  /* RFC 8463 Appendix A.2 */
+  rec = dkimmod_key_dns_record (ed, &err);
+  g_assert_cmpstr (rec, ==, "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+  dkimmod_free (rec);
+  rec = dkimmod_key_dns_record (rsa, &err);
+  g_assert_cmpstr (rec, ==,
+                   "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR"
+                   "iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC"
+                   "DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3"
+                   "Ip3G+2kryOTIKT+l/K4w3QIDAQAB");
+  dkimmod_free (rec);
+  g_assert_null (dkimmod_key_dns_record (NULL, &err));
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_INVAL);
+}
+
+typedef struct {
+  DkimmodContext *ctx;
+  const char *path;
+  DkimmodKey *key;
+} LoadJob;
+
+/* load_many - thread body: loads one path repeatedly */
+static gpointer
+load_many (gpointer p)
+{
+  LoadJob *job = p;
+
+  for (int i = 0; i < 200; i++)
+    {
+      DkimmodKey *k = dkimmod_key_load_file (job->ctx, job->path, 0, NULL);
+
+      g_assert_nonnull (k);
+      if (job->key == NULL)
+        job->key = k;
+      else
+        {
+          g_assert_true (k == job->key);
+          dkimmod_key_unref (k);
+        }
+    }
+  return NULL;
+}
+
+static void
+test_threads_share_cache (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = test_key_copy (f->dir, "ed25519.pem", 0600);
+  LoadJob jobs[4];
+  GThread *t[4];
+
+  for (int i = 0; i < 4; i++)
+    {
+      jobs[i] = (LoadJob) { f->ctx, path, NULL };
+      t[i] = g_thread_new ("load", load_many, &jobs[i]);
+    }
+  for (int i = 0; i < 4; i++)
+    g_thread_join (t[i]);
+  /* concurrent first loads of one path end with one cached key */
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_true (jobs[i].key == jobs[0].key);
+      dkimmod_key_unref (jobs[i].key);
+    }
+  g_assert_cmpuint (dkimmod_context_key_cache_size (f->ctx), ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/key/load/formats", Fixture, NULL, setup, test_load_formats, teardown);
+  g_test_add ("/key/load/rsa-too-small", Fixture, NULL, setup, test_rsa_too_small, teardown);
+  g_test_add ("/key/load/rsa-too-large", Fixture, NULL, setup, test_rsa_too_large, teardown);
+  g_test_add ("/key/load/refused-types", Fixture, NULL, setup, test_refused_types, teardown);
+  g_test_add ("/key/file/mode", Fixture, NULL, setup, test_mode, teardown);
+  g_test_add ("/key/file/missing-and-large", Fixture, NULL, setup, test_missing_and_large, teardown);
+  g_test_add ("/key/cache/parsed-once", Fixture, NULL, setup, test_cache, teardown);
+  g_test_add ("/key/dns-record/rfc8463", Fixture, NULL, setup, test_dns_record, teardown);
+  g_test_add ("/key/cache/threads", Fixture, NULL, setup, test_threads_share_cache, teardown);
+  return g_test_run ();
+}
