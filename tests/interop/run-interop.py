@@ -140,6 +140,24 @@ def wait_signers(procs):
     return done
 
 
+def smtp_copies(signed):
+    """For a message without a final CRLF, the signed file as an SMTP client
+    delivers it: with the CRLF that must precede the final "." added (RFC
+    5321 section 4.1.1.4). Every verifier must pass these: our signature,
+    made as RFC 6376 3.4.3/3.4.4 say, is the one the delivered mail needs."""
+    out = {}
+    for path, job in signed.items():
+        with open(job[1], "rb") as f:
+            if f.read().endswith(b"\r\n"):
+                continue
+        name = job[0].replace(".", "-via-smtp.", 1)
+        dst = os.path.join(os.path.dirname(path), name + ".eml")
+        with open(path, "rb") as f, open(dst, "wb") as g:
+            g.write(f.read() + b"\r\n")
+        out[dst] = (name,) + tuple(job[1:])
+    return out
+
+
 def signature_tags(prefix, full=False):
     """[(s=, c=)] of the DKIM-Signature fields in PREFIX, in order (FULL:
     the tag dictionaries, c= completed to header/body)."""
@@ -221,7 +239,7 @@ def expected(verifier, job, sel, canon):
     """(verdict, detail substring) expected from VERIFIER for one signature."""
     if (verifier, sel) in UNSUPPORTED:
         return UNSUPPORTED[(verifier, sel)]
-    msg = os.path.basename(job[1])[:-4]
+    msg = job[0].split(".")[0]
     for v, m, sglob, cglob, verdict, detail in DEVIATIONS:
         if v == verifier and m == msg and fnmatch.fnmatch(sel, sglob) and fnmatch.fnmatch(canon, cglob):
             return (verdict, detail)
@@ -266,8 +284,17 @@ def rfc_body_hash(body, canon):
     return base64.b64encode(hashlib.sha256(body).digest()).decode()
 
 
+# RFC 6376 errata 1376, now in RFC 6376 sections 3.4.3 and 3.4.4: the
+# empty body's hashes. They check rfc_body_hash itself before it judges.
+EMPTY_BODY_SHA256 = {"simple": "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=",
+                     "relaxed": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}
+
+
 def verify_rfc_body_hash(signed):
     """{(file, index): verdict} comparing each bh= with rfc_body_hash."""
+    for canon, want in EMPTY_BODY_SHA256.items():
+        if rfc_body_hash(b"", canon) != want or rfc_body_hash(b"\r\n\r\n", canon) != want:
+            die("rfc_body_hash(%s) disagrees with RFC 6376 for the empty body" % canon)
     results = {}
     for path in signed:
         with open(path, "rb") as f:
@@ -307,6 +334,7 @@ def main():
                 f.write("%s %s\n" % (name, rec))
 
         signed = run_signers(dkimmod, sign_jobs(os.path.join(srcdir, "messages"), keydir), outdir)
+        signed.update(smtp_copies(signed))
         files = sorted(signed)
         rsa_files = [p for p in files if any(s != "ed1" for s, _ in signed[p][3])]
         print("signed %d files in %.1f s" % (len(files), time.monotonic() - start), flush=True)
