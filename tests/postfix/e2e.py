@@ -22,11 +22,13 @@ Cases:
   unreadable-key  key unreadable by the filter: deferred 4xx; fixed + flush:
                   exactly once
   proxy           before-queue signing (smtpd_proxy_filter) on 10019
+  pickup          sendmail(1) -> pickup with content_filter -> signed
 """
 
 import os
 import shutil
 import smtplib
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -186,6 +188,19 @@ def case_proxy():
         rig.wait_empty()
 
 
+def case_pickup():
+    """Mail from sendmail(1) (pickup) signed via content_filter on pickup."""
+    with Rig() as rig:
+        rig.postconf("-P", "pickup/unix/content_filter=dksign:[127.0.0.1]:%d" % rig.port("RIG_SIGN"))
+        rig.reload()
+        msg = message("carol@example.net", "bob@example.net", "from sendmail", BODY_DOTS)
+        subprocess.run(["sendmail", "-C", rig.etc, "-f", "carol@example.net", "-i", "bob@example.net"],
+                       input=msg.replace("\r\n", "\n").encode(), check=True)
+        msgs = rig.wait_mail("example.net/bob", 1)
+        expect_signed(rig, msgs[0], ART)
+        rig.wait_empty()
+
+
 CASES = {
     "baseline": case_baseline,
     "submission": case_submission,
@@ -194,6 +209,7 @@ CASES = {
     "nexthop-down": case_nexthop_down,
     "unreadable-key": case_unreadable_key,
     "proxy": case_proxy,
+    "pickup": case_pickup,
 }
 
 if __name__ == "__main__":
