@@ -257,6 +257,11 @@ sign_parse_args (int argc, char **argv, SignOptions *opt)
       dkimmod_cli_warn ("--config excludes -d, -s, -k and the other signature options");
       return EX_USAGE;
     }
+  if (opt->config_path == NULL && opt->sender != NULL)
+    {
+      dkimmod_cli_warn ("--sender needs --config");
+      return EX_USAGE;
+    }
   if (opt->config_path == NULL && opt->groups->len == 0)
     {
       fputs (sign_usage, stderr);

@@ -188,6 +188,7 @@ def exit_statuses():
     sign_rsa(two_from, code=65)
     sign_rsa(b"no header here\r\n\r\nbody\r\n", code=65)
     run(["sign", "--config", "x.conf", "-d", "example.net"], code=64)
+    sign_rsa(MSG_CRLF, "--sender", "alice@example.net", code=64)     # needs --config
     run(["keygen", "-d", "example.net"], code=64)
     run(["check-config"], code=64)
 
