@@ -6,6 +6,7 @@
  *	dkimmod_verify_options_init, dkimmod_verifier_new,
  *	dkimmod_verifier_add_header, dkimmod_verifier_end_headers,
  *	dkimmod_verifier_key_query_count, dkimmod_verifier_key_query_name,
+ *	dkimmod_verifier_key_query_answered,
  *	dkimmod_verifier_key_answer, dkimmod_verifier_answer_from_key_file,
  *	dkimmod_verifier_add_body, dkimmod_verifier_finish,
  *	dkimmod_verifier_result_count, dkimmod_verifier_result,
@@ -710,6 +711,15 @@ dkimmod_verifier_key_query_name (const DkimmodVerifier *v, size_t i)
   if (i >= v->queries->len)
     return NULL;
   return ((KeyQuery *) g_ptr_array_index (v->queries, i))->name;
+}
+
+int
+dkimmod_verifier_key_query_answered (const DkimmodVerifier *v, size_t i)
+{
+  g_return_val_if_fail (v != NULL, 0);
+  if (i >= v->queries->len)
+    return 0;
+  return ((KeyQuery *) g_ptr_array_index (v->queries, i))->answered;
 }
 
 /**

@@ -91,6 +91,8 @@ DKIMMOD_API int dkimmod_verifier_end_headers (DkimmodVerifier *v, DkimmodError *
 /* Distinct key names needed, after end_headers. */
 DKIMMOD_API size_t dkimmod_verifier_key_query_count (const DkimmodVerifier *v);
 DKIMMOD_API const char *dkimmod_verifier_key_query_name (const DkimmodVerifier *v, size_t i);
+/* 1 once lookup I has been answered. */
+DKIMMOD_API int dkimmod_verifier_key_query_answered (const DkimmodVerifier *v, size_t i);
 /* Answers one lookup: N TXT records (each its strings concatenated), any
  * time between end_headers and finish. NAME is compared case-insensitively. */
 DKIMMOD_API int dkimmod_verifier_key_answer (DkimmodVerifier *v, const char *name,

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	resolver.c - default DNS resolver for DKIM key records
+ * SYNOPSIS
+ *	dkimmod_resolver_new, dkimmod_resolver_free,
+ *	dkimmod_resolver_query_txt, dkimmod_verifier_lookup_keys
+ * DESCRIPTION
+ *	A stub resolver talking to one recursive nameserver. All of a
+ *	message's TXT queries leave at once on one connected UDP socket (so
+ *	the kernel drops datagrams from anyone but the nameserver), each with
+ *	a random ID, RD, AD (RFC 6840 5.7: ask for the AD bit) and an EDNS0
+ *	OPT record offering 1232 bytes. Unanswered queries are resent every
+ *	second. A truncated answer is retried over TCP. Everything shares one
+ *	deadline: what is not answered by then is a timeout (temperror).
+ *	Answers are matched by ID and question; responses are parsed with
+ *	libresolv's ns_initparse()/ns_parserr(), which bound-check the packet.
+ *	A TXT record's character-strings are concatenated (RFC 6376 3.6.2.2).
+ *	Mapping: NOERROR with records: the records; NOERROR without (NODATA)
+ *	and NXDOMAIN: no key (permerror); SERVFAIL, REFUSED and the rest:
+ *	temperror. The AD bit is believed only from a loopback nameserver, as
+ *	Postfix does (smtp_dns_support_level=dnssec).
+ * STANDARDS
+ *	RFC 1035 (messages, TCP length prefix), RFC 6891 (EDNS0), RFC 7766
+ *	(TCP fallback), RFC 6840 section 5.7 (AD in queries), RFC 6376 section
+ *	3.6.2.2 (TXT strings), RFC 8301-era practice: 2048+-bit keys need
+ *	more than 512 bytes.
+ * SECURITY
+ *	Wire input from the nameserver. Packets are bounded (64 KiB), parsed
+ *	with length checks, matched on ID, source (connected socket) and
+ *	question. Query names are checked (labels 1..63 bytes, 255 total).
+ *	Queries per call are those of one message (bounded by the verifier's
+ *	signature limit); the whole call is bounded by the deadline.
+ * NEVER
+ *	Block past the deadline, or trust AD from a remote nameserver.
+ */
+#include "dkimmod-build-config.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <resolv.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "error-private.h"
+#include "resolver.h"
+
+#define DEFAULT_TIMEOUT_MS 5000u
+#define RETRANSMIT_MS 1000
+#define EDNS_UDP_SIZE 1232
+#define MAX_PACKET 65535
+#define QUERY_MAX 300
+
+struct DkimmodResolver {
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+  unsigned timeout_ms;
+  gboolean trust_ad;
+};
+
+typedef struct {
+  const char *name;
+  guint16 id;
+  guchar query[QUERY_MAX];
+  gsize query_len;
+  gboolean done;
+  gboolean truncated;
+  DkimmodDnsStatus status;
+  GPtrArray *records;        /* char* */
+  unsigned flags;
+} Lookup;
+
+/* --- nameserver address ---------------------------------------------------- */
+
+/* first_resolv_conf_nameserver - the first "nameserver" line, or NULL */
+static char *
+first_resolv_conf_nameserver (void)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_auto (GStrv) words = g_strsplit_set (g_strstrip (*l), " \t", -1);
+
+      if (g_strv_length (words) >= 2 && strcmp (words[0], "nameserver") == 0)
+        return g_strdup (words[1]);
+    }
+  return NULL;
+}
+
+/* split_host_port - "a.b.c.d[:p]", "[v6]:p", "v6" */
+static gboolean
+split_host_port (const char *spec, char **host, char **port)
+{
+  const char *colon = strrchr (spec, ':');
+
+  if (spec[0] == '[')
+    {
+      const char *close = strchr (spec, ']');
+
+      if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+        return FALSE;
+      *host = g_strndup (spec + 1, close - spec - 1);
+      *port = g_strdup (close[1] == ':' ? close + 2 : "53");
+    }
+  else if (colon != NULL && strchr (spec, ':') == colon)
+    {
+      *host = g_strndup (spec, colon - spec);
+      *port = g_strdup (colon + 1);
+    }
+  else
+    {
+      *host = g_strdup (spec);
+      *port = g_strdup ("53");
+    }
+  return TRUE;
+}
+
+/* is_loopback - 127.0.0.0/8 or ::1 */
+static gboolean
+is_loopback (const struct sockaddr_storage *ss)
+{
+  if (ss->ss_family == AF_INET)
+    return (ntohl (((const struct sockaddr_in *) ss)->sin_addr.s_addr) >> 24) == 127;
+  if (ss->ss_family == AF_INET6)
+    return IN6_IS_ADDR_LOOPBACK (&((const struct sockaddr_in6 *) ss)->sin6_addr);
+  return FALSE;
+}
+
+/* parse_nameserver - SPEC into R's address */
+static gboolean
+parse_nameserver (DkimmodResolver *r, const char *spec, GError **error)
+{
+  g_autofree char *host = NULL, *port = NULL;
+  struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+                            .ai_socktype = SOCK_DGRAM };
+  struct addrinfo *res = NULL;
+
+  if (!split_host_port (spec, &host, &port) || getaddrinfo (host, port, &hints, &res) != 0)
+    {
+      g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_CONFIG,
+                   "nameserver \"%s\" is not ADDR, ADDR:PORT or [ADDR]:PORT", spec);
+      return FALSE;
+    }
+  memcpy (&r->addr, res->ai_addr, res->ai_addrlen);
+  r->addr_len = res->ai_addrlen;
+  freeaddrinfo (res);
+  r->trust_ad = is_loopback (&r->addr);
+  return TRUE;
+}
+
+/**
+ * dkimmod_resolver_new:
+ * @nameserver: (nullable): "ADDR[:PORT]", "[ADDR]:PORT", NULL for resolv.conf
+ * @timeout_ms: deadline per message, 0 for 5000
+ *
+ * Returns: (transfer full) (nullable): a resolver, or NULL with @err set.
+ */
+DkimmodResolver *
+dkimmod_resolver_new (const char *nameserver, unsigned timeout_ms, DkimmodError *err)
+{
+  g_autofree char *from_conf = NULL;
+  DkimmodResolver *r = g_new0 (DkimmodResolver, 1);
+  GError *error = NULL;
+
+  dkimmod_error_clear (err);
+  if (nameserver == NULL)
+    {
+      from_conf = first_resolv_conf_nameserver ();
+      nameserver = from_conf != NULL ? from_conf : "127.0.0.1";
+    }
+  r->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+  if (!parse_nameserver (r, nameserver, &error))
+    {
+      g_free (r);
+      dkimmod_error_take (err, error);
+      return NULL;
+    }
+  return r;
+}
+
+void
+dkimmod_resolver_free (DkimmodResolver *r)
+{
+  g_free (r);
+}
+
+/* --- messages -------------------------------------------------------------- */
+
+static void
+put16 (guchar *p, guint v)
+{
+  p[0] = (v >> 8) & 0xff;
+  p[1] = v & 0xff;
+}
+
+/* build_query - TXT query for NAME with RD, AD and an EDNS0 OPT record;
+ * FALSE when NAME is not a valid domain name */
+static gboolean
+build_query (Lookup *l)
+{
+  guchar *q = l->query;
+  gsize n = 12, name_len = strlen (l->name);
+  const char *p = l->name, *end = l->name + name_len;
+
+  if (name_len > 0 && end[-1] == '.')
+    end--;
+  memset (q, 0, 12);
+  put16 (q, l->id);
+  put16 (q + 2, 0x0120);  /* RD | AD */
+  put16 (q + 4, 1);
+  put16 (q + 10, 1);
+  while (p < end)
+    {
+      const char *dot = memchr (p, '.', end - p);
+      gsize label = (dot != NULL ? dot : end) - p;
+
+      if (label == 0 || label > 63 || n + 1 + label > 12 + 255)
+        return FALSE;
+      q[n++] = (guchar) label;
+      memcpy (q + n, p, label);
+      n += label;
+      p += label + (dot != NULL ? 1 : 0);
+    }
+  q[n++] = 0;
+  put16 (q + n, ns_t_txt);
+  put16 (q + n + 2, ns_c_in);
+  n += 4;
+  /* OPT: root name, type 41, class = UDP payload size, TTL 0, no data */
+  q[n++] = 0;
+  put16 (q + n, ns_t_opt);
+  put16 (q + n + 2, EDNS_UDP_SIZE);
+  memset (q + n + 4, 0, 6);
+  l->query_len = n + 10;
+  return TRUE;
+}
+
+/* same_name - DNS names equal, case-insensitively, trailing dots ignored */
+static gboolean
+same_name (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+
+  while (la > 0 && a[la - 1] == '.')
+    la--;
+  while (lb > 0 && b[lb - 1] == '.')
+    lb--;
+  return la == lb && g_ascii_strncasecmp (a, b, la) == 0;
+}
+
+/* txt_record - a TXT RDATA's character-strings, concatenated */
+static char *
+txt_record (const guchar *rd, gsize len)
+{
+  GString *s = g_string_new (NULL);
+
+  for (gsize i = 0; i < len;)
+    {
+      gsize n = rd[i++];
+
+      n = MIN (n, len - i);
+      g_string_append_len (s, (const char *) rd + i, n);
+      i += n;
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* take_answers - collects the answer section's TXT records into L */
+static void
+take_answers (ns_msg *h, Lookup *l)
+{
+  for (int i = 0; i < ns_msg_count (*h, ns_s_an); i++)
+    {
+      ns_rr rr;
+
+      if (ns_parserr (h, ns_s_an, i, &rr) != 0)
+        break;
+      if (ns_rr_type (rr) == ns_t_txt && ns_rr_class (rr) == ns_c_in)
+        g_ptr_array_add (l->records, txt_record (ns_rr_rdata (rr), ns_rr_rdlen (rr)));
+    }
+}
+
+/* handle_response - matches BUF to a pending lookup and records the outcome */
+static void
+handle_response (const DkimmodResolver *r, Lookup *lookups, guint n, const guchar *buf,
+                 gsize len, gboolean tcp)
+{
+  ns_msg h;
+  ns_rr q;
+  Lookup *l = NULL;
+
+  if (ns_initparse (buf, (int) len, &h) != 0 || !ns_msg_getflag (h, ns_f_qr)
+      || ns_msg_count (h, ns_s_qd) != 1 || ns_parserr (&h, ns_s_qd, 0, &q) != 0)
+    return;
+  for (guint i = 0; i < n && l == NULL; i++)
+    if (!lookups[i].done && lookups[i].id == ns_msg_id (h) && same_name (ns_rr_name (q),
+                                                                           lookups[i].name))
+      l = &lookups[i];
+  if (l == NULL)
+    return;
+  l->done = TRUE;
+  if (ns_msg_getflag (h, ns_f_tc) && !tcp)
+    {
+      l->truncated = TRUE;
+      return;
+    }
+  l->truncated = FALSE;
+  switch (ns_msg_getflag (h, ns_f_rcode))
+    {
+    case ns_r_noerror:
+      l->status = DKIMMOD_DNS_OK;
+      take_answers (&h, l);
+      break;
+    case ns_r_nxdomain:
+      l->status = DKIMMOD_DNS_NXDOMAIN;
+      break;
+    default:
+      l->status = DKIMMOD_DNS_SERVFAIL;
+    }
+  if (r->trust_ad && ns_msg_getflag (h, ns_f_ad))
+    l->flags |= DKIMMOD_DNS_FLAG_SECURE;
+}
+
+/* --- transports ------------------------------------------------------------ */
+
+/* remaining_ms - milliseconds to DEADLINE (monotonic µs), at least 0 */
+static int
+remaining_ms (gint64 deadline)
+{
+  gint64 left = deadline - g_get_monotonic_time ();
+
+  return left <= 0 ? 0 : (int) MIN ((left + 999) / 1000, G_MAXINT);
+}
+
+/* open_socket - nonblocking socket connected to the nameserver */
+static int
+open_socket (const DkimmodResolver *r, int type)
+{
+  int fd = socket (r->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+  if (connect (fd, (const struct sockaddr *) &r->addr, r->addr_len) != 0
+      && errno != EINPROGRESS)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* wait_fd - poll FD for EVENTS until DEADLINE */
+static gboolean
+wait_fd (int fd, short events, gint64 deadline)
+{
+  struct pollfd pfd = { .fd = fd, .events = events };
+  int rc;
+
+  do
+    rc = poll (&pfd, 1, remaining_ms (deadline));
+  while (rc < 0 && errno == EINTR);
+  return rc > 0 && (pfd.revents & (events | POLLHUP | POLLERR)) != 0;
+}
+
+/* io_full - reads or writes exactly LEN bytes before DEADLINE */
+static gboolean
+io_full (int fd, guchar *buf, gsize len, gboolean writing, gint64 deadline)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      ssize_t n;
+
+      if (!wait_fd (fd, writing ? POLLOUT : POLLIN, deadline))
+        return FALSE;
+      n = writing ? send (fd, buf + done, len - done, MSG_NOSIGNAL)
+                  : recv (fd, buf + done, len - done, 0);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (n <= 0)
+        return FALSE;
+      done += n;
+    }
+  return TRUE;
+}
+
+/* tcp_query - one lookup over TCP (RFC 7766), within DEADLINE */
+static void
+tcp_query (const DkimmodResolver *r, Lookup *lookups, guint n, Lookup *l, gint64 deadline)
+{
+  int fd = open_socket (r, SOCK_STREAM);
+  guchar lenbuf[2];
+  g_autofree guchar *buf = NULL;
+  gsize len;
+  int soerr = 0;
+  socklen_t sl = sizeof soerr;
+
+  l->done = FALSE;
+  if (fd < 0)
+    return;
+  if (wait_fd (fd, POLLOUT, deadline) && getsockopt (fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0
+      && soerr == 0)
+    {
+      put16 (lenbuf, l->query_len);
+      if (io_full (fd, lenbuf, 2, TRUE, deadline)
+          && io_full (fd, l->query, l->query_len, TRUE, deadline)
+          && io_full (fd, lenbuf, 2, FALSE, deadline))
+        {
+          len = (lenbuf[0] << 8) | lenbuf[1];
+          buf = g_malloc (len);
+          if (io_full (fd, buf, len, FALSE, deadline))
+            handle_response (r, lookups, n, buf, len, TRUE);
+        }
+    }
+  close (fd);
+}
+
+/* udp_round - sends every pending query, collects answers until all are
+ * in, the retransmit time or DEADLINE; FALSE on a socket failure */
+static void
+udp_exchange (const DkimmodResolver *r, Lookup *lookups, guint n, gint64 deadline)
+{
+  int fd = open_socket (r, SOCK_DGRAM);
+  g_autofree guchar *buf = g_malloc (MAX_PACKET);
+
+  if (fd < 0)
+    return;
+  for (;;)
+    {
+      gint64 resend = MIN (deadline, g_get_monotonic_time () + RETRANSMIT_MS * 1000);
+      guint pending = 0;
+
+      for (guint i = 0; i < n; i++)
+        if (!lookups[i].done)
+          {
+            pending++;
+            (void) send (fd, lookups[i].query, lookups[i].query_len, MSG_NOSIGNAL);
+          }
+      if (pending == 0 || remaining_ms (deadline) == 0)
+        break;
+      while (pending > 0 && wait_fd (fd, POLLIN, resend))
+        {
+          ssize_t got = recv (fd, buf, MAX_PACKET, 0);
+
+          if (got > 0)
+            handle_response (r, lookups, n, buf, got, FALSE);
+          pending = 0;
+          for (guint i = 0; i < n; i++)
+            pending += !lookups[i].done;
+        }
+    }
+  close (fd);
+}
+
+/* resolve_all - every lookup answered or timed out by the deadline */
+static void
+resolve_all (const DkimmodResolver *r, Lookup *lookups, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) r->timeout_ms * 1000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      Lookup *l = &lookups[i];
+
+      l->status = DKIMMOD_DNS_TIMEOUT;
+      l->records = g_ptr_array_new_with_free_func (g_free);
+      do
+        l->id = g_random_int () & 0xffff;
+      while (i > 0 && l->id == lookups[i - 1].id);
+      if (!build_query (l))
+        {
+          /* not a name DNS can carry: there is no such key */
+          l->done = TRUE;
+          l->status = DKIMMOD_DNS_NXDOMAIN;
+        }
+    }
+  udp_exchange (r, lookups, n, deadline);
+  for (guint i = 0; i < n; i++)
+    if (lookups[i].truncated)
+      tcp_query (r, lookups, n, &lookups[i], deadline);
+  for (guint i = 0; i < n; i++)
+    if (!lookups[i].done)
+      lookups[i].status = DKIMMOD_DNS_TIMEOUT;
+}
+
+/* --- public ---------------------------------------------------------------- */
+
+/**
+ * dkimmod_verifier_lookup_keys:
+ *
+ * Returns: 0, or -1 with @err set (call order).
+ */
+int
+dkimmod_verifier_lookup_keys (DkimmodVerifier *v, DkimmodResolver *r, DkimmodError *err)
+{
+  size_t total = dkimmod_verifier_key_query_count (v);
+  g_autofree Lookup *lookups = g_new0 (Lookup, total + 1);
+  guint n = 0;
+  int rc = 0;
+
+  dkimmod_error_clear (err);
+  g_return_val_if_fail (r != NULL, -1);
+  for (size_t i = 0; i < total; i++)
+    if (!dkimmod_verifier_key_query_answered (v, i))
+      lookups[n++].name = dkimmod_verifier_key_query_name (v, i);
+  resolve_all (r, lookups, n);
+  for (guint i = 0; i < n; i++)
+    {
+      Lookup *l = &lookups[i];
+
+      if (rc == 0)
+        rc = dkimmod_verifier_key_answer (v, l->name, l->status,
+                                          (const char *const *) l->records->pdata, NULL,
+                                          l->records->len, l->flags, err);
+      g_ptr_array_unref (l->records);
+    }
+  return rc;
+}
+
+/**
+ * dkimmod_resolver_query_txt:
+ * @records_out: (out) (transfer full) (nullable): the records
+ * @flags_out: (out) (optional): DKIMMOD_DNS_FLAG_SECURE when validated
+ *
+ * Returns: 0 (the outcome is in @status), or -1 with @err set.
+ */
+int
+dkimmod_resolver_query_txt (DkimmodResolver *r, const char *name, DkimmodDnsStatus *status,
+                            char ***records_out, unsigned *flags_out, DkimmodError *err)
+{
+  Lookup l = { .name = name };
+
+  dkimmod_error_clear (err);
+  g_return_val_if_fail (r != NULL && name != NULL && status != NULL, -1);
+  resolve_all (r, &l, 1);
+  *status = l.status;
+  if (flags_out != NULL)
+    *flags_out = l.flags;
+  g_ptr_array_add (l.records, NULL);
+  if (records_out != NULL)
+    *records_out = (char **) g_ptr_array_free (l.records, FALSE);
+  else
+    g_ptr_array_free (l.records, TRUE);
+  return 0;
+}
