@@ -189,18 +189,37 @@ emit (DkimmodBodyHash *bh, const guchar *p, gsize n)
   bh->out_len += n;
 }
 
+/* emit_byte - appends one canonical byte (no library call) */
+static inline void
+emit_byte (DkimmodBodyHash *bh, guchar c)
+{
+  if (G_UNLIKELY (bh->out_len == OUT_BUF))
+    flush (bh);
+  bh->out[bh->out_len++] = c;
+}
+
+/* emit_crlf - appends CRLF */
+static inline void
+emit_crlf (DkimmodBodyHash *bh)
+{
+  if (G_UNLIKELY (bh->out_len + 2 > OUT_BUF))
+    flush (bh);
+  bh->out[bh->out_len++] = '\r';
+  bh->out[bh->out_len++] = '\n';
+}
+
 /* content_prefix - before content on a line: held empty lines and WSP */
 static inline void
 content_prefix (DkimmodBodyHash *bh)
 {
   while (G_UNLIKELY (bh->pending_crlf > 0))
     {
-      emit (bh, (const guchar *) "\r\n", 2);
+      emit_crlf (bh);
       bh->pending_crlf--;
     }
   if (bh->pending_wsp)
     {
-      emit (bh, (const guchar *) " ", 1);
+      emit_byte (bh, ' ');
       bh->pending_wsp = FALSE;
     }
   bh->line_nonempty = TRUE;
@@ -211,7 +230,7 @@ static inline void
 line_end (DkimmodBodyHash *bh)
 {
   if (bh->line_nonempty)
-    emit (bh, (const guchar *) "\r\n", 2);
+    emit_crlf (bh);
   else
     bh->pending_crlf++;
   bh->line_nonempty = FALSE;
@@ -229,7 +248,7 @@ resolve_cr (DkimmodBodyHash *bh, guchar c)
       return TRUE;
     }
   content_prefix (bh);
-  emit (bh, (const guchar *) "\r", 1);
+  emit_byte (bh, '\r');
   return FALSE;
 }
 
