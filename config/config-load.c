@@ -7,8 +7,8 @@
  *	dkimmod_config_load, dkimmod_config_free, dkimmod_config_spawn,
  *	dkimmod_config_sender_source, dkimmod_config_authserv_id,
  *	dkimmod_config_path, dkimmod_config_entry_count,
- *	dkimmod_config_diag_add, dkimmod_config_diag_add_at,
- *	dkimmod_config_diag_origin
+ *	dkimmod_config_check_keys, dkimmod_config_diag_add,
+ *	dkimmod_config_diag_add_at, dkimmod_config_diag_origin
  * DESCRIPTION
  *	Reads the file with libconfig, @include files resolved against the
  *	directory of the main file (libconfig 1.5 has no globbing: write one
@@ -67,8 +67,10 @@ static void
 diag_vadd (DkimmodConfigDiag *diag, const char *origin, const char *setting, const char *field,
            const char *format, va_list ap)
 {
-  g_string_append_printf (diag->text, "%s: %s%s%s: ", origin, setting ? setting : "",
-                          setting && field ? "." : "", field ? field : "");
+  g_string_append_printf (diag->text, "%s: ", origin);
+  if (setting || field)
+    g_string_append_printf (diag->text, "%s%s%s: ", setting ? setting : "",
+                            setting && field ? "." : "", field ? field : "");
   g_string_append_vprintf (diag->text, format, ap);
   g_string_append_c (diag->text, '\n');
   diag->count++;
@@ -123,6 +125,8 @@ config_alloc (void)
   cfg->sender_source = DKIMMOD_SENDER_FROM;
   cfg->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) dkimmod_config_entry_free);
   cfg->index = g_hash_table_new (g_str_hash, g_str_equal);
+  cfg->defaults = dkimmod_config_defaults_new ();
+  cfg->dir_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return cfg;
 }
 
@@ -151,7 +155,11 @@ dkimmod_config_free (DkimmodConfig *cfg)
   g_free (cfg->authserv_id);
   g_free (cfg->path);
   g_hash_table_unref (cfg->index);
+  g_hash_table_unref (cfg->dir_cache);
   g_ptr_array_unref (cfg->entries);
+  dkimmod_config_defaults_free (cfg->defaults);
+  g_free (cfg->include_dir);
+  g_free (cfg->map_dir);
   g_free (cfg);
 }
 
@@ -286,8 +294,11 @@ dkimmod_config_load (const char *path, unsigned flags, DkimmodContext *ctx, GErr
     }
   cfg = config_alloc ();
   cfg->path = g_strdup (path);
+  cfg->include_dir = g_strdup (dir);
   read_root (cfg, config_root_setting (&lc), &diag);
   config_destroy (&lc);
+  if (diag.count == 0 && cfg->map_dir && (flags & DKIMMOD_CONFIG_VALIDATE_KEYS))
+    dkimmod_config_mapdir_check_all (cfg, &diag);
   before_keys = diag.count;
   if (diag.count == 0 && (flags & DKIMMOD_CONFIG_VALIDATE_KEYS))
     dkimmod_config_check_keys_diag (cfg, ctx, &diag);
@@ -315,7 +326,8 @@ gboolean
 dkimmod_config_check_keys (const DkimmodConfig *cfg, DkimmodContext *ctx, GError **error)
 {
   g_autoptr (GString) text = g_string_new (NULL);
-  DkimmodConfigDiag diag = { .text = text, .main_path = cfg->path };
+  DkimmodConfigDiag diag = { .text = text, .main_path = cfg->path,
+                            .include_dir = cfg->include_dir };
 
   g_return_val_if_fail (cfg != NULL, FALSE);
   dkimmod_config_check_keys_diag (cfg, ctx, &diag);

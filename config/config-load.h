@@ -7,6 +7,10 @@
  *	validates every setting and sender_map entry, applies "-o name=value"
  *	overrides, and answers "which signatures for this sender?".
  *	The core (module/) never sees libconfig: embedders configure it by API.
+ * THREADS
+ *	A loaded config is read-only, except that with signing.sender_map_dir
+ *	a lookup caches the per-key files it reads: use one config per thread
+ *	then (dkimmod-spawn and the CLI are single-threaded).
  * NEVER
  *	Parse every private key at start-up in the per-connection helper:
  *	keys are loaded lazily through the DkimmodContext cache (design.md,
@@ -75,7 +79,8 @@ typedef struct {
 typedef struct DkimmodConfig DkimmodConfig;
 
 /* Flags for dkimmod_config_load. */
-#define DKIMMOD_CONFIG_VALIDATE_KEYS (1u << 0)  /* parse every key (check-config, CLI) */
+#define DKIMMOD_CONFIG_VALIDATE_KEYS (1u << 0)  /* parse every key and every sender_map_dir
+                                                   file (check-config) */
 
 /* A config with built-in defaults only (no file). */
 DkimmodConfig *dkimmod_config_new_default (void);
@@ -103,8 +108,17 @@ DkimmodSenderSource dkimmod_config_sender_source (const DkimmodConfig *cfg);
 GPtrArray *dkimmod_config_lookup (const DkimmodConfig *cfg, const char *sender,
                                   const char **matched);
 
-/* Number of sender_map entries (for logs and check-config). */
+/* Number of sender_map entries (for logs and check-config); with
+ * signing.sender_map_dir, those of the main file plus the files read so far
+ * (all of them after a load with DKIMMOD_CONFIG_VALIDATE_KEYS). */
 guint dkimmod_config_entry_count (const DkimmodConfig *cfg);
+
+/* As dkimmod_config_lookup_full, but a sender_map_dir file that cannot be
+ * read or is invalid gives NULL with ERROR set (answer 4xx, as for an
+ * unreadable key); lookup_full reports it in *DROPPED instead. */
+GPtrArray *dkimmod_config_lookup_checked (const DkimmodConfig *cfg, const char *sender,
+                                          const char **matched, char **dropped,
+                                          GError **error);
 
 /* As dkimmod_config_lookup; *DROPPED (nullable, transfer full) receives one
  * line per signature left out because its $sender/$senderdomain expansion

@@ -4,6 +4,7 @@
  *	config-lookup.c - which signatures for this sender?
  * SYNOPSIS
  *	dkimmod_config_lookup, dkimmod_config_lookup_full,
+ *	dkimmod_config_lookup_checked,
  *	dkimmod_config_signature_free, dkimmod_config_signature_to_spec
  * DESCRIPTION
  *	DKIMproxy's sender_map order, case-insensitive: for
@@ -13,7 +14,9 @@
  *	top-level domain too; it is harmless), then ".". The first key
  *	present wins: the most specific entry. Each probe is one hash
  *	lookup, so the cost grows with the labels of the sender, never with
- *	the number of entries.
+ *	the number of entries. With signing.sender_map_dir, each key not in
+ *	the main file is also looked for as a file KEY.conf there
+ *	(config-mapdir.c).
  *
  *	The signatures of the entry are copied with $sender, $senderdomain
  *	and $$ expanded. Because the sender comes from the message, the
@@ -99,37 +102,79 @@ expand (const DkimmodConfigTemplate *t, const char *sender, const char *senderdo
   return g_steal_pointer (&sig);
 }
 
-/* find_entry - the most specific entry for LOW (a lower-case sender) */
-static const DkimmodConfigEntry *
-find_entry (const DkimmodConfig *cfg, const char *low, const char *at)
+/* probe - the entry for KEY: the main file's, else KEY.conf of the
+ * sender_map_dir (read once, absent files remembered). FALSE when there
+ * is none; TRUE with *out NULL and BROKEN filled when the file is bad */
+static gboolean
+probe (const DkimmodConfig *cfg, const char *key, const DkimmodConfigEntry **out,
+       GString *broken)
 {
-  const DkimmodConfigEntry *e;
+  /* The cache is the only state a lookup changes; see "THREADS" in config-load.h. */
+  DkimmodConfig *mut = (DkimmodConfig *) cfg;
+  g_autoptr (GString) text = NULL;
+  DkimmodConfigDiag diag = { 0 };
+  DkimmodConfigEntry *entry;
+  gpointer cached;
+
+  if ((*out = g_hash_table_lookup (cfg->index, key)))
+    return TRUE;
+  if (cfg->map_dir == NULL || !dkimmod_config_mapdir_name_ok (key))
+    return FALSE;
+  if (g_hash_table_lookup_extended (cfg->dir_cache, key, NULL, &cached))
+    return (*out = cached) != NULL;
+  text = g_string_new (NULL);
+  diag = (DkimmodConfigDiag) { .text = text, .main_path = cfg->path,
+                               .include_dir = cfg->include_dir };
+  switch (dkimmod_config_mapdir_read (mut, key, &diag, &entry))
+    {
+    case DKIMMOD_MAPDIR_ABSENT:
+      g_hash_table_insert (mut->dir_cache, g_strdup (key), NULL);
+      return FALSE;
+    case DKIMMOD_MAPDIR_FOUND:
+      g_hash_table_insert (mut->dir_cache, g_strdup (key), entry);
+      *out = entry;
+      return TRUE;
+    default:
+      if (text->len && text->str[text->len - 1] == '\n')
+        g_string_truncate (text, text->len - 1);
+      g_string_append (broken, text->str);
+      return TRUE;
+    }
+}
+
+/* find_entry - the most specific entry for LOW (a lower-case sender), in
+ * *OUT; FALSE when none matched, TRUE with *OUT NULL if a file is bad */
+static gboolean
+find_entry (const DkimmodConfig *cfg, const char *low, const char *at,
+            const DkimmodConfigEntry **out, GString *broken)
+{
   const char *dom = at ? at + 1 : low;
   const char *plus = at ? memchr (low, '+', at - low) : NULL;
 
-  if (at && (e = g_hash_table_lookup (cfg->index, low)))
-    return e;
+  if (at && probe (cfg, low, out, broken))
+    return TRUE;
   if (plus)
     {
       g_autofree char *plain = g_strdup_printf ("%.*s%s", (int) (plus - low), low, at);
-      if ((e = g_hash_table_lookup (cfg->index, plain)))
-        return e;
+
+      if (probe (cfg, plain, out, broken))
+        return TRUE;
     }
   for (const char *p = dom; *p;)
     {
       const char *dot = strchr (p, '.');
 
-      if ((e = g_hash_table_lookup (cfg->index, p)))
-        return e;
+      if (probe (cfg, p, out, broken))
+        return TRUE;
       if (dot == NULL)
         break;
       p = dot + 1;
     }
-  return g_hash_table_lookup (cfg->index, ".");
+  return (*out = g_hash_table_lookup (cfg->index, ".")) != NULL;
 }
 
 /**
- * dkimmod_config_lookup_full:
+ * dkimmod_config_lookup_checked:
  * @cfg: a configuration
  * @sender: (nullable): the sender address or domain (case-insensitive)
  * @matched: (out) (optional) (transfer none): the sender_map key that
@@ -138,19 +183,23 @@ find_entry (const DkimmodConfig *cfg, const char *low, const char *at)
  *   matched entry were left out because their expansion for @sender is
  *   invalid, one line each "FILE:LINE: SETTING: expands to "...": why";
  *   NULL otherwise
+ * @error: return location for a DKIMMOD_CONFIG_ERROR_INVALID error when
+ *   the sender_map_dir file of the best key cannot be read or is invalid
+ *   (the caller should answer 4xx, as for an unreadable key)
  *
  * Returns: (transfer full) (nullable): the DkimmodConfigSignature list
- * (free with g_ptr_array_unref), or NULL when nothing matched or every
- * signature was left out.
+ * (free with g_ptr_array_unref), or NULL when nothing matched, every
+ * signature was left out, or @error is set.
  */
 GPtrArray *
-dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender, const char **matched,
-                            char **dropped)
+dkimmod_config_lookup_checked (const DkimmodConfig *cfg, const char *sender, const char **matched,
+                               char **dropped, GError **error)
 {
   g_autofree char *low = g_ascii_strdown (sender ? sender : "", -1);
   const char *at = strrchr (low, '@');
-  const DkimmodConfigEntry *e;
+  const DkimmodConfigEntry *e = NULL;
   g_autoptr (GString) why = g_string_new (NULL);
+  g_autoptr (GString) broken = g_string_new (NULL);
   g_autoptr (GPtrArray) out = NULL;
 
   g_return_val_if_fail (cfg != NULL, NULL);
@@ -158,8 +207,13 @@ dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender, const 
     *matched = NULL;
   if (dropped)
     *dropped = NULL;
-  if ((e = find_entry (cfg, low, at)) == NULL)
+  if (!find_entry (cfg, low, at, &e, broken))
     return NULL;
+  if (e == NULL)
+    {
+      g_set_error_literal (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_INVALID, broken->str);
+      return NULL;
+    }
   if (matched)
     *matched = e->sender;
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) dkimmod_config_signature_free);
@@ -173,6 +227,31 @@ dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender, const 
   if (dropped && why->len)
     *dropped = g_strdup (why->str);
   return out->len ? g_steal_pointer (&out) : NULL;
+}
+
+/**
+ * dkimmod_config_lookup_full:
+ * @cfg: a configuration
+ * @sender: (nullable): the sender address or domain
+ * @matched: (out) (optional) (transfer none): the key that matched
+ * @dropped: (out) (optional) (transfer full): why signatures were left
+ *   out, or why the sender_map_dir file of the best key is unusable
+ *
+ * As dkimmod_config_lookup_checked(), with a bad sender_map_dir file
+ * reported in @dropped (and no signature returned) instead of an error.
+ *
+ * Returns: (transfer full) (nullable): the signatures, or NULL.
+ */
+GPtrArray *
+dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender, const char **matched,
+                            char **dropped)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *sigs = dkimmod_config_lookup_checked (cfg, sender, matched, dropped, &error);
+
+  if (error && dropped)
+    *dropped = g_strdup (error->message);
+  return sigs;
 }
 
 /**

@@ -33,6 +33,8 @@ typedef struct {
   guint8 macros_d : 1, macros_i : 1, macros_key : 1;
 } DkimmodConfigTemplate;
 
+typedef struct DkimmodConfigDefaults DkimmodConfigDefaults;
+
 struct DkimmodConfig {
   DkimmodSpawnSettings spawn;
   DkimmodSenderSource sender_source;
@@ -40,6 +42,10 @@ struct DkimmodConfig {
   char *path;                   /* the file loaded, or NULL */
   GPtrArray *entries;           /* DkimmodConfigEntry *, file order (owner) */
   GHashTable *index;            /* sender key -> DkimmodConfigEntry (borrowed) */
+  DkimmodConfigDefaults *defaults;  /* signing.defaults, kept for sender_map_dir */
+  char *include_dir;            /* directory of the main file */
+  char *map_dir;                /* signing.sender_map_dir, resolved, or NULL */
+  GHashTable *dir_cache;        /* key -> entry read from map_dir, or NULL if absent */
 };
 
 /* Collects every error of one load: "FILE:LINE: SETTING: what\n" lines. */
@@ -89,6 +95,24 @@ char *dkimmod_config_macro_expand (const char *template_, const char *sender,
 /* config-signing.c: the "signing" section. */
 void dkimmod_config_read_signing (DkimmodConfig *cfg, const config_setting_t *signing,
                                   DkimmodConfigDiag *diag);
+DkimmodConfigDefaults *dkimmod_config_defaults_new (void);
+void dkimmod_config_defaults_free (DkimmodConfigDefaults *defaults);
+
+/* config-mapdir.c: sender_map_dir, one file per sender key, read on demand. */
+typedef enum {
+  DKIMMOD_MAPDIR_ABSENT,
+  DKIMMOD_MAPDIR_FOUND,
+  DKIMMOD_MAPDIR_BROKEN,
+} DkimmodMapdirStatus;
+gboolean dkimmod_config_mapdir_name_ok (const char *key);
+DkimmodMapdirStatus dkimmod_config_mapdir_read (DkimmodConfig *cfg, const char *key,
+                                                DkimmodConfigDiag *diag,
+                                                DkimmodConfigEntry **entry);
+void dkimmod_config_mapdir_check_all (DkimmodConfig *cfg, DkimmodConfigDiag *diag);
+/* config-signing.c: an entry from the root of a sender_map_dir file. */
+DkimmodConfigEntry *dkimmod_config_read_file_entry (DkimmodConfig *cfg,
+                                                    const config_setting_t *root,
+                                                    const char *key, DkimmodConfigDiag *diag);
 void dkimmod_config_entry_free (DkimmodConfigEntry *entry);
 void dkimmod_config_template_free (DkimmodConfigTemplate *tmpl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodConfigTemplate, dkimmod_config_template_free)

@@ -65,15 +65,16 @@ typedef struct {
 } RawSig;
 
 /* Checked values, and which were given. */
-typedef struct {
+struct DkimmodConfigDefaults {
   DkimmodConfigTemplate t;
   guint set;
-} SigFields;
+};
+typedef struct DkimmodConfigDefaults SigFields;
 
 typedef struct {
   DkimmodConfig *cfg;
   DkimmodConfigDiag *diag;
-  SigFields defaults;
+  SigFields *defaults;          /* cfg->defaults */
   const char *include_dir;
 } Reader;
 
@@ -407,7 +408,7 @@ pick_string (const SigFields *f, const SigFields *def, int field, char *const *f
 }
 
 #define PICK(field, member) \
-  pick_string (f, &r->defaults, field, &f->t.sig.member, &r->defaults.t.sig.member)
+  pick_string (f, r->defaults, field, &f->t.sig.member, &r->defaults->t.sig.member)
 
 /* complete_domain - d=: given, or the sender key without local@ */
 static gboolean
@@ -445,7 +446,7 @@ static DkimmodConfigTemplate *
 complete_template (Reader *r, RawSig *raw, SigFields *f, const char *sender)
 {
   g_autoptr (DkimmodConfigTemplate) t = g_new0 (DkimmodConfigTemplate, 1);
-  const SigFields *def = &r->defaults;
+  const SigFields *def = r->defaults;
   gboolean ok = complete_domain (r, raw, f, t, sender);
   const char *why;
 
@@ -552,6 +553,7 @@ read_sign (Reader *r, const config_setting_t *sign, const char *path, const char
 {
   GPtrArray *sigs = g_ptr_array_new_with_free_func ((GDestroyNotify) dkimmod_config_template_free);
   int type = config_setting_type (sign);
+  const char *pre = path ? path : "", *dot = path ? "." : "";  /* no path: a map dir file */
   guint n = 0;
 
   if (type == CONFIG_TYPE_STRING)
@@ -560,7 +562,7 @@ read_sign (Reader *r, const config_setting_t *sign, const char *path, const char
 
       for (n = 0; n < specs->len; n++)
         {
-          char *spath = g_strdup_printf ("%s.sign[%u]", path, n);
+          char *spath = g_strdup_printf ("%s%ssign[%u]", pre, dot, n);
           g_autoptr (RawSig) raw = NULL;
 
           if (*(char *) specs->pdata[n] == '\0')
@@ -574,7 +576,7 @@ read_sign (Reader *r, const config_setting_t *sign, const char *path, const char
     }
   else if (type == CONFIG_TYPE_GROUP)
     {
-      g_autoptr (RawSig) raw = raw_from_group (r, sign, g_strdup_printf ("%s.sign", path));
+      g_autoptr (RawSig) raw = raw_from_group (r, sign, g_strdup_printf ("%s%ssign", pre, dot));
 
       n = 1;
       add_template (r, raw, sender, sigs);
@@ -583,7 +585,7 @@ read_sign (Reader *r, const config_setting_t *sign, const char *path, const char
     for (n = 0; n < (guint) config_setting_length (sign); n++)
       {
         config_setting_t *g = config_setting_get_elem (sign, n);
-        char *spath = g_strdup_printf ("%s.sign[%u]", path, n);
+        char *spath = g_strdup_printf ("%s%ssign[%u]", pre, dot, n);
 
         if (config_setting_is_group (g))
           {
@@ -606,15 +608,18 @@ read_sign (Reader *r, const config_setting_t *sign, const char *path, const char
   return sigs;
 }
 
-/* entry_sender - the normalised sender of ELEM, or NULL after an error */
+/* entry_sender - the normalised sender of ELEM, or NULL after an error.
+ * FILE_KEY: the key a sender_map_dir file stands for ("sender" optional). */
 static char *
-entry_sender (Reader *r, const config_setting_t *elem, const char *path)
+entry_sender (Reader *r, const config_setting_t *elem, const char *path, const char *file_key)
 {
   config_setting_t *s = config_setting_get_member (elem, "sender");
   DkimmodConfigEntry *other;
   const char *why;
   char *key;
 
+  if (s == NULL && file_key)
+    return g_strdup (file_key);
   if (s == NULL)
     {
       dkimmod_config_diag_add (r->diag, elem, path, "sender", "missing");
@@ -632,7 +637,14 @@ entry_sender (Reader *r, const config_setting_t *elem, const char *path)
                                config_setting_get_string (s), why);
       return NULL;
     }
-  if ((other = g_hash_table_lookup (r->cfg->index, key)))
+  if (file_key && !g_str_equal (key, file_key))
+    {
+      dkimmod_config_diag_add (r->diag, s, path, "sender", "\"%s\": differs from the file "
+                               "name (%s.conf)", key, file_key);
+      g_free (key);
+      return NULL;
+    }
+  if (!file_key && (other = g_hash_table_lookup (r->cfg->index, key)))
     {
       dkimmod_config_diag_add (r->diag, s, path, "sender", "\"%s\" is already mapped at %s",
                                key, other->origin);
@@ -642,11 +654,12 @@ entry_sender (Reader *r, const config_setting_t *elem, const char *path)
   return key;
 }
 
-/* read_entry - one { sender = ...; sign = ...; } of sender_map */
-static void
-read_entry (Reader *r, const config_setting_t *elem, guint idx)
+/* read_entry - one { sender = ...; sign = ...; } of sender_map (PATH
+ * "signing.sender_map[N]"), or the root of a sender_map_dir file (PATH
+ * NULL, FILE_KEY its key); the entry is added to cfg->entries */
+static DkimmodConfigEntry *
+read_entry (Reader *r, const config_setting_t *elem, const char *path, const char *file_key)
 {
-  g_autofree char *path = g_strdup_printf ("signing.sender_map[%u]", idx);
   g_autofree char *sender = NULL;
   config_setting_t *sign;
   DkimmodConfigEntry *entry;
@@ -655,7 +668,7 @@ read_entry (Reader *r, const config_setting_t *elem, guint idx)
     {
       dkimmod_config_diag_add (r->diag, elem, path, NULL,
                                "must be a group { sender = ...; sign = ...; }");
-      return;
+      return NULL;
     }
   for (int k = 0; k < config_setting_length (elem); k++)
     {
@@ -666,20 +679,39 @@ read_entry (Reader *r, const config_setting_t *elem, guint idx)
         dkimmod_config_diag_add (r->diag, s, path, name,
                                  "unknown setting (expected sender and sign)");
     }
-  sender = entry_sender (r, elem, path);
+  sender = entry_sender (r, elem, path, file_key);
   if ((sign = config_setting_get_member (elem, "sign")) == NULL)
     {
       dkimmod_config_diag_add (r->diag, elem, path, "sign", "missing");
-      return;
+      return NULL;
     }
   if (sender == NULL)
-    return;
+    return NULL;
   entry = g_new0 (DkimmodConfigEntry, 1);
   entry->sender = g_steal_pointer (&sender);
   entry->origin = dkimmod_config_diag_origin (r->diag, elem);
   entry->sigs = read_sign (r, sign, path, entry->sender);
   g_ptr_array_add (r->cfg->entries, entry);
-  g_hash_table_insert (r->cfg->index, entry->sender, entry);
+  return entry;
+}
+
+/* read_map_dir - signing.sender_map_dir: a directory of KEY.conf files */
+static void
+read_map_dir (DkimmodConfig *cfg, const config_setting_t *s, DkimmodConfigDiag *diag)
+{
+  const char *v = config_setting_get_string (s);
+
+  if (v == NULL || *v == '\0')
+    {
+      dkimmod_config_diag_add (diag, s, "signing", "sender_map_dir", "must be a directory name");
+      return;
+    }
+  g_free (cfg->map_dir);
+  cfg->map_dir = g_path_is_absolute (v) ? g_strdup (v)
+                                        : g_build_filename (diag->include_dir, v, NULL);
+  if (!g_file_test (cfg->map_dir, G_FILE_TEST_IS_DIR))
+    dkimmod_config_diag_add (diag, s, "signing", "sender_map_dir", "\"%s\": not a directory",
+                             cfg->map_dir);
 }
 
 /* read_defaults - signing.defaults */
@@ -695,7 +727,7 @@ read_defaults (Reader *r, const config_setting_t *defaults)
       return;
     }
   raw = raw_from_group (r, defaults, g_strdup ("signing.defaults"));
-  fields_from_raw (r, raw, TRUE, &r->defaults);
+  fields_from_raw (r, raw, TRUE, r->defaults);
 }
 
 /* read_sender_map - signing.sender_map */
@@ -709,7 +741,13 @@ read_sender_map (Reader *r, const config_setting_t *map)
       return;
     }
   for (int k = 0; k < config_setting_length (map); k++)
-    read_entry (r, config_setting_get_elem (map, k), (guint) k);
+    {
+      g_autofree char *path = g_strdup_printf ("signing.sender_map[%d]", k);
+      DkimmodConfigEntry *e = read_entry (r, config_setting_get_elem (map, k), path, NULL);
+
+      if (e)
+        g_hash_table_insert (r->cfg->index, e->sender, e);
+    }
 }
 
 /**
@@ -724,7 +762,8 @@ void
 dkimmod_config_read_signing (DkimmodConfig *cfg, const config_setting_t *signing,
                              DkimmodConfigDiag *diag)
 {
-  Reader r = { .cfg = cfg, .diag = diag, .include_dir = diag->include_dir };
+  Reader r = { .cfg = cfg, .diag = diag, .include_dir = diag->include_dir,
+               .defaults = cfg->defaults };
   config_setting_t *defaults;
 
   if (!config_setting_is_group (signing))
@@ -749,9 +788,55 @@ dkimmod_config_read_signing (DkimmodConfig *cfg, const config_setting_t *signing
             dkimmod_config_diag_add (diag, s, "signing", name,
                                      "must be \"from\", \"sender-then-from\" or \"envelope\"");
         }
+      else if (g_str_equal (name, "sender_map_dir"))
+        read_map_dir (cfg, s, diag);
       else if (!g_str_equal (name, "defaults"))
-        dkimmod_config_diag_add (diag, s, "signing", name,
-                                 "unknown setting (expected sender_source, defaults, sender_map)");
+        dkimmod_config_diag_add (diag, s, "signing", name, "unknown setting (expected "
+                                 "sender_source, defaults, sender_map, sender_map_dir)");
     }
-  fields_clear (&r.defaults);
+}
+
+/**
+ * dkimmod_config_read_file_entry:
+ * @cfg: the configuration
+ * @root: the root group of a sender_map_dir file
+ * @key: the sender key, from the file name
+ * @diag: the error collector
+ *
+ * Reads "sign = ...;" (and an optional "sender", which must be @key).
+ *
+ * Returns: (transfer none) (nullable): the entry, added to @cfg->entries.
+ */
+DkimmodConfigEntry *
+dkimmod_config_read_file_entry (DkimmodConfig *cfg, const config_setting_t *root, const char *key,
+                                DkimmodConfigDiag *diag)
+{
+  Reader r = { .cfg = cfg, .diag = diag, .include_dir = diag->include_dir,
+               .defaults = cfg->defaults };
+
+  return read_entry (&r, root, NULL, key);
+}
+
+/**
+ * dkimmod_config_defaults_new:
+ *
+ * Returns: (transfer full): empty signing defaults.
+ */
+DkimmodConfigDefaults *
+dkimmod_config_defaults_new (void)
+{
+  return g_new0 (DkimmodConfigDefaults, 1);
+}
+
+/**
+ * dkimmod_config_defaults_free:
+ * @defaults: (transfer full) (nullable): defaults
+ */
+void
+dkimmod_config_defaults_free (DkimmodConfigDefaults *defaults)
+{
+  if (defaults == NULL)
+    return;
+  fields_clear (defaults);
+  g_free (defaults);
 }
