@@ -27,7 +27,9 @@
  * STANDARDS
  *	RFC 6376 section 3.5 (d=, i=).
  * SECURITY
- *	The sender is untrusted. It is lower-cased, used as a hash key and
+ *	The sender is untrusted. At most MAPDIR_CACHE_MAX sender_map_dir
+ *	misses are remembered, so a long-lived host cannot be made to grow
+ *	without bound. The sender is lower-cased, used as a hash key and
  *	substituted only into values that are then checked; a key path gets
  *	a sender domain only after dkimmod_config_check_domain() (no '/',
  *	no ".."). Text quoted from it in the report is made printable and
@@ -42,6 +44,8 @@
 
 /* Longest piece of sender text quoted in a report. */
 #define QUOTE_MAX 100
+/* sender_map_dir keys remembered per process; beyond, misses are not cached. */
+#define MAPDIR_CACHE_MAX 4096u
 
 /* printable - VALUE truncated, with bytes outside printable ASCII as '?' */
 static char *
@@ -128,7 +132,9 @@ probe (const DkimmodConfig *cfg, const char *key, const DkimmodConfigEntry **out
   switch (dkimmod_config_mapdir_read (mut, key, &diag, &entry))
     {
     case DKIMMOD_MAPDIR_ABSENT:
-      g_hash_table_insert (mut->dir_cache, g_strdup (key), NULL);
+      /* senders are chosen by strangers: remember only so many misses */
+      if (g_hash_table_size (mut->dir_cache) < MAPDIR_CACHE_MAX)
+        g_hash_table_insert (mut->dir_cache, g_strdup (key), NULL);
       return FALSE;
     case DKIMMOD_MAPDIR_FOUND:
       g_hash_table_insert (mut->dir_cache, g_strdup (key), entry);

@@ -3,8 +3,9 @@
  * NAME
  *	config-signing.c - the "signing" section: defaults and sender_map
  * SYNOPSIS
- *	dkimmod_config_read_signing, dkimmod_config_entry_free,
- *	dkimmod_config_template_free
+ *	dkimmod_config_read_signing, dkimmod_config_read_file_entry,
+ *	dkimmod_config_entry_free, dkimmod_config_template_free,
+ *	dkimmod_config_defaults_new, dkimmod_config_defaults_free
  * DESCRIPTION
  *	Reads signing.sender_source, signing.defaults and signing.sender_map
  *	into DkimmodConfigEntry records indexed by their lower-case sender
@@ -20,6 +21,10 @@
  *	oversign and expire. A field given twice (s and selector) is an
  *	error. d= defaults to the matched sender key with any local@ removed
  *	(DKIMproxy); the catch-all "." has no such default.
+ *
+ *	The same entry reader serves the files of signing.sender_map_dir
+ *	(config-mapdir.c), whose root holds "sign" (and optionally "sender");
+ *	the defaults are kept in the config for them.
  *
  *	Every fault goes to the DkimmodConfigDiag collector and reading goes
  *	on, so that check-config lists all of them.
