@@ -15,6 +15,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "authres.h"
 #include "verifier.h"
 
@@ -295,6 +298,102 @@ test_call_order (void)
   g_assert_cmpint (dkimmod_verifier_finish (v, &err), ==, 0);
 }
 
+static DkimmodKey *
+fresh_key (EVP_PKEY *pkey)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *pem;
+  long len;
+  DkimmodError err;
+  DkimmodKey *key;
+
+  g_assert_cmpint (PEM_write_bio_PrivateKey (bio, pkey, NULL, NULL, 0, NULL, NULL), ==, 1);
+  len = BIO_get_mem_data (bio, &pem);
+  key = dkimmod_key_load_pem (pem, len, &err);
+  g_assert_nonnull (key);
+  BIO_free (bio);
+  EVP_PKEY_free (pkey);
+  return key;
+}
+
+/* Our own signer's output (both algorithms, every canonicalization,
+ * oversigning by default) verifies, and an added From breaks it. */
+static void
+test_own_signer (void)
+{
+  const char headers[] = "From: Carol <carol@example.org>\r\n"
+                         "To: Dave <dave@example.net>\r\n"
+                         "Subject:  round  trip \r\n"
+                         "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n";
+  const char body[] = "line one\r\n  indented\ttab \r\n\r\n\r\n";
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  DkimmodKey *keys[2] = { fresh_key (EVP_RSA_gen (2048)),
+                          fresh_key (EVP_PKEY_Q_keygen (NULL, NULL, "ED25519")) };
+  g_autoptr (GString) keytext = g_string_new (NULL);
+  g_autoptr (DkimmodSigner) s = dkimmod_signer_new (ctx);
+  DkimmodError err;
+  guint nsig = 0;
+
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *rec = dkimmod_key_dns_record (keys[k], &err);
+      g_assert_nonnull (rec);
+      g_string_append_printf (keytext, "k%u._domainkey.example.org %s\n", k, rec);
+      for (guint c = 0; c < 4; c++)
+        {
+          DkimmodSignSpec spec;
+          g_autofree char *sel = g_strdup_printf ("k%u", k);
+
+          dkimmod_sign_spec_init (&spec);
+          spec.domain = "example.org";
+          spec.selector = sel;
+          spec.key = keys[k];
+          spec.header_canon = c & 1 ? DKIMMOD_CANON_RELAXED : DKIMMOD_CANON_SIMPLE;
+          spec.body_canon = c & 2 ? DKIMMOD_CANON_RELAXED : DKIMMOD_CANON_SIMPLE;
+          g_assert_cmpint (dkimmod_signer_add_signature (s, &spec, &err), ==, 0);
+          nsig++;
+        }
+    }
+  g_autoptr (GPtrArray) fields = NULL;
+  const char *unused;
+  gsize unused_len;
+  fields = split_message (headers, strlen (headers), &unused, &unused_len);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      gsize flen;
+      const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
+      g_assert_cmpint (dkimmod_signer_add_header (s, f, flen, &err), ==, 0);
+    }
+  g_assert_cmpint (dkimmod_signer_end_headers (s, &err), ==, 0);
+  g_assert_cmpint (dkimmod_signer_add_body (s, body, strlen (body), &err), ==, 0);
+  g_autofree char *sigs = dkimmod_signer_finish (s, NULL, &err);
+  g_assert_nonnull (sigs);
+
+  g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (keytext->str, keytext->len, &err);
+  g_autofree char *msg = g_strconcat (sigs, headers, "\r\n", body, NULL);
+  g_autoptr (DkimmodVerifier) v = NULL;
+  DkimmodVerifyOptions opts;
+
+  dkimmod_verify_options_init (&opts);
+  opts.max_signatures = 16;
+  v = verify_message (msg, strlen (msg), &opts, 0, kf, 0);
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, nsig);
+  for (guint i = 0; i < nsig; i++)
+    {
+      const DkimmodSignatureResult *r = dkimmod_verifier_result (v, i);
+      g_test_message ("%s %s: %s", r->selector, r->algorithm, r->reason);
+      g_assert_cmpint (r->result, ==, DKIMMOD_RESULT_PASS);
+    }
+  /* a second From added below the signed one: oversigning catches it */
+  g_autofree char *forged = g_strconcat (sigs, headers, "From: mallory@evil.example\r\n\r\n",
+                                         body, NULL);
+  g_autoptr (DkimmodVerifier) v2 = verify_message (forged, strlen (forged), &opts, 0, kf, 0);
+  for (guint i = 0; i < nsig; i++)
+    g_assert_cmpstr (dkimmod_verifier_result (v2, i)->reason, ==, "signature did not verify");
+  dkimmod_key_unref (keys[0]);
+  dkimmod_key_unref (keys[1]);
+}
+
 static void
 load_vectors (void)
 {
@@ -303,7 +402,9 @@ load_vectors (void)
   g_autofree char *script = g_build_filename (srcdir != NULL ? srcdir : ".",
                                               "make-dkimpy-vectors.py", NULL);
   g_autofree char *keys = NULL, *manifest = NULL, *text = NULL;
-  const char *argv[] = { "/usr/bin/python3", script, NULL, NULL };
+  g_autofree char *interop = g_build_filename (srcdir != NULL ? srcdir : ".", "..", "interop",
+                                               "messages", NULL);
+  const char *argv[] = { "/usr/bin/python3", script, NULL, interop, NULL };
   int status = 0;
   DkimmodError err;
 
@@ -367,6 +468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verifier/dns-outcomes", test_dns_outcomes);
   g_test_add_func ("/verifier/unsigned", test_unsigned);
   g_test_add_func ("/verifier/call-order", test_call_order);
+  g_test_add_func ("/verifier/own-signer", test_own_signer);
   rc = g_test_run ();
   remove_vectors ();
   dkimmod_key_file_free (key_file);
