@@ -243,7 +243,8 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
       return FALSE;
     }
   spool = dkimmod_spool_new (sess->set->spool_directory, (gsize) sess->set->spool_memory_max);
-  job = dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope);
+  job = dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope,
+                             dkimmod_session_queue_id (sess));
   sink.spool = spool;
   sink.job = job;
   dkimmod_stream_set_timeout (sess->client, sess->set->timeout_data);

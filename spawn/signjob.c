@@ -13,8 +13,9 @@
  *	  - the sender, by sender_source: the From header (default; a message
  *	    with zero or several From fields is not signed), Sender then From
  *	    (DKIMproxy's behaviour), or the envelope sender;
- *	  - the sender_map entry for it (dkimmod_config_lookup); none means
- *	    "skipped" and the message is relayed unsigned;
+ *	  - the sender_map entry for it (dkimmod_config_lookup_checked); none
+ *	    means "skipped" and the message is relayed unsigned, while a
+ *	    sender_map_dir file that cannot be read is an error (451);
  *	  - the keys, through the context's per-process cache, so a connection
  *	    carrying 50 messages parses each key once.
  *	It then feeds the header fields and streams the body into the signer,
@@ -41,6 +42,7 @@ struct DkimmodSignJob {
   const DkimmodConfig *cfg;
   DkimmodContext *ctx;
   char *envelope;
+  char *queue_id;             /* for log lines */
   DkimmodMsgParser *parser;
   gboolean in_body;
   DkimmodSigner *signer;      /* NULL when skipped or failed */
@@ -50,10 +52,12 @@ struct DkimmodSignJob {
 };
 
 DkimmodSignJob *
-dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx, const char *envelope_sender)
+dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx, const char *envelope_sender,
+                     const char *queue_id)
 {
   DkimmodSignJob *job = g_new0 (DkimmodSignJob, 1);
 
+  job->queue_id = g_strdup (queue_id);
   job->cfg = cfg;
   job->ctx = ctx;
   job->envelope = g_strdup (envelope_sender ? envelope_sender : "");
@@ -68,6 +72,7 @@ dkimmod_signjob_free (DkimmodSignJob *job)
   if (job == NULL)
     return;
   g_free (job->envelope);
+  g_free (job->queue_id);
   dkimmod_msgparser_free (job->parser);
   if (job->signer != NULL)
     dkimmod_signer_free (job->signer);
@@ -201,6 +206,8 @@ start_body (DkimmodSignJob *job)
   g_autofree char *sender = NULL;
   g_autofree char *sender_log = NULL;
   g_autoptr (GPtrArray) sigs = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dropped = NULL;
   GString *fields = g_string_new (NULL);
 
   job->in_body = TRUE;
@@ -213,7 +220,16 @@ start_body (DkimmodSignJob *job)
       return;
     }
   sender_log = dkimmod_log_sanitize (sender, strlen (sender), DKIMMOD_LOG_TEXT_MAX);
-  sigs = dkimmod_config_lookup (job->cfg, sender, NULL);
+  sigs = dkimmod_config_lookup_checked (job->cfg, sender, NULL, &dropped, &error);
+  if (dropped != NULL)
+    dkimmod_log (LOG_WARNING, "%s: sender_map entry for <%s>: signature left out: %s",
+                 job->queue_id, sender_log, dropped);
+  if (error != NULL)
+    {
+      fail (job, "sender_map lookup for <%s>: %s", sender_log, error->message);
+      g_string_free (fields, TRUE);
+      return;
+    }
   if (sigs == NULL || sigs->len == 0)
     {
       job->skipped = g_strdup_printf ("%s, no sender_map entry for <%s>", fields->str,

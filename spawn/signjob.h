@@ -21,9 +21,10 @@ typedef enum {
   DKIMMOD_SIGNJOB_FAILED,    /* an error: key, signer, header limits */
 } DkimmodSignJobResult;
 
-/* ENVELOPE_SENDER is the MAIL FROM address (may be ""). */
+/* ENVELOPE_SENDER is the MAIL FROM address (may be ""); QUEUE_ID prefixes
+ * the job's own log lines. */
 DkimmodSignJob *dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx,
-                                     const char *envelope_sender);
+                                     const char *envelope_sender, const char *queue_id);
 void dkimmod_signjob_free (DkimmodSignJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSignJob, dkimmod_signjob_free)
 
