@@ -698,6 +698,27 @@ class TestOtherNextHops(SpawnCase):
             sink.kill()
             sink.wait()
 
+    def test_tcp_nodelay_on_client_socket(self):
+        # Under spawn(8) fds 0/1 are a TCP socket: Nagle must be off there.
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        cs = socket.create_connection(ls.getsockname())
+        srv, _ = ls.accept()
+        ls.close()
+        self.assertEqual(srv.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0)
+        p = subprocess.Popen([SPAWN, "-c", T.conf, "-l", T.log_path,
+                              "-o", "next_hop=127.0.0.1:%d" % self.sink.port],
+                             stdin=srv, stdout=srv, stderr=subprocess.DEVNULL, cwd="/")
+        c = Client(cs)
+        self.procs.append((p, c))
+        self.assertEqual(c.reply()[0], 220)
+        self.assertNotEqual(srv.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0)
+        srv.close()
+        self.session(c)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+
     def test_postlog_socket_in_cwd(self):
         # spawn's cwd is the queue directory; with no /dev/log, lines go to
         # ./public/postlog (postlogd), formatted as syslog file lines.
