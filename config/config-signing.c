@@ -66,6 +66,7 @@ typedef struct {
   const char *spelled[F_COUNT];                 /* name as written */
   const config_setting_t *where[F_COUNT];
   const config_setting_t *self;                 /* the group or the sign string */
+  guint given_bad;                              /* fields present with a bad type */
   char *path;                                   /* "signing.sender_map[1].sign[0]" */
 } RawSig;
 
@@ -166,7 +167,15 @@ raw_from_group (Reader *r, const config_setting_t *group, char *path)
         }
       else
         {
-          dkimmod_config_diag_add (r->diag, s, raw->path, name, "must be a string");
+          const char *spelled;
+          int f = field_of (name, &spelled);
+
+          if (f >= 0)
+            raw->given_bad |= 1u << f;  /* no "missing" error for it as well */
+          dkimmod_config_diag_add (r->diag, s, raw->path, name,
+                                   g_ascii_strcasecmp (name, "expire") == 0
+                                   ? "must be a number of seconds or a string (\"7d\")"
+                                   : "must be a string");
           continue;
         }
       raw_set (r, raw, name, value, s);
@@ -473,18 +482,19 @@ complete_template (Reader *r, RawSig *raw, SigFields *f, const char *sender)
     }
   t->setting = g_strdup (raw->path);
   t->sig.origin = dkimmod_config_diag_origin (r->diag, raw->self);
-  if (t->sig.selector == NULL)
+  if (t->sig.selector == NULL && !(raw->given_bad & (1u << F_S)))
     {
       dkimmod_config_diag_add (r->diag, raw->self, raw->path, "s",
                                "missing (set s here or in signing.defaults)");
       ok = FALSE;
     }
-  if (t->sig.key_path == NULL)
+  if (t->sig.key_path == NULL && !(raw->given_bad & (1u << F_KEY)))
     {
       dkimmod_config_diag_add (r->diag, raw->self, raw->path, "key",
                                "missing (set key here or in signing.defaults)");
       ok = FALSE;
     }
+  ok = ok && t->sig.selector && t->sig.key_path;
   if (ok && t->sig.identity && !t->macros_i && !t->macros_d
       && !dkimmod_config_check_identity (t->sig.identity, t->sig.domain, &why))
     {

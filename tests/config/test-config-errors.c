@@ -134,7 +134,10 @@ static const ErrorCase cases[] = {
     "dkimmod.conf:1: signing.sender_map[0].sign[0].expire: \"3 days\": not a duration (seconds, "
     "or a number with s, m, h, d or w)" },
   { "expire-type", SIG (OK_SIG " expire = 1.5;"), NULL, DKIMMOD_CONFIG_ERROR_INVALID,
-    "dkimmod.conf:1: signing.sender_map[0].sign[0].expire: must be a string" },
+    "dkimmod.conf:1: signing.sender_map[0].sign[0].expire: must be a number of seconds or a "
+    "string (\"7d\")" },
+  { "s-type", SIG ("s = 1; key = \"/k\";"), NULL, DKIMMOD_CONFIG_ERROR_INVALID,
+    "dkimmod.conf:1: signing.sender_map[0].sign[0].s: must be a string" },
   { "empty-sign", "signing = { sender_map = ( { sender = \"example.net\"; sign = (); } ); };\n",
     NULL, DKIMMOD_CONFIG_ERROR_INVALID,
     "dkimmod.conf:1: signing.sender_map[0].sign: no signature" },
