@@ -126,9 +126,16 @@ typedef struct {
   DkimmodAlgorithm algorithm; /* FROM_KEY by default; must match the key */
   DkimmodCanon header_canon;  /* default relaxed */
   DkimmodCanon body_canon;    /* default relaxed */
-  const char *headers;      /* colon-separated names to sign; NULL = default set */
-  const char *oversign;     /* colon-separated names always oversigned;
-                               NULL = From:To:Cc:Subject:Reply-To, "" = none */
+  const char *headers;      /* colon-separated names to sign (must include From);
+                               NULL = RFC 6376 5.4.1 set plus Sender, Message-ID,
+                               MIME-Version, Content-Type/-Transfer-Encoding/-ID/
+                               -Description/-Disposition */
+  const char *oversign;     /* colon-separated names always oversigned (h= names
+                               them once more than they occur, even when absent);
+                               NULL = From:To:Cc:Subject:Reply-To, "" = none.
+                               Unless "", Date, Message-ID, MIME-Version,
+                               Content-*, In-Reply-To and References are also
+                               oversigned when present (never when absent). */
   uint64_t expire_after;    /* x= is t= plus this many seconds; 0 = no x= */
   DkimmodKey *key;          /* required; the signer takes its own reference */
   void *reserved[6];        /* ABI padding: must be zero (spec_init does it) */

@@ -330,6 +330,11 @@ tokenize (const char *value)
           s = skip_comment (s);
           continue;
         }
+      if (*s == ')')
+        {
+          s++;   /* a stray close parenthesis: nothing to keep */
+          continue;
+        }
       if (*s == '"' || *s == '[')
         {
           e = scan_delimited (s, *s == '"' ? '"' : ']');

@@ -182,6 +182,7 @@ static const AddrCase addr_cases[] = {
   { "J\xc3\xb6rg <j\xc3\xb6rg@b\xc3\xbc\x63her.example>", "j\xc3\xb6rg@b\xc3\xbc\x63her.example" },
   { "no address here", NULL },
   { "", NULL },
+  { ") a@example.net", "a@example.net" },   /* regression: stray ')' looped forever */
   { "<>", NULL },
   { "Group:;", NULL },
   /* lenient: an unclosed angle address still names its mailbox */
@@ -203,6 +204,53 @@ test_address_first (void)
   g_assert_cmpstr (dkimmod_address_domain ("example.net"), ==, "example.net");
 }
 
+static void
+test_random_input (void)
+{
+  static const char alphabet[] = "aZ@<>\"(),:;.[]\\ \t\r\nxy\xc3\xa9";
+
+  /* Random bytes from the characters that matter: nothing may crash or
+   * read out of bounds (this runs under ASan too). */
+  for (int iter = 0; iter < 5000; iter++)
+    {
+      gsize len = (gsize) g_test_rand_int_range (0, 120);
+      g_autofree char *s = g_malloc (len + 1);
+      g_autoptr (DkimmodMsgParser) p = dkimmod_msgparser_new ();
+      g_autofree char *a = NULL;
+      gboolean done = FALSE;
+      gsize off = 0;
+
+      for (gsize i = 0; i < len; i++)
+        s[i] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+      s[len] = '\0';
+      a = dkimmod_address_first (s);
+      if (a != NULL)
+        g_assert_nonnull (strchr (a, '@'));
+      while (off < len && !done)
+        {
+          gsize n = MIN (len - off, (gsize) g_test_rand_int_range (1, 9));
+          gsize used = dkimmod_msgparser_feed (p, s + off, n, &done, NULL);
+
+          g_assert_cmpuint (used, <=, n);
+          off += used;
+        }
+      dkimmod_msgparser_finish (p);
+      {
+        GPtrArray *f = dkimmod_msgparser_fields (p);
+        gsize total = 0;
+
+        /* the fields are the consumed bytes, in order, minus the empty line */
+        for (guint i = 0; i < f->len; i++)
+          {
+            g_assert_cmpint (memcmp (s + total, g_bytes_get_data (g_ptr_array_index (f, i), NULL),
+                                     g_bytes_get_size (g_ptr_array_index (f, i))), ==, 0);
+            total += g_bytes_get_size (g_ptr_array_index (f, i));
+          }
+        g_assert_cmpuint (total + (done ? 2 : 0), ==, off);
+      }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,5 +262,6 @@ main (int argc, char **argv)
   g_test_add_func ("/msgparse/split/limits", test_limits);
   g_test_add_func ("/msgparse/header-split", test_header_split);
   g_test_add_func ("/msgparse/address/first", test_address_first);
+  g_test_add_func ("/msgparse/random-input", test_random_input);
   return g_test_run ();
 }
