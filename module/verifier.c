@@ -1018,6 +1018,12 @@ dkimmod_verifier_result (const DkimmodVerifier *v, size_t i)
   return &g_array_index (v->results, DkimmodSignatureResult, i);
 }
 
+size_t
+dkimmod_verifier_body_hash_count (const DkimmodVerifier *v)
+{
+  return v->bodies->len;
+}
+
 /**
  * dkimmod_verifier_authres:
  * @authserv_id: ours

@@ -115,6 +115,11 @@ DKIMMOD_API char *dkimmod_verifier_authres (const DkimmodVerifier *v, const char
                                             DkimmodError *err);
 DKIMMOD_API void dkimmod_verifier_free (DkimmodVerifier *v);
 
+#if defined(DKIMMOD_COMPILATION)
+/* Private (tests): distinct body hashers, one per (canon, hash, l=). */
+size_t dkimmod_verifier_body_hash_count (const DkimmodVerifier *v);
+#endif
+
 #ifdef __cplusplus
 }
 #endif

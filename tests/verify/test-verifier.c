@@ -394,6 +394,107 @@ test_own_signer (void)
   dkimmod_key_unref (keys[1]);
 }
 
+/* The two RFC 8463 signatures share relaxed body and sha256: one hasher.
+ * A secure (DNSSEC) answer shows in the result and the A-R comment. */
+static void
+test_body_hash_shared_and_secure (void)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autoptr (DkimmodVerifier) v = dkimmod_verifier_new (ctx, NULL);
+  g_autoptr (GPtrArray) fields = NULL;
+  const char *body, *ed = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+  gsize body_len;
+  DkimmodError err;
+
+  fields = split_message (rfc8463_message, strlen (rfc8463_message), &body, &body_len);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      gsize flen;
+      const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
+      dkimmod_verifier_add_header (v, f, flen, &err);
+    }
+  dkimmod_verifier_end_headers (v, &err);
+  g_assert_cmpuint (dkimmod_verifier_body_hash_count (v), ==, 1);
+  g_assert_cmpint (dkimmod_verifier_key_answer (v, "Brisbane._domainkey.football.example.com.",
+                                                DKIMMOD_DNS_OK, &ed, NULL, 1,
+                                                DKIMMOD_DNS_FLAG_SECURE, &err), ==, -1);
+  g_assert_cmpint (dkimmod_verifier_key_answer (v, "Brisbane._domainkey.football.example.com",
+                                                DKIMMOD_DNS_OK, &ed, NULL, 1,
+                                                DKIMMOD_DNS_FLAG_SECURE, &err), ==, 0);
+  g_assert_true (dkimmod_verifier_key_query_answered (v, 0));
+  g_assert_false (dkimmod_verifier_key_query_answered (v, 1));
+  dkimmod_verifier_add_body (v, body, body_len, &err);
+  dkimmod_verifier_finish (v, &err);
+  g_assert_cmpint (dkimmod_verifier_result (v, 0)->result, ==, DKIMMOD_RESULT_PASS);
+  g_assert_true (dkimmod_verifier_result (v, 0)->secure);
+  g_autofree char *ar = dkimmod_verifier_authres (v, "mx", &err);
+  g_assert_nonnull (strstr (ar, "dkim=pass (256-bit key; secure)"));
+  g_assert_nonnull (strstr (ar, "dkim=temperror reason=\"key lookup not answered\""));
+}
+
+/* is_fws_byte - a byte relaxed canonicalization may absorb */
+static gboolean
+is_fws_byte (char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Random damage to the two RFC 8463 signature fields never crashes, and
+ * a signature whose own field changed (outside its name, its b= value
+ * and whitespace) never passes. */
+static void
+test_mutations (void)
+{
+  DkimmodError err;
+  g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (rfc8463_keys, strlen (rfc8463_keys),
+                                                          &err);
+  const char *m = rfc8463_message;
+  gsize second = strstr (m + 1, "DKIM-Signature") - m;
+  gsize sig_len = strstr (m, "From:") - m;
+  gsize start[2] = { 0, second };
+  gsize bval[2] = { strstr (m, " b=") - m, strstr (m + second, " b=") - m };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8463);
+  static const char alphabet[] = "=; \t\r\n:@.abvhdsi0129+/AZ\x80\xff\"";
+  guint checked = 0;
+
+  for (guint iter = 0; iter < 1000; iter++)
+    {
+      g_autofree char *msg = g_strdup (m);
+      gsize pos = g_rand_int_range (rand, 0, sig_len);
+      char c = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+
+      if (c == m[pos])
+        continue;
+      msg[pos] = c;
+      g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, kf, 0);
+      g_autofree char *ar = dkimmod_verifier_authres (v, "mx", &err);
+      g_assert_nonnull (ar);
+      if (dkimmod_verifier_result_count (v) != 2 || is_fws_byte (c) || is_fws_byte (m[pos]))
+        continue;
+      for (guint i = 0; i < 2; i++)
+        if (pos >= start[i] + 15 && pos < bval[i])
+          {
+            checked++;
+            g_assert_cmpint (dkimmod_verifier_result (v, i)->result, !=, DKIMMOD_RESULT_PASS);
+          }
+    }
+  g_assert_cmpuint (checked, >, 300);
+}
+
+static void
+test_limits (void)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autoptr (DkimmodVerifier) v = dkimmod_verifier_new (ctx, NULL);
+  DkimmodError err;
+  int rc = 0;
+
+  for (guint i = 0; i <= 1000 && rc == 0; i++)
+    rc = dkimmod_verifier_add_header (v, "X-A: b\r\n", 8, &err);
+  g_assert_cmpint (rc, ==, -1);
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_LIMIT);
+}
+
 static void
 load_vectors (void)
 {
@@ -469,6 +570,9 @@ main (int argc, char **argv)
   g_test_add_func ("/verifier/unsigned", test_unsigned);
   g_test_add_func ("/verifier/call-order", test_call_order);
   g_test_add_func ("/verifier/own-signer", test_own_signer);
+  g_test_add_func ("/verifier/body-hash-shared-and-secure", test_body_hash_shared_and_secure);
+  g_test_add_func ("/verifier/mutations", test_mutations);
+  g_test_add_func ("/verifier/limits", test_limits);
   rc = g_test_run ();
   remove_vectors ();
   dkimmod_key_file_free (key_file);
