@@ -153,24 +153,42 @@ dkimmod_msgparser_feed (DkimmodMsgParser *p, const char *data, gsize len, gboole
       *done = TRUE;
       return 0;
     }
-  for (i = 0; i < len; i++)
+  for (i = 0; i < len;)
     {
       gboolean end = FALSE;
+      gsize run = 0;
 
-      if (p->total >= DKIMMOD_LIMIT_HEADER_BYTES)
+      /* Inside a line everything up to the next CR is plain field text
+       * (step() would append it byte by byte): take it as one run. */
+      if (p->state == IN_LINE)
+        {
+          const char *cr = memchr (data + i, '\r', len - i);
+
+          run = cr != NULL ? (gsize) (cr - (data + i)) : len - i;
+        }
+      if (MAX (run, 1) > DKIMMOD_LIMIT_HEADER_BYTES - p->total)
         {
           g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_LIMIT, "header block larger than %u bytes",
                        DKIMMOD_LIMIT_HEADER_BYTES);
           return (gsize) -1;
         }
+      if (run > 0)
+        {
+          if (!append (p, data + i, run, error))
+            return (gsize) -1;
+          p->total += run;
+          i += run;
+          continue;
+        }
       p->total++;
       if (!step (p, data[i], &end, error))
         return (gsize) -1;
+      i++;
       if (end)
         {
           p->done = TRUE;
           *done = TRUE;
-          return i + 1;
+          return i;
         }
     }
   *done = FALSE;
