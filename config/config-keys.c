@@ -47,7 +47,8 @@ check_template (const DkimmodConfigTemplate *t, DkimmodContext *ctx, unsigned fl
     {
       key = dkimmod_key_load_file (ctx, t->sig.key_path, flags, &err);
       if (key == NULL)
-        dkimmod_config_diag_add_at (diag, t->sig.origin, t->setting, "key", "%s%s%s",
+        dkimmod_config_diag_add_at (diag, t->key_origin ? t->key_origin : t->sig.origin,
+                                    t->setting, "key", "%s%s%s",
                                     strstr (err.message, t->sig.key_path) ? "" : t->sig.key_path,
                                     strstr (err.message, t->sig.key_path) ? "" : ": ",
                                     err.message);
@@ -55,7 +56,7 @@ check_template (const DkimmodConfigTemplate *t, DkimmodContext *ctx, unsigned fl
     }
   if (key && t->sig.algorithm != DKIMMOD_ALG_FROM_KEY
       && t->sig.algorithm != dkimmod_key_algorithm (key))
-    dkimmod_config_diag_add_at (diag, t->sig.origin, t->setting, "a",
+    dkimmod_config_diag_add_at (diag, t->a_origin ? t->a_origin : t->sig.origin, t->setting, "a",
                                 "%s does not match the key %s (%s)",
                                 dkimmod_algorithm_name (t->sig.algorithm), t->sig.key_path,
                                 dkimmod_algorithm_name (dkimmod_key_algorithm (key)));

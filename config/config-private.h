@@ -30,6 +30,8 @@ typedef struct {
 typedef struct {
   DkimmodConfigSignature sig;  /* first member: the public part */
   char *setting;               /* "signing.sender_map[3].sign[0]" */
+  char *key_origin;            /* "file:line" where key was set (here or in defaults) */
+  char *a_origin;              /* "file:line" where a was set, or NULL */
   guint8 macros_d : 1, macros_i : 1, macros_key : 1;
 } DkimmodConfigTemplate;
 

@@ -401,10 +401,16 @@ fields_from_raw (Reader *r, RawSig *raw, gboolean is_defaults, SigFields *out)
           ok = FALSE;
           continue;
         }
-      if (check_field (r, raw, f, out))
-        out->set |= 1u << f;
-      else
-        ok = FALSE;
+      if (!check_field (r, raw, f, out))
+        {
+          ok = FALSE;
+          continue;
+        }
+      out->set |= 1u << f;
+      if (f == F_KEY)
+        out->t.key_origin = dkimmod_config_diag_origin (r->diag, raw->where[f]);
+      if (f == F_A)
+        out->t.a_origin = dkimmod_config_diag_origin (r->diag, raw->where[f]);
     }
   return ok;
 }
@@ -422,7 +428,7 @@ pick_string (const SigFields *f, const SigFields *def, int field, char *const *f
 }
 
 #define PICK(field, member) \
-  pick_string (f, r->defaults, field, &f->t.sig.member, &r->defaults->t.sig.member)
+  pick_string (f, r->defaults, field, &f->t.member, &r->defaults->t.member)
 
 /* complete_domain - d=: given, or the sender key without local@ */
 static gboolean
@@ -464,13 +470,15 @@ complete_template (Reader *r, RawSig *raw, SigFields *f, const char *sender)
   gboolean ok = complete_domain (r, raw, f, t, sender);
   const char *why;
 
-  t->sig.selector = PICK (F_S, selector);
-  t->sig.key_path = PICK (F_KEY, key_path);
+  t->sig.selector = PICK (F_S, sig.selector);
+  t->sig.key_path = PICK (F_KEY, sig.key_path);
+  t->key_origin = PICK (F_KEY, key_origin);
+  t->a_origin = PICK (F_A, a_origin);
   t->macros_key = (f->set & (1u << F_KEY)) ? f->t.macros_key : def->t.macros_key;
-  t->sig.identity = PICK (F_I, identity);
+  t->sig.identity = PICK (F_I, sig.identity);
   t->macros_i = f->t.macros_i;
-  t->sig.headers = PICK (F_HEADERS, headers);
-  t->sig.oversign = PICK (F_OVERSIGN, oversign);
+  t->sig.headers = PICK (F_HEADERS, sig.headers);
+  t->sig.oversign = PICK (F_OVERSIGN, sig.oversign);
   t->sig.algorithm = ((f->set & (1u << F_A)) ? f : def)->t.sig.algorithm;
   t->sig.expire_after = ((f->set & (1u << F_EXPIRE)) ? f : def)->t.sig.expire_after;
   t->sig.header_canon = DKIMMOD_CANON_RELAXED;
@@ -515,6 +523,8 @@ dkimmod_config_template_free (DkimmodConfigTemplate *tmpl)
   if (tmpl == NULL)
     return;
   g_free (tmpl->setting);
+  g_free (tmpl->key_origin);
+  g_free (tmpl->a_origin);
   g_free (tmpl->sig.domain);
   g_free (tmpl->sig.selector);
   g_free (tmpl->sig.identity);

@@ -110,6 +110,35 @@ test_bad_keys (void)
                    "does not match the key ed.key (ed25519-sha256)");
 }
 
+/* The line named is where key= and a= are written, also when inherited. */
+static void
+test_lines (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DkimmodConfig) cfg = load (
+    "signing = {\n"
+    "  defaults = {\n"
+    "    key = \"KEYS/none.key\";\n"
+    "  };\n"
+    "  sender_map = (\n"
+    "    { sender = \"a.example\";\n"
+    "      sign = ( { s = \"s\"; } ); },\n"
+    "    { sender = \"b.example\";\n"
+    "      sign = ( { s = \"s\";\n"
+    "                 a = \"rsa-sha256\";\n"
+    "                 key = \"KEYS/ed.key\"; } ); }\n"
+    "  );\n"
+    "};\n", &error);
+
+  g_assert_null (cfg);
+  g_assert_error (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_KEY);
+  g_assert_cmpstr (error->message, ==,
+                   "dkimmod.conf:3: signing.sender_map[0].sign[0].key: cannot open private key "
+                   "none.key: No such file or directory\n"
+                   "dkimmod.conf:10: signing.sender_map[1].sign[0].a: rsa-sha256 does not match "
+                   "the key ed.key (ed25519-sha256)");
+}
+
 static void
 test_group_readable (void)
 {
@@ -161,6 +190,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/config/keys/good", test_good);
   g_test_add_func ("/config/keys/bad", test_bad_keys);
+  g_test_add_func ("/config/keys/lines", test_lines);
   g_test_add_func ("/config/keys/group-readable", test_group_readable);
   ret = g_test_run ();
   tcu_rmrf (keydir);
