@@ -584,6 +584,61 @@ test_rfc8463 (void)
   (void) used;
 }
 
+typedef struct {
+  DkimmodContext *ctx;
+  DkimmodKey *keys[2];
+  const char *ref;
+} ThreadJob;
+
+/* sign_in_thread - signs simple_msg 30 times with the shared context/keys */
+static gpointer
+sign_in_thread (gpointer data)
+{
+  ThreadJob *job = data;
+
+  for (int i = 0; i < 30; i++)
+    {
+      g_autoptr (DkimmodSigner) s = dkimmod_signer_new (job->ctx);
+      g_autofree char *out = NULL;
+
+      for (int k = 0; k < 2; k++)
+        {
+          DkimmodSignSpec spec;
+          DkimmodError err;
+
+          dkimmod_sign_spec_init (&spec);
+          spec.domain = "example.net";
+          spec.selector = k == 0 ? "ed1" : "rsa1";
+          spec.key = job->keys[k];
+          g_assert_cmpint (dkimmod_signer_add_signature (s, &spec, &err), ==, 0);
+        }
+      out = sign_cut (s, simple_msg, strlen (simple_msg), NULL, 0);
+      g_assert_cmpstr (out, ==, job->ref);
+    }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autoptr (DkimmodKey) ed = test_key_load ("ed25519.pem");
+  g_autoptr (DkimmodKey) rsa = test_key_load ("rsa2048.pem");
+  g_autofree char *ref = NULL;
+  ThreadJob job = { ctx, { ed, rsa }, NULL };
+  GThread *t[4];
+
+  dkimmod_context_set_clock (ctx, test_clock, NULL);
+  ref = sign_msg (ed_rsa, 2, simple_msg);
+  job.ref = ref;
+  /* one context and two keys shared by four threads, as a threaded MTA
+   * would: every signature is the same as the single-threaded one */
+  for (int i = 0; i < 4; i++)
+    t[i] = g_thread_new ("sign", sign_in_thread, &job);
+  for (int i = 0; i < 4; i++)
+    g_thread_join (t[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -599,5 +654,6 @@ main (int argc, char **argv)
   g_test_add_func ("/signer/api/bad-header-is-sticky", test_bad_header_is_sticky);
   g_test_add_func ("/signer/limits/headers", test_header_limits);
   g_test_add_func ("/signer/rfc8463/appendix-a", test_rfc8463);
+  g_test_add_func ("/signer/threads/shared-context", test_threads);
   return g_test_run ();
 }
