@@ -3,7 +3,8 @@
  * NAME
  *	authres.c - RFC 8601 Authentication-Results: build ours, spot forgeries
  * SYNOPSIS
- *	dkimmod_result_name, dkimmod_authres_format, dkimmod_authres_is_ours
+ *	dkimmod_result_name, dkimmod_authres_format, dkimmod_authres_resinfo,
+ *	dkimmod_authres_is_ours
  * DESCRIPTION
  *	dkimmod_authres_format() writes one field with one "dkim=" resinfo per
  *	evaluated signature (or "dkim=none"), each on its own folded line:
@@ -260,6 +261,32 @@ dkimmod_authres_format (const char *authserv_id, const DkimmodSignatureResult *r
     }
   g_string_append (out, "\r\n");
   return g_string_free (out, FALSE);
+}
+
+/**
+ * dkimmod_authres_resinfo:
+ * @result: one signature's result
+ * @all_b: (array length=n_all_b) (nullable): every b= in the message
+ *
+ * Returns: (transfer full): the resinfo on one line, no CRLF.
+ */
+char *
+dkimmod_authres_resinfo (const DkimmodSignatureResult *result, const char *const *all_b,
+                         size_t n_all_b)
+{
+  const char *own[1];
+  g_autoptr (GPtrArray) words = NULL;
+
+  g_return_val_if_fail (result != NULL, NULL);
+  if (all_b == NULL)
+    {
+      own[0] = result->b;
+      all_b = own;
+      n_all_b = 1;
+    }
+  words = resinfo_words (result, all_b, n_all_b);
+  g_ptr_array_add (words, NULL);
+  return g_strjoinv (" ", (char **) words->pdata);
 }
 
 typedef struct {

@@ -19,6 +19,10 @@ extern "C" {
 DKIMMOD_API char *dkimmod_authres_format (const char *authserv_id,
                                           const DkimmodSignatureResult *results, size_t n,
                                           const char *const *all_b, size_t n_all_b);
+/* One resinfo on one line, "dkim=fail (1024-bit key) reason=... header.d=...",
+ * for logs and the CLI (transfer full, dkimmod_free). */
+DKIMMOD_API char *dkimmod_authres_resinfo (const DkimmodSignatureResult *result,
+                                           const char *const *all_b, size_t n_all_b);
 /* 1 when FIELD is an Authentication-Results field whose authserv-id is
  * AUTHSERV_ID (case-insensitive): the host removes it (RFC 8601 section 5). */
 DKIMMOD_API int dkimmod_authres_is_ours (const char *field, size_t len, const char *authserv_id);

@@ -10,6 +10,7 @@
  *	dkimmod_verifier_key_answer, dkimmod_verifier_answer_from_key_file,
  *	dkimmod_verifier_add_body, dkimmod_verifier_finish,
  *	dkimmod_verifier_result_count, dkimmod_verifier_result,
+ *	dkimmod_verifier_summary, dkimmod_verifier_resinfo,
  *	dkimmod_verifier_authres, dkimmod_verifier_free
  * DESCRIPTION
  *	The host feeds header fields, then body chunks. At end of headers
@@ -1016,6 +1017,42 @@ dkimmod_verifier_result (const DkimmodVerifier *v, size_t i)
   if (i >= v->results->len)
     return NULL;
   return &g_array_index (v->results, DkimmodSignatureResult, i);
+}
+
+/**
+ * dkimmod_verifier_summary:
+ *
+ * Returns: the best outcome among the signatures (see verifier.h).
+ */
+DkimmodResult
+dkimmod_verifier_summary (const DkimmodVerifier *v)
+{
+  static const DkimmodResult rank[] = {
+    DKIMMOD_RESULT_PASS, DKIMMOD_RESULT_TEMPERROR, DKIMMOD_RESULT_FAIL,
+    DKIMMOD_RESULT_POLICY, DKIMMOD_RESULT_NEUTRAL, DKIMMOD_RESULT_PERMERROR,
+  };
+
+  g_return_val_if_fail (v != NULL, DKIMMOD_RESULT_NONE);
+  for (gsize k = 0; k < G_N_ELEMENTS (rank); k++)
+    for (guint i = 0; i < v->results->len; i++)
+      if (g_array_index (v->results, DkimmodSignatureResult, i).result == rank[k])
+        return rank[k];
+  return DKIMMOD_RESULT_NONE;
+}
+
+/**
+ * dkimmod_verifier_resinfo:
+ *
+ * Returns: (transfer full) (nullable): signature @i's resinfo, one line.
+ */
+char *
+dkimmod_verifier_resinfo (const DkimmodVerifier *v, size_t i)
+{
+  g_return_val_if_fail (v != NULL, NULL);
+  if (i >= v->results->len)
+    return NULL;
+  return dkimmod_authres_resinfo (&g_array_index (v->results, DkimmodSignatureResult, i),
+                                  (const char *const *) v->all_b->pdata, v->all_b->len);
 }
 
 size_t

@@ -109,6 +109,15 @@ DKIMMOD_API int dkimmod_verifier_finish (DkimmodVerifier *v, DkimmodError *err);
 DKIMMOD_API size_t dkimmod_verifier_result_count (const DkimmodVerifier *v);
 DKIMMOD_API const DkimmodSignatureResult *dkimmod_verifier_result (const DkimmodVerifier *v,
                                                                    size_t i);
+/* The message's overall outcome: PASS if any signature passed, else
+ * TEMPERROR if any had a temporary error (retrying may pass), else FAIL,
+ * POLICY, NEUTRAL, PERMERROR in that order of precedence; NONE when the
+ * message had no signature. For DKIMproxy's X-DKIM-Authentication-Results
+ * (pass|fail|none) and exit statuses. */
+DKIMMOD_API DkimmodResult dkimmod_verifier_summary (const DkimmodVerifier *v);
+/* Signature I's resinfo on one line (see dkimmod_authres_resinfo),
+ * header.b unique among the message's signatures (transfer full). */
+DKIMMOD_API char *dkimmod_verifier_resinfo (const DkimmodVerifier *v, size_t i);
 /* The Authentication-Results field for this message, folded, ending in
  * CRLF (transfer full, dkimmod_free). */
 DKIMMOD_API char *dkimmod_verifier_authres (const DkimmodVerifier *v, const char *authserv_id,

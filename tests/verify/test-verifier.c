@@ -240,6 +240,7 @@ test_rfc8463_tampered (void)
   g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, kf, 0);
   for (size_t i = 0; i < 2; i++)
     g_assert_cmpstr (dkimmod_verifier_result (v, i)->reason, ==, "body hash did not verify");
+  g_assert_cmpint (dkimmod_verifier_summary (v), ==, DKIMMOD_RESULT_FAIL);
 }
 
 static void
@@ -265,6 +266,7 @@ test_dns_outcomes (void)
 
       g_assert_cmpstr (dkimmod_result_name (r->result), ==, cases[i].result);
       g_assert_cmpstr (r->reason, ==, cases[i].reason);
+      g_assert_cmpstr (dkimmod_result_name (dkimmod_verifier_summary (v)), ==, cases[i].result);
     }
 }
 
@@ -276,6 +278,7 @@ test_unsigned (void)
 
   g_assert_cmpuint (dkimmod_verifier_key_query_count (v), ==, 0);
   g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 0);
+  g_assert_cmpint (dkimmod_verifier_summary (v), ==, DKIMMOD_RESULT_NONE);
   g_autofree char *ar = dkimmod_verifier_authres (v, "mx.example.net", NULL);
   g_assert_cmpstr (ar, ==, "Authentication-Results: mx.example.net; dkim=none\r\n");
 }
@@ -429,6 +432,11 @@ test_body_hash_shared_and_secure (void)
   g_assert_true (dkimmod_verifier_result (v, 0)->secure);
   g_autofree char *ar = dkimmod_verifier_authres (v, "mx", &err);
   g_assert_nonnull (strstr (ar, "dkim=pass (256-bit key; secure)"));
+  g_assert_cmpint (dkimmod_verifier_summary (v), ==, DKIMMOD_RESULT_PASS);
+  g_autofree char *line = dkimmod_verifier_resinfo (v, 1);
+  g_assert_cmpstr (line, ==, "dkim=temperror reason=\"key lookup not answered\" "
+                   "header.d=football.example.com header.i=@football.example.com "
+                   "header.s=test header.a=rsa-sha256 header.b=F45dVWDf");
   g_assert_nonnull (strstr (ar, "dkim=temperror reason=\"key lookup not answered\""));
 }
 
