@@ -511,6 +511,49 @@ test_header_limits (void)
   g_assert_cmpint (err.code, ==, DKIMMOD_E_LIMIT);
 }
 
+static void
+test_other_limits (void)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autoptr (DkimmodSigner) s = dkimmod_signer_new (ctx);
+  g_autoptr (DkimmodSigner) many_to = new_signer (ed_rsa, 1);
+  g_autoptr (DkimmodKey) ed = test_key_load ("ed25519.pem");
+  g_autoptr (GString) msg = g_string_new ("From: a@example.net\r\n");
+  g_autoptr (GString) dom = g_string_new (NULL);
+  g_autofree char *out = NULL, *h = NULL;
+  g_auto (GStrv) names = NULL;
+  DkimmodSignSpec spec;
+  DkimmodError err;
+
+  /* DKIMMOD_LIMIT_SIGNATURES: the 17th is refused */
+  dkimmod_sign_spec_init (&spec);
+  spec.domain = "example.net";
+  spec.selector = "ed1";
+  spec.key = ed;
+  for (int i = 0; i < 16; i++)
+    g_assert_cmpint (dkimmod_signer_add_signature (s, &spec, &err), ==, 0);
+  g_assert_cmpint (dkimmod_signer_add_signature (s, &spec, &err), ==, -1);
+  g_assert_cmpint (err.code, ==, DKIMMOD_E_LIMIT);
+  /* DKIMMOD_LIMIT_DOMAIN_BYTES / _SELECTOR_BYTES: 253 accepted, 254 not */
+  while (dom->len < 253)
+    g_string_append (dom, dom->len + 4 <= 253 ? "abc." : "x");
+  while (dom->len > 253)
+    g_string_truncate (dom, 253);
+  g_assert_true (dkimmod_domain_name_valid (dom->str, 253));
+  g_string_prepend_c (dom, 'a');
+  g_assert_false (dkimmod_domain_name_valid (dom->str, 253));
+  spec.domain = dom->str;
+  g_assert_cmpint (try_spec (&spec, &err), ==, DKIMMOD_E_SYNTAX);
+  /* DKIMMOD_LIMIT_SIGNED_HEADERS: 200 To fields, h= stops at 128 names */
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (msg, "To: r%d@example.org\r\n", i);
+  g_string_append (msg, "\r\nbody\r\n");
+  out = sign_cut (many_to, msg->str, msg->len, NULL, 0);
+  h = tag (out, "h");
+  names = g_strsplit (h, ":", -1);
+  g_assert_cmpuint (g_strv_length (names), ==, 128);
+}
+
 /* rfc8463_field - the N-th DKIM-Signature of the RFC message, b= emptied */
 static char *
 rfc8463_field (GPtrArray *fields, guint n, char **b_out)
@@ -653,6 +696,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signer/api/call-order", test_call_order);
   g_test_add_func ("/signer/api/bad-header-is-sticky", test_bad_header_is_sticky);
   g_test_add_func ("/signer/limits/headers", test_header_limits);
+  g_test_add_func ("/signer/limits/signatures-names-domains", test_other_limits);
   g_test_add_func ("/signer/rfc8463/appendix-a", test_rfc8463);
   g_test_add_func ("/signer/threads/shared-context", test_threads);
   return g_test_run ();
