@@ -732,8 +732,8 @@ read_map_dir (DkimmodConfig *cfg, const config_setting_t *s, DkimmodConfigDiag *
       return;
     }
   g_free (cfg->map_dir);
-  cfg->map_dir = g_path_is_absolute (v) ? g_strdup (v)
-                                        : g_build_filename (diag->include_dir, v, NULL);
+  cfg->map_dir = g_path_is_absolute (v) || g_str_equal (diag->include_dir, ".")
+                 ? g_strdup (v) : g_build_filename (diag->include_dir, v, NULL);
   if (!g_file_test (cfg->map_dir, G_FILE_TEST_IS_DIR))
     dkimmod_config_diag_add (diag, s, "signing", "sender_map_dir", "\"%s\": not a directory",
                              cfg->map_dir);
