@@ -32,6 +32,7 @@ typedef struct {
 } Case;
 
 static char *vector_dir;
+static GPtrArray *all_cases;
 static DkimmodKeyFile *key_file;
 
 static int64_t
@@ -538,6 +539,7 @@ load_vectors (void)
       if (g_strv_length (col) != 7)
         continue;
       c = g_new0 (Case, 1);
+      g_ptr_array_add (all_cases, c);
       c->name = g_strdup (col[0]);
       c->file = g_strdup (col[1]);
       c->index = atoi (col[2]);
@@ -546,8 +548,19 @@ load_vectors (void)
       c->flags = g_strdup (col[5]);
       c->count = atoi (col[6]);
       g_autofree char *path = g_strdup_printf ("/verifier/dkimpy/%s", c->name);
-      g_test_add_data_func (path, c, test_dkimpy_case);  /* cases live until exit */
+      g_test_add_data_func (path, c, test_dkimpy_case);
     }
+}
+
+static void
+case_free (Case *c)
+{
+  g_free (c->name);
+  g_free (c->file);
+  g_free (c->result);
+  g_free (c->reason);
+  g_free (c->flags);
+  g_free (c);
 }
 
 static void
@@ -571,6 +584,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
+  all_cases = g_ptr_array_new_with_free_func ((GDestroyNotify) case_free);
   load_vectors ();
   g_test_add_func ("/verifier/rfc8463/appendix-a", test_rfc8463);
   g_test_add_func ("/verifier/rfc8463/tampered-body", test_rfc8463_tampered);
@@ -584,6 +598,7 @@ main (int argc, char **argv)
   rc = g_test_run ();
   remove_vectors ();
   dkimmod_key_file_free (key_file);
+  g_ptr_array_unref (all_cases);
   g_free (vector_dir);
   return rc;
 }
