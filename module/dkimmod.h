@@ -148,7 +148,9 @@ DKIMMOD_API DkimmodSigner *dkimmod_signer_new (DkimmodContext *ctx);
 DKIMMOD_API int dkimmod_signer_add_signature (DkimmodSigner *signer, const DkimmodSignSpec *spec,
                                               DkimmodError *err);
 /* One complete header field as on the wire ("Name: value", folding CRLFs
- * included), with or without its final CRLF. */
+ * included), with or without its final CRLF. A line with no field name
+ * and colon is accepted and never signed; a field holding a line that is
+ * not a continuation (two fields in one call) is an error. */
 DKIMMOD_API int dkimmod_signer_add_header (DkimmodSigner *signer, const char *field, size_t len,
                                            DkimmodError *err);
 DKIMMOD_API int dkimmod_signer_end_headers (DkimmodSigner *signer, DkimmodError *err);

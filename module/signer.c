@@ -20,7 +20,10 @@
  *	many signatures share it: an ed25519 and an rsa signature cost one
  *	body pass.
  *	After a failed add_header / add_body the signer refuses to finish, so
- *	a message is never signed over a header or body it did not see.
+ *	a message is never signed over a header or body it did not see. A
+ *	header line that is no field at all (no name and colon) is accepted
+ *	and left unsigned: h= cannot name it, and refusing the message would
+ *	make a filter defer it forever.
  * STANDARDS
  *	RFC 6376 sections 3.5 (tags, i= within d=), 3.7 (hash order),
  *	5 (signer actions); RFC 8301 section 3.1 (no rsa-sha1);
@@ -45,6 +48,7 @@
 #include "header-private.h"
 #include "key-private.h"
 #include "limits-private.h"
+#include "msgparse.h"
 #include "signer-private.h"
 #include "tagspec-private.h"
 
@@ -367,6 +371,7 @@ dkimmod_signer_add_header (DkimmodSigner *signer, const char *field, size_t len,
 {
   GError *error = NULL;
   DkimmodHeaderField *f;
+  gsize name_len, value_off;
 
   if (signer == NULL || signer->state != STATE_HEADERS)
     {
@@ -380,6 +385,17 @@ dkimmod_signer_add_header (DkimmodSigner *signer, const char *field, size_t len,
                    "header block over the limit of %u fields or %u bytes",
                    DKIMMOD_LIMIT_HEADER_COUNT, DKIMMOD_LIMIT_HEADER_BYTES);
       return fail (signer, err, error);
+    }
+  if (field != NULL && len <= DKIMMOD_LIMIT_FIELD_BYTES
+      && !dkimmod_header_split (field, len, &name_len, &value_off))
+    {
+      /* A line that is no field (no name and colon, as in broken mail):
+       * h= cannot name it, so it is simply not signed. Failing here
+       * would make a filter defer such a message forever. */
+      g_debug ("header line without a field name: not signed");
+      signer->header_bytes += len;
+      dkimmod_error_clear (err);
+      return 0;
     }
   f = dkimmod_header_field_new (field, len, &error);
   if (f == NULL)
