@@ -196,6 +196,44 @@ test_p_too_long (void)
   expect_error (txt, DKIMMOD_RECORD_ERROR_LIMIT, NULL);
 }
 
+/* The hand-written DER reader: every damaged SPKI is refused cleanly. */
+static void
+test_bad_der (void)
+{
+  EVP_PKEY *pkey = EVP_RSA_gen (1024);
+  unsigned char *der = NULL;
+  int n = i2d_PUBKEY (pkey, &der);
+  g_autofree guchar *buf = g_malloc (n + 1);
+
+  for (int cut = 1; cut < n; cut += 7)
+    {
+      g_autofree char *b64 = g_base64_encode (der, cut);
+      g_autofree char *txt = g_strdup_printf ("p=%s", b64);
+      expect_error (txt, DKIMMOD_RECORD_ERROR_SYNTAX, "p= is not an RSA public key");
+    }
+  memcpy (buf, der, n);
+  buf[n] = 0;  /* trailing garbage */
+  g_autofree char *b64a = g_base64_encode (buf, n + 1);
+  g_autofree char *txta = g_strdup_printf ("p=%s", b64a);
+  expect_error (txta, DKIMMOD_RECORD_ERROR_SYNTAX, "p= is not an RSA public key");
+  buf[14] ^= 1;  /* inside the rsaEncryption OID */
+  g_autofree char *b64b = g_base64_encode (buf, n);
+  g_autofree char *txtb = g_strdup_printf ("p=%s", b64b);
+  expect_error (txtb, DKIMMOD_RECORD_ERROR_SYNTAX, "p= is not an RSA public key");
+  /* random bytes never crash */
+  for (int i = 0; i < 2000; i++)
+    {
+      memcpy (buf, der, n);
+      buf[g_random_int_range (0, n)] = g_random_int () & 0xff;
+      g_autofree char *b64 = g_base64_encode (buf, n);
+      g_autofree char *txt = g_strdup_printf ("p=%s", b64);
+      g_autoptr (DkimmodKeyRecord) rec = parse (txt, NULL);
+      (void) rec;
+    }
+  OPENSSL_free (der);
+  EVP_PKEY_free (pkey);
+}
+
 static void
 test_pkcs1 (void)
 {
@@ -221,6 +259,7 @@ main (int argc, char **argv)
   g_test_add_func ("/keyrecord/rsa", test_rsa_ok);
   g_test_add_func ("/keyrecord/rsa-folded-p-and-flags", test_rsa_folded_p);
   g_test_add_func ("/keyrecord/rsa-pkcs1", test_pkcs1);
+  g_test_add_func ("/keyrecord/rsa-bad-der", test_bad_der);
   g_test_add_func ("/keyrecord/ed25519", test_ed25519_ok);
   g_test_add_func ("/keyrecord/revoked", test_revoked);
   g_test_add_func ("/keyrecord/bad", test_bad);
