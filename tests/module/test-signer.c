@@ -5,6 +5,7 @@
  *	signatures, refusals, oversigning, folding, RFC 8463 vectors
  */
 #include <string.h>
+#include <sys/resource.h>
 
 #include "test-util.h"
 #include "canon-private.h"
@@ -640,6 +641,43 @@ test_rfc8463 (void)
   (void) used;
 }
 
+/* max_rss_kb - peak resident set size so far */
+static long
+max_rss_kb (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+static void
+test_constant_memory (void)
+{
+  g_autoptr (DkimmodSigner) s = new_signer (ed_rsa, 2);
+  g_autofree char *chunk = g_malloc (64 * 1024);
+  g_autofree char *out = NULL;
+  DkimmodError err;
+  long before;
+
+  for (gsize i = 0; i < 64 * 1024; i++)
+    chunk[i] = (i % 80 == 78) ? '\r' : (i % 80 == 79) ? '\n' : (i % 7 == 0) ? ' ' : 'a' + (char) (i % 26);
+  g_assert_cmpint (dkimmod_signer_add_header (s, "From: a@example.net\r\n", 21, &err), ==, 0);
+  g_assert_cmpint (dkimmod_signer_end_headers (s, &err), ==, 0);
+  /* warm up, then 64 MiB more (lines and runs of blank lines): the peak
+   * RSS may not grow with the body */
+  dkimmod_signer_add_body (s, chunk, 64 * 1024, &err);
+  before = max_rss_kb ();
+  for (int i = 0; i < 1024; i++)
+    {
+      g_assert_cmpint (dkimmod_signer_add_body (s, chunk, 64 * 1024, &err), ==, 0);
+      g_assert_cmpint (dkimmod_signer_add_body (s, "\r\n\r\n  \r\n", 8, &err), ==, 0);
+    }
+  out = dkimmod_signer_finish (s, NULL, &err);
+  g_assert_nonnull (out);
+  g_assert_cmpint (max_rss_kb () - before, <, 1024);
+}
+
 typedef struct {
   DkimmodContext *ctx;
   DkimmodKey *keys[2];
@@ -713,5 +751,6 @@ main (int argc, char **argv)
   g_test_add_func ("/signer/limits/signatures-names-domains", test_other_limits);
   g_test_add_func ("/signer/rfc8463/appendix-a", test_rfc8463);
   g_test_add_func ("/signer/threads/shared-context", test_threads);
+  g_test_add_func ("/signer/body/constant-memory", test_constant_memory);
   return g_test_run ();
 }
