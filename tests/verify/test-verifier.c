@@ -504,6 +504,35 @@ test_limits (void)
   g_assert_cmpint (err.code, ==, DKIMMOD_E_LIMIT);
 }
 
+/* Fifty signatures: five evaluated (the default), keys asked for those
+ * only; an h= of 600 names is refused before any hashing. */
+static void
+test_signature_limits (void)
+{
+  g_autoptr (GString) msg = g_string_new (NULL);
+  g_autoptr (GString) h = g_string_new ("from");
+  DkimmodVerifyOptions opts;
+
+  for (guint i = 0; i < 599; i++)
+    g_string_append (h, ":x");
+  g_string_append_printf (msg, "DKIM-Signature: v=1; a=rsa-sha256; d=example.net; s=big;\r\n"
+                          " h=%s; bh=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=; b=AAAA\r\n",
+                          h->str);
+  for (guint i = 0; i < 49; i++)
+    g_string_append_printf (msg, "DKIM-Signature: v=1; a=rsa-sha256; d=example.net; s=s%u;"
+                            " h=from; bh=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=; b=B%03u\r\n",
+                            i, i);
+  g_string_append (msg, "From: a@example.net\r\n\r\nbody\r\n");
+  dkimmod_verify_options_init (&opts);
+  g_assert_cmpuint (opts.max_signatures, ==, 5);
+  g_autoptr (DkimmodVerifier) v = verify_message (msg->str, msg->len, &opts, 0, NULL,
+                                                  DKIMMOD_DNS_NXDOMAIN);
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 5);
+  g_assert_cmpuint (dkimmod_verifier_key_query_count (v), ==, 4);
+  g_assert_cmpstr (dkimmod_verifier_result (v, 0)->reason, ==, "bad h= list");
+  g_assert_cmpstr (dkimmod_verifier_result (v, 1)->reason, ==, "no key for signature");
+}
+
 static void
 load_vectors (void)
 {
@@ -595,6 +624,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verifier/body-hash-shared-and-secure", test_body_hash_shared_and_secure);
   g_test_add_func ("/verifier/mutations", test_mutations);
   g_test_add_func ("/verifier/limits", test_limits);
+  g_test_add_func ("/verifier/signature-limits", test_signature_limits);
   rc = g_test_run ();
   remove_vectors ();
   dkimmod_key_file_free (key_file);
