@@ -370,18 +370,18 @@ finish_canon (DkimmodBodyHash *bh)
 {
   if (bh->pending_cr)
     {
+      /* the body ends in a bare CR: content, so held WSP before it stays */
       bh->pending_cr = FALSE;
-      bh->pending_wsp = bh->canon == DKIMMOD_CANON_RELAXED && bh->pending_wsp;
       content_prefix (bh);
-      emit (bh, (const guchar *) "\r", 1);
+      emit_byte (bh, '\r');
     }
   if (bh->line_nonempty)
-    emit (bh, (const guchar *) "\r\n", 2);
+    emit_crlf (bh);
   bh->line_nonempty = FALSE;
   bh->pending_crlf = 0;
   bh->pending_wsp = FALSE;
   if (bh->canon == DKIMMOD_CANON_SIMPLE && bh->length == 0 && bh->out_len == 0)
-    emit (bh, (const guchar *) "\r\n", 2);
+    emit_crlf (bh);
   flush (bh);
   bh->finished = TRUE;
 }
