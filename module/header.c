@@ -173,14 +173,15 @@ dkimmod_header_name_list (const char *list, GError **error)
   return g_steal_pointer (&names);
 }
 
-/* static_list - a GPtrArray of copies of a static table */
+/* static_list - a GPtrArray pointing into a static table (no copies:
+ * the default plan costs no allocation per name and message) */
 static GPtrArray *
 static_list (const char *const *table, gsize n)
 {
-  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *a = g_ptr_array_sized_new ((guint) n);
 
   for (gsize i = 0; i < n; i++)
-    g_ptr_array_add (a, g_strdup (table[i]));
+    g_ptr_array_add (a, (gpointer) table[i]);
   return a;
 }
 
@@ -285,14 +286,15 @@ void
 dkimmod_header_hash_input (const GPtrArray *fields, const GPtrArray *h, DkimmodCanon canon,
                            GString *out)
 {
-  g_autoptr (GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
-
   for (guint i = 0; i < h->len; i++)
     {
       const char *name = g_ptr_array_index (h, i);
-      guint skip = GPOINTER_TO_UINT (g_hash_table_lookup (used, name));
+      guint skip = 0;
 
-      g_hash_table_insert (used, (gpointer) name, GUINT_TO_POINTER (skip + 1));
+      /* the k-th mention of a name takes its k-th instance from the
+       * bottom (h= is short: counting earlier mentions beats a table) */
+      for (guint k = 0; k < i; k++)
+        skip += strcmp (g_ptr_array_index (h, k), name) == 0;
       for (guint j = fields->len; j > 0; j--)
         {
           const DkimmodHeaderField *f = g_ptr_array_index (fields, j - 1);

@@ -41,12 +41,14 @@ fold (Folder *f)
   f->fresh = TRUE;
 }
 
-/* put_unit - writes TEXT, on a new line if it would pass the limit;
- * SPACE asks for a separating SP when it stays on the same line */
+/* put_parts - writes the concatenation of A, B and C as one unit, on a
+ * new line if it would pass the limit; SPACE asks for a separating SP
+ * when it stays on the same line (no formatting: this runs per tag) */
 static void
-put_unit (Folder *f, const char *text, gboolean space)
+put_parts (Folder *f, gboolean space, const char *a, const char *b, const char *c)
 {
-  gsize n = strlen (text), sep = (space && !f->fresh) ? 1 : 0;
+  gsize na = strlen (a), nb = strlen (b), nc = strlen (c), n = na + nb + nc;
+  gsize sep = (space && !f->fresh) ? 1 : 0;
 
   if (!f->fresh && f->col + sep + n > DKIMMOD_FOLD_COLUMNS)
     {
@@ -55,18 +57,28 @@ put_unit (Folder *f, const char *text, gboolean space)
     }
   if (sep)
     g_string_append_c (f->s, ' ');
-  g_string_append_len (f->s, text, n);
+  g_string_append_len (f->s, a, (gssize) na);
+  g_string_append_len (f->s, b, (gssize) nb);
+  g_string_append_len (f->s, c, (gssize) nc);
   f->col += sep + n;
   f->fresh = FALSE;
+}
+
+/* put_unit - TEXT as one unit */
+static void
+put_unit (Folder *f, const char *text, gboolean space)
+{
+  put_parts (f, space, text, "", "");
 }
 
 /* put_tag - "name=value;" as one unit */
 static void
 put_tag (Folder *f, const char *name, const char *value)
 {
-  g_autofree char *t = g_strdup_printf ("%s=%s;", name, value);
+  char head[8];
 
-  put_unit (f, t, TRUE);
+  g_snprintf (head, sizeof head, "%s=", name);
+  put_parts (f, TRUE, head, value, ";");
 }
 
 /* unit_len - length of the unbreakable unit at P: "=XX" in
@@ -120,12 +132,8 @@ static void
 put_h (Folder *f, const GPtrArray *names)
 {
   for (guint i = 0; i < names->len; i++)
-    {
-      g_autofree char *unit = g_strdup_printf ("%s%s%s", i == 0 ? "h=" : "",
-                                               (const char *) g_ptr_array_index (names, i),
-                                               i + 1 == names->len ? ";" : ":");
-      put_unit (f, unit, i == 0);
-    }
+    put_parts (f, i == 0, i == 0 ? "h=" : "", g_ptr_array_index (names, i),
+               i + 1 == names->len ? ";" : ":");
 }
 
 char *
