@@ -306,7 +306,8 @@ install_filter () {
 
 cmd_setup () {
 	if [ -z "${RIG:-}" ]; then
-		RIG=$(mktemp -d "${TMPDIR:-/tmp}/dkimmod-rig.XXXXXX")
+		# not $TMPDIR: user nobody must reach the rig (filter, keys, Maildirs)
+		RIG=$(mktemp -d /tmp/dkimmod-rig.XXXXXX)
 	fi
 	mkdir -p "$RIG"
 	chmod 0755 "$RIG"
@@ -319,6 +320,10 @@ cmd_setup () {
 	make_keys
 	write_dkimmod_conf
 	install_filter
+	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		test -x "$RIG/bin/dkimmod-spawn" -a -r "$RIG/etc/dkimmod.conf" -a -w "$RIG/mail"; then
+		die "user nobody cannot reach $RIG (a parent directory is not searchable?)"
+	fi
 	cat > "$RIG/rig.env" <<EOF
 RIG=$RIG
 RIG_PORT_BASE=$BASE
