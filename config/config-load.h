@@ -142,6 +142,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodConfigSignature, dkimmod_config_signature_
 void dkimmod_config_signature_to_spec (const DkimmodConfigSignature *sig, DkimmodKey *key,
                                        DkimmodSignSpec *spec);
 
+/* verifying = { ... } section (issue 3); every field can be set with
+ * -o name=value (names as below). Filled with defaults when absent. */
+typedef struct {
+  char *authserv_id;          /* default: the host's name (gethostname) */
+  guint max_signatures;       /* signatures evaluated per message, default 5 */
+  char *nameserver;           /* "127.0.0.1", "127.0.0.1:5353", "[::1]:53"; NULL = resolv.conf */
+  guint dns_timeout;          /* seconds for all key lookups of one message, default 5 */
+  guint clock_drift;          /* seconds of t= in the future tolerated, default 300 */
+  gboolean accept_rsa_sha1;   /* legacy sites only; default false (RFC 8301) */
+  gboolean accept_body_length;/* content beyond l= still passes; default false */
+  gboolean x_dkim_authentication_results; /* add DKIMproxy's X-DKIM-Authentication-Results */
+  char *key_file;             /* TestPublicKeys-format file instead of DNS (offline, tests) */
+} DkimmodVerifySettings;
+
+/* The verifying section with defaults applied (authserv_id may be NULL
+ * when neither set nor resolvable; callers then use gethostname()). */
+const DkimmodVerifySettings *dkimmod_config_verifying (const DkimmodConfig *cfg);
+
 G_END_DECLS
 
 #endif /* DKIMMOD_CONFIG_LOAD_H */
