@@ -33,12 +33,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define POSTLOG_CWD_PATH "public/postlog"
 #define LOG_LINE_MAX 2048
+/* Seconds one log datagram may wait for room in postlogd's queue. */
+#define POSTLOG_SEND_TIMEOUT 2
 
 /* The one piece of process state: where log lines go. Set once in main. */
 static struct {
@@ -71,6 +74,7 @@ static int
 postlog_connect (const char *path)
 {
   struct sockaddr_un sun = { .sun_family = AF_UNIX };
+  struct timeval timeout = { .tv_sec = POSTLOG_SEND_TIMEOUT };
   int fd;
 
   if (strlen (path) >= sizeof sun.sun_path)
@@ -84,6 +88,7 @@ postlog_connect (const char *path)
       close (fd);
       return -1;
     }
+  (void) setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   return fd;
 }
 
@@ -155,7 +160,9 @@ postlog_send (int priority, const char *text)
   strftime (stamp, sizeof stamp, "%b %d %H:%M:%S", &tm);
   line = g_strdup_printf ("%s %s %s[%ld]: %s%s", stamp, log_state.host, log_state.ident,
                           (long) getpid (), level[LOG_PRI (priority)], text);
-  (void) send (log_state.postlog_fd, line, strlen (line), MSG_DONTWAIT | MSG_NOSIGNAL);
+  /* Blocking, but bounded by SO_SNDTIMEO: a busy postlogd must not make
+   * us drop lines (MSG_DONTWAIT lost 2 of 500 under load). */
+  (void) send (log_state.postlog_fd, line, strlen (line), MSG_NOSIGNAL);
 }
 
 void

@@ -49,6 +49,8 @@ struct DkimmodSignJob {
   char *skipped;              /* reason, or NULL */
   char *failed;               /* first error, or NULL */
   GString *summary;           /* the log line's fields */
+  char *from_log;             /* sanitised sender for the summary */
+  gboolean summary_from_done;
 };
 
 DkimmodSignJob *
@@ -79,6 +81,7 @@ dkimmod_signjob_free (DkimmodSignJob *job)
   g_free (job->skipped);
   g_free (job->failed);
   g_string_free (job->summary, TRUE);
+  g_free (job->from_log);
   g_free (job);
 }
 
@@ -168,9 +171,13 @@ add_signature (DkimmodSignJob *job, const DkimmodConfigSignature *sig)
       return FALSE;
     }
   alg = sig->algorithm != DKIMMOD_ALG_FROM_KEY ? sig->algorithm : dkimmod_key_algorithm (key);
-  g_string_append_printf (job->summary, "%ssigner=<%s%s>, s=%s, a=%s",
-                          job->summary->len ? ", " : "", sig->identity ? "" : "@",
-                          sig->identity ? sig->identity : sig->domain, sig->selector,
+  /* DKIMproxy's order: signer, from, then the signature's details. */
+  g_string_append_printf (job->summary, ", signer=<%s%s>", sig->identity ? "" : "@",
+                          sig->identity ? sig->identity : sig->domain);
+  if (!job->summary_from_done)
+    g_string_append_printf (job->summary, ", from=<%s>", job->from_log);
+  job->summary_from_done = TRUE;
+  g_string_append_printf (job->summary, ", s=%s, a=%s", sig->selector,
                           dkimmod_algorithm_name (alg));
   return TRUE;
 }
@@ -238,11 +245,10 @@ start_body (DkimmodSignJob *job)
       return;
     }
   job->signer = dkimmod_signer_new (job->ctx);
+  job->from_log = g_strdup (sender_log);
+  g_string_assign (job->summary, fields->str);
   for (guint i = 0; i < sigs->len && job->signer != NULL; i++)
     add_signature (job, sigs->pdata[i]);
-  g_string_append_printf (fields, ", from=<%s>", sender_log);
-  g_string_prepend (job->summary, ", ");
-  g_string_prepend (job->summary, fields->str);
   g_string_free (fields, TRUE);
   if (job->signer != NULL)
     add_headers (job);
