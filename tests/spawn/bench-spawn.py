@@ -104,6 +104,14 @@ def main():
         a.close()
         return t_greet
 
+    try:
+        measure(cmd, msg, connection)
+    finally:
+        sink.kill()
+        sink.wait()
+
+
+def measure(cmd, msg, connection):
     connection(0)
     cpu0 = child_cpu()
     greet = [connection(0) for _ in range(N)]
@@ -117,7 +125,6 @@ def main():
     connection(M)
     t_many = time.perf_counter() - t2
     cpu3 = child_cpu()
-    sink.kill()
     print("key: %s, message %d bytes" % (ALG, len(msg)))
     print("exec -> 220 greeting: median %.2f ms, mean %.2f ms, p90 %.2f ms (%d connections)"
           % (statistics.median(greet) * 1e3, statistics.mean(greet) * 1e3,
