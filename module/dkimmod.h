@@ -20,9 +20,28 @@
  *	  hdrs = dkimmod_signer_finish (s, &hlen, &err);   (DKIM-Signature fields)
  *	  dkimmod_free (hdrs); dkimmod_signer_free (s);
  *
+ *	Call order for verifying one message:
+ *	  v = dkimmod_verifier_new (ctx, &opts);            (opts may be NULL)
+ *	  dkimmod_verifier_add_header (v, field, len, &err); (each header field)
+ *	  dkimmod_verifier_end_headers (v, &err);
+ *	  for i < dkimmod_verifier_key_query_count (v):     (sans-I/O key lookups)
+ *	    name = dkimmod_verifier_key_query_name (v, i);  "sel._domainkey.dom"
+ *	    ... the host resolves NAME, now or while the body streams ...
+ *	    dkimmod_verifier_key_answer (v, name, DKIMMOD_DNS_OK, txts, lens, n, 0, &err);
+ *	  (or: dkimmod_verifier_lookup_keys (v, resolver, &err), or
+ *	   dkimmod_verifier_answer_from_key_file (v, kf, &err))
+ *	  dkimmod_verifier_add_body (v, chunk, len, &err);  (any chunking)
+ *	  dkimmod_verifier_finish (v, &err);
+ *	  for i < dkimmod_verifier_result_count (v): dkimmod_verifier_result (v, i)
+ *	  ar = dkimmod_verifier_authres (v, "mx.example.net", &err);
+ *	  dkimmod_free (ar); dkimmod_verifier_free (v);
+ *	Key lookups not answered by finish() give temperror.
+ *
  * THREADS
  *	A context is shared read-only across threads once built (its key
- *	cache is internally locked). A signer belongs to one thread.
+ *	cache is internally locked). A signer, a verifier and a resolver
+ *	belong to one thread at a time; a key file is read-only once loaded
+ *	and may be shared.
  * NEVER
  *	This header must never include GLib, OpenSSL or libconfig headers.
  */
@@ -37,7 +56,7 @@ extern "C" {
 #endif
 
 #define DKIMMOD_ABI_MAJOR 1
-#define DKIMMOD_ABI_MINOR 0
+#define DKIMMOD_ABI_MINOR 1
 
 #if defined(DKIMMOD_COMPILATION)
 #define DKIMMOD_API __attribute__ ((visibility ("default")))
@@ -163,6 +182,159 @@ DKIMMOD_API int dkimmod_signer_add_body (DkimmodSigner *signer, const void *data
 DKIMMOD_API char *dkimmod_signer_finish (DkimmodSigner *signer, size_t *len_out, DkimmodError *err);
 DKIMMOD_API void dkimmod_signer_free (DkimmodSigner *signer);
 
+/* --- verification: outcomes are data, not faults ----------------------- */
+/* RFC 8601 section 2.7.1 dkim result values. */
+typedef enum {
+  DKIMMOD_RESULT_NONE = 0,
+  DKIMMOD_RESULT_PASS,
+  DKIMMOD_RESULT_FAIL,
+  DKIMMOD_RESULT_NEUTRAL,
+  DKIMMOD_RESULT_POLICY,
+  DKIMMOD_RESULT_TEMPERROR,
+  DKIMMOD_RESULT_PERMERROR,
+} DkimmodResult;
+
+/* How a key lookup ended. */
+typedef enum {
+  DKIMMOD_DNS_OK = 0,       /* records supplied (possibly none: NODATA) */
+  DKIMMOD_DNS_NXDOMAIN,     /* name does not exist: permerror, no key */
+  DKIMMOD_DNS_SERVFAIL,     /* temperror */
+  DKIMMOD_DNS_TIMEOUT,      /* temperror */
+} DkimmodDnsStatus;
+
+/* key_answer flags */
+#define DKIMMOD_DNS_FLAG_SECURE (1u << 0)  /* DNSSEC-validated (AD from a trusted resolver) */
+
+typedef struct {
+  unsigned max_signatures;  /* signatures evaluated; default 5; more are ignored */
+  int64_t clock_drift;      /* seconds tolerated for t= in the future and x=; default 300 */
+  int accept_rsa_sha1;      /* 1: rsa-sha1 may pass (legacy); default 0 = policy */
+  int accept_body_length;   /* 1: a body beyond l= may pass; default 0 = policy */
+  void *reserved[6];        /* must be zero (options_init does it) */
+} DkimmodVerifyOptions;
+
+/* The outcome for one DKIM-Signature, in header order (top first). All
+ * strings are owned by the verifier (valid until dkimmod_verifier_free)
+ * and NUL-terminated; those that the signature did not carry are "". */
+typedef struct {
+  DkimmodResult result;
+  const char *reason;       /* "" on pass; else why, for a postmaster */
+  const char *domain;       /* d= */
+  const char *identity;     /* i= as signed, or "@" d= when absent */
+  const char *selector;     /* s= */
+  const char *algorithm;    /* a= */
+  const char *b;            /* b= without whitespace (for header.b) */
+  unsigned key_bits;        /* 0 when no key was loaded */
+  int testing;              /* key record t=y */
+  int secure;               /* key came with DKIMMOD_DNS_FLAG_SECURE */
+  int key_record;           /* index of the TXT record used, -1 when none */
+} DkimmodSignatureResult;
+
+typedef struct DkimmodVerifier DkimmodVerifier;
+typedef struct DkimmodKeyFile DkimmodKeyFile;
+typedef struct DkimmodResolver DkimmodResolver;
+
+/* "pass", "fail", ... (static string). */
+DKIMMOD_API const char *dkimmod_result_name (DkimmodResult result);
+DKIMMOD_API void dkimmod_verify_options_init (DkimmodVerifyOptions *opts);
+
+/* OPTS is copied; NULL means defaults. */
+DKIMMOD_API DkimmodVerifier *dkimmod_verifier_new (DkimmodContext *ctx,
+                                                   const DkimmodVerifyOptions *opts);
+/* One complete header field, as for dkimmod_signer_add_header. */
+DKIMMOD_API int dkimmod_verifier_add_header (DkimmodVerifier *v, const char *field, size_t len,
+                                             DkimmodError *err);
+DKIMMOD_API int dkimmod_verifier_end_headers (DkimmodVerifier *v, DkimmodError *err);
+/* Distinct key names needed, after end_headers. */
+DKIMMOD_API size_t dkimmod_verifier_key_query_count (const DkimmodVerifier *v);
+/* "selector._domainkey.domain" (owned by the verifier). */
+DKIMMOD_API const char *dkimmod_verifier_key_query_name (const DkimmodVerifier *v, size_t i);
+/* 1 once lookup I has been answered. */
+DKIMMOD_API int dkimmod_verifier_key_query_answered (const DkimmodVerifier *v, size_t i);
+/* Answers one lookup: N TXT records (each its strings concatenated), any
+ * time between end_headers and finish. NAME is compared case-insensitively.
+ * The records are copied. */
+DKIMMOD_API int dkimmod_verifier_key_answer (DkimmodVerifier *v, const char *name,
+                                             DkimmodDnsStatus status,
+                                             const char *const *records, const size_t *lens,
+                                             size_t n, unsigned flags, DkimmodError *err);
+/* Answers every open lookup from a key file (missing names: NXDOMAIN). */
+DKIMMOD_API int dkimmod_verifier_answer_from_key_file (DkimmodVerifier *v,
+                                                       const DkimmodKeyFile *kf,
+                                                       DkimmodError *err);
+/* Body bytes in CRLF form, in chunks of any size cut anywhere. */
+DKIMMOD_API int dkimmod_verifier_add_body (DkimmodVerifier *v, const void *data, size_t len,
+                                           DkimmodError *err);
+DKIMMOD_API int dkimmod_verifier_finish (DkimmodVerifier *v, DkimmodError *err);
+DKIMMOD_API size_t dkimmod_verifier_result_count (const DkimmodVerifier *v);
+/* (transfer none): valid until dkimmod_verifier_free. */
+DKIMMOD_API const DkimmodSignatureResult *dkimmod_verifier_result (const DkimmodVerifier *v,
+                                                                   size_t i);
+/* The message's overall outcome: PASS if any signature passed, else
+ * TEMPERROR if any had a temporary error (retrying may pass), else FAIL,
+ * POLICY, NEUTRAL, PERMERROR in that order of precedence; NONE when the
+ * message had no signature. For DKIMproxy's X-DKIM-Authentication-Results
+ * (pass|fail|none) and exit statuses. */
+DKIMMOD_API DkimmodResult dkimmod_verifier_summary (const DkimmodVerifier *v);
+/* Signature I's resinfo on one line (see dkimmod_authres_resinfo),
+ * header.b unique among the message's signatures (transfer full,
+ * dkimmod_free). */
+DKIMMOD_API char *dkimmod_verifier_resinfo (const DkimmodVerifier *v, size_t i);
+/* The Authentication-Results field for this message, folded, ending in
+ * CRLF (transfer full, dkimmod_free). */
+DKIMMOD_API char *dkimmod_verifier_authres (const DkimmodVerifier *v, const char *authserv_id,
+                                            DkimmodError *err);
+DKIMMOD_API void dkimmod_verifier_free (DkimmodVerifier *v);
+
+/* --- Authentication-Results helpers (RFC 8601) --------------------------- */
+/* Builds "Authentication-Results: ID; dkim=..." for N results (N == 0:
+ * dkim=none), header.b shortened to the shortest unique prefix of at least
+ * 8 characters among ALL_B (N_ALL_B values; may be the results' own)
+ * (transfer full, dkimmod_free). */
+DKIMMOD_API char *dkimmod_authres_format (const char *authserv_id,
+                                          const DkimmodSignatureResult *results, size_t n,
+                                          const char *const *all_b, size_t n_all_b);
+/* One resinfo on one line, "dkim=fail (1024-bit key) reason=... header.d=...",
+ * for logs and the CLI (transfer full, dkimmod_free). */
+DKIMMOD_API char *dkimmod_authres_resinfo (const DkimmodSignatureResult *result,
+                                           const char *const *all_b, size_t n_all_b);
+/* 1 when FIELD is an Authentication-Results field whose authserv-id is
+ * AUTHSERV_ID (case-insensitive): the host removes it (RFC 8601 section 5). */
+DKIMMOD_API int dkimmod_authres_is_ours (const char *field, size_t len, const char *authserv_id);
+
+/* --- key file: key records for offline use and tests --------------------- */
+/* Lines "selector._domainkey.domain record-text" (OpenDKIM TestPublicKeys);
+ * the record may be quoted strings, concatenated. '#' starts a comment. */
+DKIMMOD_API DkimmodKeyFile *dkimmod_key_file_load (const char *path, DkimmodError *err);
+DKIMMOD_API DkimmodKeyFile *dkimmod_key_file_parse (const char *text, size_t len,
+                                                    DkimmodError *err);
+/* Records for NAME (case-insensitive, trailing dot ignored): returns
+ * their number; *records_out (may be NULL) points at an array owned by
+ * the key file. */
+DKIMMOD_API size_t dkimmod_key_file_lookup (const DkimmodKeyFile *kf, const char *name,
+                                            const char *const **records_out);
+DKIMMOD_API void dkimmod_key_file_free (DkimmodKeyFile *kf);
+
+/* --- default DNS resolver ------------------------------------------------ */
+/* NAMESERVER is "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" or NULL for the first
+ * nameserver of /etc/resolv.conf (else 127.0.0.1). TIMEOUT_MS is the
+ * deadline per message (0: 5000). The AD bit (DNSSEC) is trusted only from
+ * a loopback nameserver. */
+DKIMMOD_API DkimmodResolver *dkimmod_resolver_new (const char *nameserver, unsigned timeout_ms,
+                                                   DkimmodError *err);
+DKIMMOD_API void dkimmod_resolver_free (DkimmodResolver *r);
+/* Resolves every lookup the verifier still needs, concurrently, and
+ * answers them (NXDOMAIN, SERVFAIL, TIMEOUT or the records). Blocks at
+ * most the resolver's deadline. */
+DKIMMOD_API int dkimmod_verifier_lookup_keys (DkimmodVerifier *v, DkimmodResolver *r,
+                                              DkimmodError *err);
+/* One TXT lookup: *RECORDS_OUT receives a NULL-terminated array of the
+ * records, each with its strings concatenated (transfer full: free each
+ * and the array with dkimmod_free), or NULL. */
+DKIMMOD_API int dkimmod_resolver_query_txt (DkimmodResolver *r, const char *name,
+                                            DkimmodDnsStatus *status, char ***records_out,
+                                            unsigned *flags_out, DkimmodError *err);
+
 /* --- loadable plugin entry point ----------------------------------------- */
 /* A host that dlopen()s the module looks up "dkimmod_plugin_v1", calls it,
  * and refuses a table whose abi_major differs from the one it was built
@@ -190,6 +362,43 @@ typedef struct {
   int (*signer_add_body) (DkimmodSigner *s, const void *data, size_t len, DkimmodError *err);
   char *(*signer_finish) (DkimmodSigner *s, size_t *len_out, DkimmodError *err);
   void (*signer_free) (DkimmodSigner *s);
+  /* abi_minor 1: verification */
+  const char *(*result_name) (DkimmodResult result);
+  void (*verify_options_init) (DkimmodVerifyOptions *opts);
+  DkimmodVerifier *(*verifier_new) (DkimmodContext *ctx, const DkimmodVerifyOptions *opts);
+  int (*verifier_add_header) (DkimmodVerifier *v, const char *field, size_t len, DkimmodError *err);
+  int (*verifier_end_headers) (DkimmodVerifier *v, DkimmodError *err);
+  size_t (*verifier_key_query_count) (const DkimmodVerifier *v);
+  const char *(*verifier_key_query_name) (const DkimmodVerifier *v, size_t i);
+  int (*verifier_key_query_answered) (const DkimmodVerifier *v, size_t i);
+  int (*verifier_key_answer) (DkimmodVerifier *v, const char *name, DkimmodDnsStatus status,
+                              const char *const *records, const size_t *lens, size_t n,
+                              unsigned flags, DkimmodError *err);
+  int (*verifier_answer_from_key_file) (DkimmodVerifier *v, const DkimmodKeyFile *kf,
+                                        DkimmodError *err);
+  int (*verifier_add_body) (DkimmodVerifier *v, const void *data, size_t len, DkimmodError *err);
+  int (*verifier_finish) (DkimmodVerifier *v, DkimmodError *err);
+  size_t (*verifier_result_count) (const DkimmodVerifier *v);
+  const DkimmodSignatureResult *(*verifier_result) (const DkimmodVerifier *v, size_t i);
+  DkimmodResult (*verifier_summary) (const DkimmodVerifier *v);
+  char *(*verifier_resinfo) (const DkimmodVerifier *v, size_t i);
+  char *(*verifier_authres) (const DkimmodVerifier *v, const char *authserv_id, DkimmodError *err);
+  void (*verifier_free) (DkimmodVerifier *v);
+  int (*authres_is_ours) (const char *field, size_t len, const char *authserv_id);
+  char *(*authres_format) (const char *authserv_id, const DkimmodSignatureResult *results,
+                           size_t n, const char *const *all_b, size_t n_all_b);
+  char *(*authres_resinfo) (const DkimmodSignatureResult *result, const char *const *all_b,
+                            size_t n_all_b);
+  DkimmodKeyFile *(*key_file_load) (const char *path, DkimmodError *err);
+  DkimmodKeyFile *(*key_file_parse) (const char *text, size_t len, DkimmodError *err);
+  size_t (*key_file_lookup) (const DkimmodKeyFile *kf, const char *name,
+                             const char *const **records_out);
+  void (*key_file_free) (DkimmodKeyFile *kf);
+  DkimmodResolver *(*resolver_new) (const char *nameserver, unsigned timeout_ms, DkimmodError *err);
+  void (*resolver_free) (DkimmodResolver *r);
+  int (*verifier_lookup_keys) (DkimmodVerifier *v, DkimmodResolver *r, DkimmodError *err);
+  int (*resolver_query_txt) (DkimmodResolver *r, const char *name, DkimmodDnsStatus *status,
+                             char ***records_out, unsigned *flags_out, DkimmodError *err);
 } DkimmodPluginV1;
 
 DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);
@@ -202,6 +411,9 @@ DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodContext, dkimmod_context_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodKey, dkimmod_key_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSigner, dkimmod_signer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodVerifier, dkimmod_verifier_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodKeyFile, dkimmod_key_file_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodResolver, dkimmod_resolver_free)
 #endif
 
 #endif /* DKIMMOD_H */

@@ -9,7 +9,9 @@
  *	"dkimmod_plugin_v1", and gets a table of the public functions with
  *	the ABI version it was built for. The table is static const: it is
  *	not mutable state. Fields are only ever appended; struct_size says
- *	how many a given library has.
+ *	how many a given library has: abi_minor 0 ended at signer_free,
+ *	abi_minor 1 appended the verifier, key file, resolver and
+ *	Authentication-Results functions.
  * NEVER
  *	Reorder or remove fields (that is a new abi_major).
  */
@@ -38,6 +40,36 @@ static const DkimmodPluginV1 plugin_v1 = {
   .signer_add_body = dkimmod_signer_add_body,
   .signer_finish = dkimmod_signer_finish,
   .signer_free = dkimmod_signer_free,
+  /* abi_minor 1: verification */
+  .result_name = dkimmod_result_name,
+  .verify_options_init = dkimmod_verify_options_init,
+  .verifier_new = dkimmod_verifier_new,
+  .verifier_add_header = dkimmod_verifier_add_header,
+  .verifier_end_headers = dkimmod_verifier_end_headers,
+  .verifier_key_query_count = dkimmod_verifier_key_query_count,
+  .verifier_key_query_name = dkimmod_verifier_key_query_name,
+  .verifier_key_query_answered = dkimmod_verifier_key_query_answered,
+  .verifier_key_answer = dkimmod_verifier_key_answer,
+  .verifier_answer_from_key_file = dkimmod_verifier_answer_from_key_file,
+  .verifier_add_body = dkimmod_verifier_add_body,
+  .verifier_finish = dkimmod_verifier_finish,
+  .verifier_result_count = dkimmod_verifier_result_count,
+  .verifier_result = dkimmod_verifier_result,
+  .verifier_summary = dkimmod_verifier_summary,
+  .verifier_resinfo = dkimmod_verifier_resinfo,
+  .verifier_authres = dkimmod_verifier_authres,
+  .verifier_free = dkimmod_verifier_free,
+  .authres_is_ours = dkimmod_authres_is_ours,
+  .authres_format = dkimmod_authres_format,
+  .authres_resinfo = dkimmod_authres_resinfo,
+  .key_file_load = dkimmod_key_file_load,
+  .key_file_parse = dkimmod_key_file_parse,
+  .key_file_lookup = dkimmod_key_file_lookup,
+  .key_file_free = dkimmod_key_file_free,
+  .resolver_new = dkimmod_resolver_new,
+  .resolver_free = dkimmod_resolver_free,
+  .verifier_lookup_keys = dkimmod_verifier_lookup_keys,
+  .resolver_query_txt = dkimmod_resolver_query_txt,
 };
 
 /**
