@@ -10,7 +10,8 @@
  *	cache, so an unreadable, malformed, too small or too widely readable
  *	key is reported with the place that names it, and checks that an
  *	explicit a= matches the key type. A file named by many entries is
- *	opened once and reported once, at its first use.
+ *	opened once and reported once, at its first use. The verifying
+ *	section's key_file (public key records) is read too.
  *
  *	Paths with $senderdomain cannot be checked without a sender; the
  *	per-connection helper finds those faults at signing time.
@@ -84,4 +85,5 @@ dkimmod_config_check_keys_diag (const DkimmodConfig *cfg, DkimmodContext *ctx,
       for (guint k = 0; k < entry->sigs->len; k++)
         check_template (entry->sigs->pdata[k], ctx ? ctx : own, flags, seen, diag);
     }
+  dkimmod_config_check_key_file_diag (cfg, diag);
 }

@@ -122,6 +122,7 @@ config_alloc (void)
   DkimmodConfig *cfg = g_new0 (DkimmodConfig, 1);
 
   dkimmod_config_spawn_defaults (&cfg->spawn);
+  dkimmod_config_verify_defaults (&cfg->verify);
   cfg->sender_source = DKIMMOD_SENDER_FROM;
   cfg->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) dkimmod_config_entry_free);
   cfg->index = g_hash_table_new (g_str_hash, g_str_equal);
@@ -152,7 +153,8 @@ dkimmod_config_free (DkimmodConfig *cfg)
   if (cfg == NULL)
     return;
   dkimmod_config_spawn_clear (&cfg->spawn);
-  g_free (cfg->authserv_id);
+  dkimmod_config_verify_clear (&cfg->verify);
+  g_free (cfg->key_file_origin);
   g_free (cfg->path);
   g_hash_table_unref (cfg->index);
   g_hash_table_unref (cfg->dir_cache);
@@ -161,34 +163,6 @@ dkimmod_config_free (DkimmodConfig *cfg)
   g_free (cfg->include_dir);
   g_free (cfg->map_dir);
   g_free (cfg);
-}
-
-/* read_verifying - the verifying section (verification comes later) */
-static void
-read_verifying (DkimmodConfig *cfg, const config_setting_t *group, DkimmodConfigDiag *diag)
-{
-  if (!config_setting_is_group (group))
-    {
-      dkimmod_config_diag_add (diag, group, "verifying", NULL, "must be a group { ... }");
-      return;
-    }
-  for (int k = 0; k < config_setting_length (group); k++)
-    {
-      config_setting_t *s = config_setting_get_elem (group, k);
-      const char *name = config_setting_name (s), *v, *why;
-
-      if (!g_str_equal (name, "authserv_id"))
-        dkimmod_config_diag_add (diag, s, "verifying", name, "unknown setting");
-      else if ((v = config_setting_get_string (s)) == NULL)
-        dkimmod_config_diag_add (diag, s, "verifying", name, "must be a string");
-      else if (!dkimmod_config_check_domain (v, 1, &why))
-        dkimmod_config_diag_add (diag, s, "verifying", name, "\"%s\": %s", v, why);
-      else
-        {
-          g_free (cfg->authserv_id);
-          cfg->authserv_id = g_strdup (v);
-        }
-    }
 }
 
 /* read_root - the top-level sections */
@@ -205,7 +179,7 @@ read_root (DkimmodConfig *cfg, const config_setting_t *root, DkimmodConfigDiag *
       else if (g_str_equal (name, "spawn"))
         dkimmod_config_read_spawn (cfg, s, diag);
       else if (g_str_equal (name, "verifying"))
-        read_verifying (cfg, s, diag);
+        dkimmod_config_read_verifying (cfg, s, diag);
       else
         dkimmod_config_diag_add (diag, s, name, NULL,
                                  "unknown section (expected signing, spawn or verifying)");
@@ -318,7 +292,8 @@ dkimmod_config_load (const char *path, unsigned flags, DkimmodContext *ctx, GErr
  *   every fault
  *
  * Opens every key file named without macros, as DKIMMOD_CONFIG_VALIDATE_KEYS
- * does at load, but after any -o overrides (allow_group_readable_keys).
+ * does at load, but after any -o overrides (allow_group_readable_keys),
+ * and reads verifying.key_file when one is set.
  *
  * Returns: TRUE if every key loads and matches its a=.
  */
@@ -367,13 +342,14 @@ dkimmod_config_sender_source (const DkimmodConfig *cfg)
  * dkimmod_config_authserv_id:
  * @cfg: a configuration
  *
- * Returns: (transfer none) (nullable): verifying.authserv_id, or NULL.
+ * Returns: (transfer none) (nullable): verifying.authserv_id as set in the
+ * file or with -o, or NULL (dkimmod_config_verifying has the default).
  */
 const char *
 dkimmod_config_authserv_id (const DkimmodConfig *cfg)
 {
   g_return_val_if_fail (cfg != NULL, NULL);
-  return cfg->authserv_id;
+  return cfg->authserv_id_set ? cfg->verify.authserv_id : NULL;
 }
 
 /**

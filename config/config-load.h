@@ -142,6 +142,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodConfigSignature, dkimmod_config_signature_
 void dkimmod_config_signature_to_spec (const DkimmodConfigSignature *sig, DkimmodKey *key,
                                        DkimmodSignSpec *spec);
 
+/* What dkimmod-spawn does with a message whose overall result
+ * (dkimmod_verifier_summary) is temperror or fail (dkimproxy.in's
+ * reject_fail and OpenDKIM's On-DNSError / On-BadSignature). */
+typedef enum {
+  DKIMMOD_VERIFY_ACCEPT = 0,   /* add Authentication-Results and relay (default) */
+  DKIMMOD_VERIFY_TEMPFAIL,     /* 451 4.7.5: the client retries later */
+  DKIMMOD_VERIFY_REJECT,       /* 550 5.7.x */
+} DkimmodVerifyAction;
+
 /* verifying = { ... } section (issue 3); every field can be set with
  * -o name=value (names as below). Filled with defaults when absent. */
 typedef struct {
@@ -154,11 +163,15 @@ typedef struct {
   gboolean accept_body_length;/* content beyond l= still passes; default false */
   gboolean x_dkim_authentication_results; /* add DKIMproxy's X-DKIM-Authentication-Results */
   char *key_file;             /* TestPublicKeys-format file instead of DNS (offline, tests) */
+  DkimmodVerifyAction on_temperror; /* summary temperror: accept (default) or tempfail (451 4.7.5) */
+  DkimmodVerifyAction on_fail;      /* summary fail: accept (default) or reject (550 5.7.x) */
 } DkimmodVerifySettings;
 
 /* The verifying section with defaults applied (authserv_id may be NULL
  * when neither set nor resolvable; callers then use gethostname()). */
 const DkimmodVerifySettings *dkimmod_config_verifying (const DkimmodConfig *cfg);
+/* The library's verifier options from the verifying section. */
+void dkimmod_config_verify_options (const DkimmodConfig *cfg, DkimmodVerifyOptions *opts);
 
 G_END_DECLS
 

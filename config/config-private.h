@@ -40,7 +40,9 @@ typedef struct DkimmodConfigDefaults DkimmodConfigDefaults;
 struct DkimmodConfig {
   DkimmodSpawnSettings spawn;
   DkimmodSenderSource sender_source;
-  char *authserv_id;            /* verifying.authserv_id or NULL */
+  DkimmodVerifySettings verify; /* verifying = { ... }, defaults applied */
+  gboolean authserv_id_set;     /* verifying.authserv_id given (not the host name) */
+  char *key_file_origin;        /* "FILE:LINE" or "-o" of verifying.key_file */
   char *path;                   /* the file loaded, or NULL */
   GPtrArray *entries;           /* DkimmodConfigEntry *, file order (owner) */
   GHashTable *index;            /* sender key -> DkimmodConfigEntry (borrowed) */
@@ -125,6 +127,15 @@ void dkimmod_config_spawn_clear (DkimmodSpawnSettings *spawn);
 void dkimmod_config_read_spawn (DkimmodConfig *cfg, const config_setting_t *spawn,
                                 DkimmodConfigDiag *diag);
 gboolean dkimmod_config_parse_sender_source (const char *s, DkimmodSenderSource *out);
+
+/* config-verifying.c: verifying.*, from a file or "-o". */
+void dkimmod_config_verify_defaults (DkimmodVerifySettings *verify);
+void dkimmod_config_verify_clear (DkimmodVerifySettings *verify);
+void dkimmod_config_read_verifying (DkimmodConfig *cfg, const config_setting_t *group,
+                                    DkimmodConfigDiag *diag);
+int dkimmod_config_verify_override (DkimmodConfig *cfg, const char *name, const char *value,
+                                    const char **why);
+void dkimmod_config_check_key_file_diag (const DkimmodConfig *cfg, DkimmodConfigDiag *diag);
 
 /* config-keys.c */
 void dkimmod_config_check_keys_diag (const DkimmodConfig *cfg, DkimmodContext *ctx,

@@ -269,7 +269,8 @@ dkimmod_config_read_spawn (DkimmodConfig *cfg, const config_setting_t *spawn,
  * dkimmod_config_set_override:
  * @cfg: a configuration
  * @assignment: "name=value", name one of the spawn settings, sender_source
- *   or authserv_id (optionally prefixed "spawn.", "signing." or "verifying.")
+ *   or a verifying setting (optionally prefixed "spawn.", "signing." or
+ *   "verifying.")
  * @error: return location for a DKIMMOD_CONFIG_ERROR_INVALID error
  *
  * Applies one master.cf "-o name=value" override.
@@ -298,13 +299,11 @@ dkimmod_config_set_override (DkimmodConfig *cfg, const char *assignment, GError 
         return TRUE;
       why = "must be from, sender-then-from or envelope";
     }
-  else if (g_str_equal (name, "authserv_id") || g_str_equal (name, "verifying.authserv_id"))
+  else if ((k = dkimmod_config_verify_override (cfg, g_str_has_prefix (name, "verifying.")
+                                                ? name + 10 : name, value, &why)) >= 0)
     {
-      if (dkimmod_config_check_domain (value, 1, &why))
-        {
-          set_string (&cfg->authserv_id, value);
-          return TRUE;
-        }
+      if (k == 1)
+        return TRUE;
     }
   else if ((k = find_setting (g_str_has_prefix (name, "spawn.") ? name + 6 : name)) < 0)
     {
