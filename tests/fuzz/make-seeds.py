@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""make-seeds.py - (re)write the seed corpora in tests/fuzz/corpus/<target>/
+
+Usage: /usr/bin/python3 tests/fuzz/make-seeds.py   (from the source root)
+
+Seeds are small, valid-looking inputs plus the hostile cases of issue 5,
+so the replay test covers them from the start and the fuzzer starts from
+deep states. Files found by fuzzing (crash-*, min-*) are not touched.
+Verifier seeds are signed by dkimpy with the RFC 8463 keys at the fixed
+time fuzz-verifier.c uses, so they pass and reach the signature check.
+"""
+import base64
+import glob
+import os
+import subprocess
+import time
+
+import dkim
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CORPUS = os.path.join(SRC, "tests", "fuzz", "corpus")
+DATA = os.path.join(SRC, "tests", "module", "data")
+MESSAGES = sorted(glob.glob(os.path.join(SRC, "tests", "interop", "messages", "*.eml")))
+
+
+def put(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def der(pem, pub=True):
+    args = ["openssl", "pkey", "-in", pem, "-outform", "DER"] + (["-pubout"] if pub else [])
+    return subprocess.run(args, check=True, capture_output=True).stdout
+
+
+RFC8463 = read(os.path.join(DATA, "rfc8463-signed.eml"))
+RSA_P = base64.b64encode(der(os.path.join(DATA, "rfc8463-rsa.pem"))).decode()
+ED_P = base64.b64encode(der(os.path.join(DATA, "rfc8463-ed25519.pem"))[-32:]).decode()
+RSA2048_P = base64.b64encode(der(os.path.join(DATA, "rsa2048.pem"))).decode()
+RSA512_P = base64.b64encode(der(os.path.join(DATA, "rsa512.pem"))).decode()
+SIG_VALUE = RFC8463.split(b"\r\nDKIM-Signature:")[0].split(b":", 1)[1]
+
+
+def tagparse():
+    put("tagparse", "rfc8463-sig", SIG_VALUE)
+    put("tagparse", "key-rsa", "v=DKIM1; k=rsa; p=" + RSA_P)
+    cases = {
+        "empty": "", "semicolons": ";;", "trailing-semi": "v=1; a=rsa-sha256;",
+        "dup": "a=b; a=c", "no-value": "a=; b=", "no-equals": "abc", "bad-name": "1a=b",
+        "fws": "v = 1 ;\r\n\tb = AB CD\r\n EF ;", "bare-lf": "a=b\nc=d",
+        "nul": "a=b\0c; d=e", "utf8": "d=b\xc3\xbccher.example; s=s\xc3\xa9l",
+        "rfc2047": "d==?utf-8?q?b=C3=BCcher?=.example; s=x",
+        "tags-64": "; ".join("t%d=%d" % (i, i) for i in range(64)),
+        "tags-65": "; ".join("t%d=%d" % (i, i) for i in range(65)),
+        "absurd-numbers": "t=99999999999999999999999999; x=-1; l=18446744073709551616",
+        "long-value": "b=" + "A" * 5000,
+    }
+    for k, v in cases.items():
+        put("tagparse", k, v)
+
+
+def keyrecord():
+    cases = {
+        "rsa1024": "v=DKIM1; k=rsa; p=" + RSA_P,
+        "rsa2048-folded": "v=DKIM1; k=rsa; p=" + " ".join(RSA2048_P[i:i + 60] for i in range(0, len(RSA2048_P), 60)),
+        "rsa512-policy": "v=DKIM1; p=" + RSA512_P,
+        "ed25519": "v=DKIM1; k=ed25519; p=" + ED_P,
+        "ed25519-flags": "v=DKIM1; k=ed25519; h=sha256; t=y:s; s=email; n=note; p=" + ED_P,
+        "revoked": "v=DKIM1; p=", "no-p": "v=DKIM1; k=rsa", "bad-v": "v=DKIM2; p=" + ED_P,
+        "unknown-k": "k=dsa; p=" + ED_P, "h-sha1": "h=sha1; p=" + RSA_P,
+        "h-unknown": "h=md5:foo; p=" + RSA_P, "bad-base64": "p=MIG!!fMA0",
+        "bad-padding": "p=" + RSA_P.rstrip("=") + "=", "ed-short": "k=ed25519; p=AAAA",
+        "huge-100k": "v=DKIM1; p=" + "A" * 100000,
+        "der-truncated": "p=" + base64.b64encode(base64.b64decode(RSA_P)[:100]).decode(),
+        "der-lengths": "p=" + base64.b64encode(b"\x30\x84\xff\xff\xff\xff\x30\x0d").decode(),
+    }
+    for k, v in cases.items():
+        put("keyrecord", k, v)
+
+
+def msgparse():
+    for m in MESSAGES:
+        put("msgparse", os.path.basename(m), b"\x00" + read(m))
+    put("msgparse", "rfc8463", b"\x07" + RFC8463)
+    cases = {
+        "bare-cr-lf": b"\x03From: a\rb\nc\r\nTo: x\r\n\r\nbody",
+        "nul": b"\x01From: a\0b@example.com\r\nSubject: \0\r\n\r\n\0",
+        "no-separator": b"\x02From: a@example.com\r\nSubject: x",
+        "continuation-first": b"\x00 folded first\r\nFrom: a@b\r\n\r\n",
+        "two-from": b"\x05From: a@example.com\r\nFrom: b@evil.example\r\n\r\nx\r\n",
+        "addresses": b"\x04From: \"q \\\" u\" (c (nested)) <a@[1.2.3.4]>, g: x@y;\r\n"
+                     b"Sender: grp:;, @route,@r2:a@B.EXAMPLE\r\n\r\n",
+        "end-cr": b"\x09From: a@b\r\n\r",
+        "many-fields": b"\x1f" + b"X: y\r\n" * 1001 + b"\r\n",
+    }
+    for k, v in cases.items():
+        put("msgparse", k, v)
+
+
+def canon():
+    bodies = {
+        "empty": b"", "crlf": b"\r\n", "crlf-runs": b"\r\n\r\n\r\n",
+        "wsp": b" a \t b \r\n\t\r\n  \r\n", "bare-cr-lf": b"a\rb\nc\r\r\n\n\r\n",
+        "no-final-crlf": b"line", "dots": b".\r\n..\r\n", "nul": b"a\0b\r\n\0\r\n",
+        "header-relaxed": b"Subject :  a \r\n\t b  \r\n",
+    }
+    for k, v in bodies.items():
+        for ctl in (0x00, 0x01, 0x73, 0xf2):
+            put("canon", "%s-%02x" % (k, ctl), bytes([ctl, 5]) + v)
+    for m in MESSAGES[:6]:
+        put("canon", os.path.basename(m), b"\x31\x00" + read(m).split(b"\r\n\r\n", 1)[-1])
+
+
+def authres():
+    cases = {
+        "plain": b"mx.example.net\0Authentication-Results: mx.example.net; dkim=pass",
+        "other": b"mx.example.net\0Authentication-Results: other.example; dkim=pass",
+        "case": b"MX.Example.NET\0authentication-results:mx.example.net 1;none",
+        "comment": b"mx.example.net\0Authentication-Results: (c (d)) mx.example.net (x); spf=pass",
+        "wsp-colon": b"mx.example.net\0Authentication-Results \t: mx.example.net;",
+        "prefix": b"mx.example.net\0Authentication-Results: mx.example.net.evil; dkim=pass",
+        "quoted": b"mx\0Authentication-Results: \"mx\"; dkim=pass",
+        "folded": b"mx.example.net\0Authentication-Results:\r\n mx.example.net\r\n ; dkim=pass\r\n",
+        "unclosed": b"mx\0Authentication-Results: (((( mx",
+        "no-id": b"\0Authentication-Results: ; dkim=pass",
+        "name-only": b"x\0Authentication-Results",
+    }
+    for k, v in cases.items():
+        put("authres", k, v)
+
+
+def sign(msg, sel, canon, alg, length=False, headers=None):
+    key = read(os.path.join(DATA, "rfc8463-ed25519.pem" if sel == b"brisbane" else "rfc8463-rsa.pem"))
+    if sel == b"brisbane":
+        key = base64.b64encode(der(os.path.join(DATA, "rfc8463-ed25519.pem"), pub=False)[-32:])
+    real = time.time
+    time.time = lambda: 1528637909
+    try:
+        return dkim.sign(msg, sel, b"football.example.com", key, canonicalize=canon,
+                         signature_algorithm=alg, length=length, include_headers=headers)
+    finally:
+        time.time = real
+
+
+def verifier():
+    put("verifier", "rfc8463", b"\x00" + RFC8463)
+    put("verifier", "rfc8463-chunked", b"\xf0" + RFC8463)
+    put("verifier", "rfc8463-servfail", b"\x02" + RFC8463)
+    plain = RFC8463.split(b"\r\nFrom:", 1)[1]
+    plain = b"From:" + plain
+    variants = [
+        ("ed-relaxed", b"brisbane", (b"relaxed", b"relaxed"), b"ed25519-sha256", False),
+        ("ed-simple", b"brisbane", (b"simple", b"simple"), b"ed25519-sha256", False),
+        ("rsa-simple-relaxed", b"test", (b"simple", b"relaxed"), b"rsa-sha256", False),
+        ("rsa-sha1", b"test", (b"relaxed", b"simple"), b"rsa-sha1", False),
+        ("rsa-l", b"test", (b"relaxed", b"relaxed"), b"rsa-sha256", True),
+    ]
+    for name, sel, c, alg, length in variants:
+        sig = sign(plain, sel, c, alg, length)
+        put("verifier", name, b"\x0c" + sig + plain)
+        if length:
+            put("verifier", name + "-appended", b"\x00" + sig + plain + b"appended\r\n")
+    sig = sign(plain, b"brisbane", (b"relaxed", b"relaxed"), b"ed25519-sha256")
+    put("verifier", "two-from", b"\x00" + sig + b"From: evil@example.org\r\n" + plain)
+    put("verifier", "tampered", b"\x00" + sig + plain.replace(b"hungry", b"HUNGRY"))
+    put("verifier", "many-sigs", b"\x00" + sig * 20 + plain)
+    put("verifier", "bare-lf", b"\x00" + (sig + plain).replace(b"\r\n", b"\n"))
+
+
+def config():
+    put("config", "example", read(os.path.join(SRC, "config", "examples", "dkimmod.conf")))
+    full = b'''signing = {
+  sender_from = "sender_then_from";
+  defaults = { a = "ed25519-sha256"; c = "simple/relaxed"; s = "s1"; x = 86400;
+               h = "From:To:Subject"; oversign = ""; };
+  sender_map = (
+    { sender = "example.com"; sign = ( { d = "$senderdomain"; i = "$sender"; key = "/k/$senderdomain.key"; },
+                                       { d = "example.com"; s = "s2"; a = "rsa-sha256"; key = "/k/rsa.key"; } ); },
+    { sender = "a@example.com"; sign = ( { d = "example.com"; key = "/k/a.key"; } ); },
+    { sender = "."; sign = (); }
+  );
+};
+spawn = { next_hop = "unix:/run/x"; spool_directory = "/var/tmp"; spool_memory_max = 1048576;
+          message_size_max = 10240000; timeout_command = 300; timeout_data = 600; on_error = "relay"; };
+verifying = { authserv_id = "mx.example.net"; max_signatures = 5; nameserver = "[::1]:53";
+              dns_timeout = 5; clock_drift = 300; accept_rsa_sha1 = false; };
+\0next_hop=127.0.0.1:25
+timeout_data=1
+message_size_max=-1
+nosuch=1
+'''
+    put("config", "full", full)
+    cases = {
+        "empty": b"", "garbage": b"signing = { sender_map = ( { sender = ; } ) ",
+        "include-missing": b'@include "/nonexistent/x.conf"\n',
+        "bad-types": b'signing = { sender_map = 3; }; spawn = { next_hop = 5; timeout_data = "x"; };',
+        "utf8-domain": 'signing = { sender_map = ( { sender = "b\u00fccher.example"; sign = ( { d = "b\u00fccher.example"; s = "s"; key = "/k"; } ); } ); };'.encode(),
+        "macro": b'signing = { sender_map = ( { sender = "."; sign = ( { d = "$sender$senderdomain$"; s = "$"; key = "/$sender"; } ); } ); };',
+        "mapdir": b'signing = { sender_map_dir = "/nonexistent"; };',
+    }
+    for k, v in cases.items():
+        put("config", k, v)
+
+
+def smtp():
+    msg = b"From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n"
+    base = b"EHLO client\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
+    put("smtp", "session", b"\x00" + base + msg + b".\r\nQUIT\r\n")
+    for name, seq in (("lf-dot-lf", b"\n.\n"), ("cr-dot-cr", b"\r.\r"), ("lf-dot-crlf", b"\n.\r\n"),
+                      ("crlf-dot-lf", b"\r\n.\n"), ("dot-cr-crlf", b"\r\n.\r\r\n")):
+        smuggled = b"MAIL FROM:<evil@example.com>\r\nRCPT TO:<x@example.net>\r\nDATA\r\nevil\r\n"
+        put("smtp", "smuggle-" + name, b"\x00" + base + b"From: a@b\r\n\r\nx" + seq + smuggled + b".\r\n")
+    put("smtp", "dot-stuffed", b"\x00" + base + b"\r\n..\r\n...x\r\n.\r\r\n..\n.\r\n")
+    put("smtp", "empty-data", b"\x00DATA\r\n.\r\n")
+    put("smtp", "pipelined-flood", b"\x00" + b"NOOP\r\n" * 2000 + b"RSET\n" * 100)
+    put("smtp", "long-line", b"\x00" + b"MAIL FROM:<" + b"a" * 10000 + b">\r\nDATA\r\n" + b"x" * 70000 + b"\r\n.\r\n")
+    put("smtp", "nul", b"\x00HELO \0x\r\nDATA\r\n\0\r\n.\r\n")
+    put("smtp", "eof-in-data", b"\x00DATA\r\nunterminated")
+    put("smtp", "reply-ehlo", b"\x01220 hi ESMTP\r\n250-next.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
+        b"250-STARTTLS\r\n250-CHUNKING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-DSN\r\n250-XFORWARD NAME ADDR\r\n"
+        b"250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN\r\n354 go\r\n250 2.0.0 Ok: queued as ABC\r\n")
+    put("smtp", "reply-bad", b"\x01250-a\r\n251 b\r\n2x0 c\r\n250\r\n" + b"250-x\r\n" * 101 + b"250 end\r\n")
+    put("smtp", "reply-size", b"\x01250-x\r\n250-SIZE\r\n250-SIZE 0\r\n250-SIZE 99999999999999999999999\r\n250 SIZE -1\r\n")
+
+
+for f in (tagparse, keyrecord, msgparse, canon, authres, verifier, config, smtp):
+    f()
