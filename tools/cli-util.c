@@ -5,7 +5,8 @@
  * SYNOPSIS
  *	dkimmod_cli_warn, dkimmod_cli_status_exit, dkimmod_cli_read_fd,
  *	dkimmod_cli_write_all, dkimmod_cli_is_lf_form, dkimmod_cli_to_crlf,
- *	dkimmod_cli_crlf_to_lf, dkimmod_cli_parse_u64
+ *	dkimmod_cli_crlf_to_lf, dkimmod_cli_parse_header_block,
+ *	dkimmod_cli_parse_u64
  * DESCRIPTION
  *	DKIM is defined over CRLF lines (RFC 6376 section 3.4, RFC 5322
  *	section 2.1), but a message kept in a Unix file ends its lines in LF.
@@ -166,6 +167,28 @@ dkimmod_cli_crlf_to_lf (char *text, gsize len)
   if (o < len)
     text[o] = '\0';
   return o;
+}
+
+DkimmodMsgParser *
+dkimmod_cli_parse_header_block (GBytes *msg, gsize *body_off, int *status)
+{
+  g_autoptr (DkimmodMsgParser) parser = dkimmod_msgparser_new ();
+  g_autoptr (GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (msg, &len);
+  gboolean done = FALSE;
+  gsize used = dkimmod_msgparser_feed (parser, data, len, &done, &error);
+
+  if (used == (gsize) -1)
+    {
+      dkimmod_cli_warn ("message header: %s", error->message);
+      *status = EX_DATAERR;
+      return NULL;
+    }
+  if (!done)
+    dkimmod_msgparser_finish (parser);
+  *body_off = used;
+  return g_steal_pointer (&parser);
 }
 
 gboolean

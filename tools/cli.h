@@ -14,6 +14,7 @@
 #include <sysexits.h>
 
 #include "dkimmod.h"
+#include "msgparse.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,8 @@ G_BEGIN_DECLS
 int dkimmod_cmd_sign (int argc, char **argv);
 int dkimmod_cmd_keygen (int argc, char **argv);
 int dkimmod_cmd_check_config (int argc, char **argv);
+int dkimmod_cmd_verify (int argc, char **argv);
+int dkimmod_cmd_testkey (int argc, char **argv);
 
 /* "dkimmod: " + message on stderr. */
 void dkimmod_cli_warn (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -42,6 +45,10 @@ gboolean dkimmod_cli_is_lf_form (const guint8 *data, gsize len);
 GBytes *dkimmod_cli_to_crlf (GBytes *data);
 /* TEXT (library output, CRLF lines) with each CRLF turned into LF, in place. */
 gsize dkimmod_cli_crlf_to_lf (char *text, gsize len);
+
+/* The header fields of MSG (CRLF form); *BODY_OFF is where the body
+ * starts. NULL with a warning and *STATUS = 65 when over a limit. */
+DkimmodMsgParser *dkimmod_cli_parse_header_block (GBytes *msg, gsize *body_off, int *status);
 
 /* Options shared by the subcommands' parsers. */
 gboolean dkimmod_cli_parse_u64 (const char *text, guint64 min, guint64 max, guint64 *out);

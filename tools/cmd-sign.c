@@ -427,30 +427,6 @@ add_config_signatures (DkimmodContext *ctx, DkimmodSigner *signer, const SignOpt
   return EX_OK;
 }
 
-/* parse_header_block - the header fields of MSG (CRLF form); *BODY_OFF is
- * where the body starts. */
-static DkimmodMsgParser *
-parse_header_block (GBytes *msg, gsize *body_off, int *status)
-{
-  g_autoptr (DkimmodMsgParser) parser = dkimmod_msgparser_new ();
-  g_autoptr (GError) error = NULL;
-  gsize len;
-  const char *data = g_bytes_get_data (msg, &len);
-  gboolean done = FALSE;
-  gsize used = dkimmod_msgparser_feed (parser, data, len, &done, &error);
-
-  if (used == (gsize) -1)
-    {
-      dkimmod_cli_warn ("message header: %s", error->message);
-      *status = EX_DATAERR;
-      return NULL;
-    }
-  if (!done)
-    dkimmod_msgparser_finish (parser);
-  *body_off = used;
-  return g_steal_pointer (&parser);
-}
-
 /* feed_message - header fields and body into SIGNER, then finish; the
  * DKIM-Signature fields (CRLF lines) or NULL. */
 static char *
@@ -531,7 +507,7 @@ sign_message (SignOptions *opt)
       return EX_IOERR;
     }
   crlf = dkimmod_cli_to_crlf (input);
-  parser = parse_header_block (crlf, &body_off, &status);
+  parser = dkimmod_cli_parse_header_block (crlf, &body_off, &status);
   if (parser == NULL)
     return status;
   if (dkimmod_msgparser_count (parser, "From") != 1)

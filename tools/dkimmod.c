@@ -5,8 +5,9 @@
  * SYNOPSIS
  *	main
  * DESCRIPTION
- *	"dkimmod COMMAND [options]": sign (cmd-sign.c), keygen
- *	(cmd-keygen.c), check-config (cmd-check-config.c). Each subcommand
+ *	"dkimmod COMMAND [options]": sign (cmd-sign.c), verify
+ *	(cmd-verify.c), keygen (cmd-keygen.c), testkey (cmd-testkey.c),
+ *	check-config (cmd-check-config.c). Each subcommand
  *	parses its own options and returns a sysexits(3) status, which
  *	becomes the exit status. See dkimmod(1).
  * DIAGNOSTICS
@@ -27,7 +28,9 @@ typedef struct
 
 static const DkimmodCommand commands[] = {
   { "sign", dkimmod_cmd_sign, "add DKIM-Signature fields to a message on stdin" },
+  { "verify", dkimmod_cmd_verify, "check the DKIM signatures of a message on stdin" },
   { "keygen", dkimmod_cmd_keygen, "generate a key pair and its DNS TXT record" },
+  { "testkey", dkimmod_cmd_testkey, "check that DNS publishes the key of a private key" },
   { "check-config", dkimmod_cmd_check_config, "validate a dkimmod.conf and its keys" },
 };
 
