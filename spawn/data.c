@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	data.c - dkimmod-spawn's DATA: receive, sign, forward, answer
+ *	data.c - dkimmod-spawn's DATA: receive, sign or verify, forward, answer
  * SYNOPSIS
  *	dkimmod_session_data
  * DESCRIPTION
- *	The next hop sees DATA only when the message is complete and signed,
- *	so we answer 354 ourselves (only once the next hop accepted at least
- *	one recipient), read the message up to CRLF.CRLF (dotstuff.c), and
- *	hand every content byte both to the spool (spool.c) and to the sign
- *	job (signjob.c), which hashes the body while it arrives.
+ *	The next hop sees DATA only when the message is complete and signed
+ *	or verified, so we answer 354 ourselves (only once the next hop
+ *	accepted at least one recipient), read the message up to CRLF.CRLF
+ *	(dotstuff.c), and hand every content byte both to the spool (spool.c)
+ *	and to the job (job.c): the sign job (signjob.c) or, in verify mode,
+ *	the verify job (verifyjob.c), which hash the body while it arrives.
+ *	Both modes share everything here but the decision at the end.
  *
- *	Then, in order:
+ *	Signing, in order:
  *	  - over message size: 552 5.3.4; spool failure: 452 4.3.1;
  *	  - signing failed: 451 4.7.1, so Postfix keeps the message, unless
  *	    on_error = relay, which sends it unsigned (DKIMproxy's behaviour
@@ -23,9 +25,20 @@
  *	    hop's final reply goes back verbatim: the client hears 250 only
  *	    when the next hop said 250, and a next-hop rejection is exactly
  *	    what the client gets.
+ *	Verifying: the same size and spool checks; a header block over the
+ *	library's limits is refused with 552 5.3.4 (it cannot be verified or
+ *	cleaned of forged fields); an internal verifier error is 451 4.3.0;
+ *	a temperror summary is 451 4.7.5 only with on_temperror = tempfail,
+ *	a fail summary 550 5.7.20 (RFC 7372) only with on_fail = reject.
+ *	Otherwise the message goes on with our Authentication-Results field
+ *	(and X-DKIM-Authentication-Results) on top, and without the fields
+ *	the job marked for removal: the header block is streamed from the
+ *	spool minus those spans, then the body. DKIM results reject nothing otherwise.
+ *
  *	When we answer the client ourselves the next hop still holds MAIL and
  *	RCPT, so it gets a RSET.
  * STANDARDS
+ *	RFC 8601 section 5 (fields claiming our authserv-id are removed);
  *	RFC 5321 sections 4.1.1.4 (DATA), 4.5.2 (transparency), 4.5.3.1.7
  *	(message size), 3.3 (reply only after the message is safe);
  *	RFC 3463 (enhanced status codes).
@@ -36,7 +49,8 @@
  *	to every read.
  * DIAGNOSTICS
  *	One log line per message: "QUEUEID: DKIM signing - signed; ...",
- *	"- skipped; ...", "- error; ..." (with what happened next).
+ *	"- skipped; ...", "- error; ..." (with what happened next), or
+ *	"QUEUEID: DKIM verify - pass; ..." (see verifyjob.c).
  */
 #include "session.h"
 
@@ -47,11 +61,12 @@
 #include "nexthop.h"
 #include "signjob.h"
 #include "spool.h"
+#include "verifyjob.h"
 
 typedef struct {
   DkimmodSession *sess;
   DkimmodSpool *spool;
-  DkimmodSignJob *job;
+  DkimmodJob *job;            /* a DkimmodSignJob or a DkimmodVerifyJob */
   guint64 size;
   gboolean too_big;
   GError *spool_error;
@@ -71,7 +86,7 @@ sink_emit (const char *data, gsize len, gpointer user_data, GError **unused)
     }
   if (sink->spool_error == NULL)
     (void) dkimmod_spool_append (sink->spool, data, len, &sink->spool_error);
-  dkimmod_signjob_feed (sink->job, data, len);
+  dkimmod_job_feed (sink->job, data, len);
   return TRUE;
 }
 
@@ -126,9 +141,12 @@ write_next (const char *data, gsize len, gpointer user_data, GError **error)
 typedef struct {
   DkimmodSession *sess;
   DkimmodStuffer st;
+  GArray *drop;               /* DkimmodRange in message order, or NULL */
+  guint next_drop;            /* first range not yet passed */
+  guint64 pos;                /* message offset of the next spool byte */
 } StuffCtx;
 
-/* stuff_chunk - spool chunk through the stuffer */
+/* stuff_chunk - bytes through the stuffer */
 static gboolean
 stuff_chunk (const char *data, gsize len, gpointer user_data, GError **error)
 {
@@ -137,12 +155,48 @@ stuff_chunk (const char *data, gsize len, gpointer user_data, GError **error)
   return dkimmod_stuff (&sc->st, data, len, write_next, sc->sess, error);
 }
 
-/* forward - DATA, signature fields, message, "."; the final reply is in
- * sess->reply. FALSE only for I/O failures (session over). */
+/* stuff_kept - a spool chunk minus the dropped spans (whole header
+ * fields, so the stuffer's line state stays right) */
 static gboolean
-forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, int *code, GError **error)
+stuff_kept (const char *data, gsize len, gpointer user_data, GError **error)
 {
-  StuffCtx sc = { .sess = sess };
+  StuffCtx *sc = user_data;
+
+  while (len > 0)
+    {
+      const DkimmodRange *r = sc->drop != NULL && sc->next_drop < sc->drop->len
+                              ? &g_array_index (sc->drop, DkimmodRange, sc->next_drop) : NULL;
+      gsize n = len;
+
+      if (r != NULL && sc->pos >= r->offset)
+        {
+          guint64 left = r->offset + r->len - sc->pos;
+
+          n = (gsize) MIN ((guint64) len, left);
+          if (n == left)
+            sc->next_drop++;
+        }
+      else
+        {
+          if (r != NULL)
+            n = (gsize) MIN ((guint64) len, r->offset - sc->pos);
+          if (!stuff_chunk (data, n, sc, error))
+            return FALSE;
+        }
+      data += n;
+      len -= n;
+      sc->pos += n;
+    }
+  return TRUE;
+}
+
+/* forward - DATA, our fields, message (minus DROP), "."; the final reply
+ * is in sess->reply. FALSE only for I/O failures (session over). */
+static gboolean
+forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *drop, int *code,
+         GError **error)
+{
+  StuffCtx sc = { .sess = sess, .drop = drop };
 
   if (!dkimmod_session_relay (sess, "DATA", code, error))
     return FALSE;
@@ -160,67 +214,158 @@ forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, int *code, 
   if (headers != NULL && g_bytes_get_size (headers) > 0
       && !stuff_chunk (g_bytes_get_data (headers, NULL), g_bytes_get_size (headers), &sc, error))
     return FALSE;
-  if (!dkimmod_spool_foreach (spool, stuff_chunk, &sc, error))
+  if (!dkimmod_spool_foreach (spool, stuff_kept, &sc, error))
     return FALSE;
   return dkimmod_stream_write (sess->next, ".\r\n", 3, error)
          && dkimmod_smtp_read_reply (sess->next, sess->reply, code, error);
 }
 
-/* log_outcome - the one line per message */
-static void
-log_outcome (DkimmodSession *sess, DkimmodSignJobResult result, const char *detail, int code)
+/* mode_label - "DKIM signing" or "DKIM verify", the log lines' tag */
+static const char *
+mode_label (const DkimmodSession *sess)
 {
-  static const char *const word[] = { "signed", "skipped", "error" };
+  return sess->verify != NULL ? "DKIM verify" : "DKIM signing";
+}
+
+/* log_outcome - the one line per message, TEXT after "DKIM ... - " */
+static void
+log_outcome (DkimmodSession *sess, int priority, const char *text, const char *extra, int code)
+{
   g_autofree char *said = NULL;
 
   if (code / 100 == 2)
     {
-      dkimmod_log (result == DKIMMOD_SIGNJOB_FAILED ? LOG_WARNING : LOG_INFO,
-                   "%s: DKIM signing - %s; %s%s", dkimmod_session_queue_id (sess), word[result],
-                   detail, result == DKIMMOD_SIGNJOB_FAILED ? "; relayed unsigned (on_error=relay)"
-                                                            : "");
+      dkimmod_log (priority, "%s: %s - %s%s", dkimmod_session_queue_id (sess), mode_label (sess),
+                   text, extra);
       return;
     }
   said = dkimmod_log_sanitize (sess->reply->str, strcspn (sess->reply->str, "\r\n"),
                                DKIMMOD_LOG_TEXT_MAX);
-  dkimmod_log (LOG_INFO, "%s: DKIM signing - %s; %s; next hop %s said: %s",
-               dkimmod_session_queue_id (sess), word[result], detail, sess->next_name, said);
+  dkimmod_log (LOG_INFO, "%s: %s - %s; next hop %s said: %s", dkimmod_session_queue_id (sess),
+               mode_label (sess), text, sess->next_name, said);
+}
+
+/* relay_and_answer - forward, log, pass the next hop's reply back */
+static gboolean
+relay_and_answer (DkimmodSession *sess, DkimmodSpool *spool, GBytes *fields, GArray *drop,
+                  int priority, const char *text, const char *extra, GError **error)
+{
+  int code = 0;
+
+  if (!forward (sess, spool, fields, drop, &code, error))
+    return FALSE;
+  log_outcome (sess, priority, text, extra, code);
+  return dkimmod_stream_write (sess->client, sess->reply->str, sess->reply->len, error);
+}
+
+/* finish_signing - sign, then relay (or 451) */
+static gboolean
+finish_signing (DkimmodSession *sess, DataSink *sink, GError **error)
+{
+  static const char *const word[] = { "signed", "skipped", "error" };
+  g_autoptr (GBytes) headers = NULL;
+  g_autofree char *detail = NULL;
+  g_autofree char *text = NULL;
+  DkimmodSignJobResult result;
+
+  result = dkimmod_signjob_finish (sink->job, &headers, &detail);
+  if (result == DKIMMOD_SIGNJOB_FAILED && sess->set->on_error != DKIMMOD_ON_ERROR_RELAY)
+    {
+      g_autofree char *d = dkimmod_log_sanitize (detail, strlen (detail), 400);
+
+      dkimmod_log (LOG_ERR, "%s: DKIM signing - error; %s; answered 451, message kept",
+                   dkimmod_session_queue_id (sess), d);
+      return answer_locally (sess, "451 4.7.1 Error: DKIM signing failed, try again later",
+                             error);
+    }
+  text = g_strdup_printf ("%s; %s", word[result], detail);
+  if (result == DKIMMOD_SIGNJOB_FAILED)
+    return relay_and_answer (sess, sink->spool, headers, NULL, LOG_WARNING, text,
+                             "; relayed unsigned (on_error=relay)", error);
+  return relay_and_answer (sess, sink->spool, headers, NULL, LOG_INFO, text, "", error);
+}
+
+/* finish_verifying - verify, then relay with our fields (or 4xx/5xx for
+ * faults, never for a DKIM result unless on_temperror = tempfail) */
+static gboolean
+finish_verifying (DkimmodSession *sess, DataSink *sink, GError **error)
+{
+  g_autoptr (GBytes) fields = NULL;
+  g_autofree char *detail = NULL;
+  const char *qid = dkimmod_session_queue_id (sess);
+  GArray *drop = NULL;
+  DkimmodResult summary;
+
+  switch (dkimmod_verifyjob_finish (sink->job, &fields, &drop, &summary,
+                                    &detail))
+    {
+    case DKIMMOD_VERIFYJOB_HEADER_LIMIT:
+      dkimmod_log (LOG_WARNING, "%s: DKIM verify - error; %s; answered 552", qid, detail);
+      return answer_locally (sess, "552 5.3.4 Error: message header too big", error);
+    case DKIMMOD_VERIFYJOB_FAILED:
+      dkimmod_log (LOG_ERR, "%s: DKIM verify - error; %s; answered 451", qid, detail);
+      return answer_locally (sess, "451 4.3.0 Error: DKIM verification failed, try again later",
+                             error);
+    case DKIMMOD_VERIFYJOB_DONE:
+    default:
+      break;
+    }
+  if (summary == DKIMMOD_RESULT_TEMPERROR
+      && sess->verify->on_temperror == DKIMMOD_VERIFY_TEMPFAIL)
+    {
+      dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 451 (on_temperror=tempfail)", qid,
+                   detail);
+      return answer_locally (sess, "451 4.7.5 Error: DKIM key lookup failed, try again later",
+                             error);
+    }
+  if (summary == DKIMMOD_RESULT_FAIL && sess->verify->on_fail == DKIMMOD_VERIFY_REJECT)
+    {
+      dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_fail=reject)", qid, detail);
+      return answer_locally (sess, "550 5.7.20 Error: no passing DKIM signature found", error);
+    }
+  return relay_and_answer (sess, sink->spool, fields, drop, LOG_INFO, detail, "", error);
 }
 
 /* finish_transaction - decide, forward, answer; FALSE: session over */
 static gboolean
 finish_transaction (DkimmodSession *sess, DataSink *sink, GError **error)
 {
-  g_autoptr (GBytes) headers = NULL;
-  g_autofree char *detail = NULL;
-  DkimmodSignJobResult result;
   const char *qid = dkimmod_session_queue_id (sess);
-  int code = 0;
 
   if (sink->too_big)
     {
-      dkimmod_log (LOG_WARNING, "%s: DKIM signing - error; message larger than %" G_GUINT64_FORMAT
-                   " bytes refused", qid, sess->size_limit);
+      dkimmod_log (LOG_WARNING, "%s: %s - error; message larger than %" G_GUINT64_FORMAT
+                   " bytes refused", qid, mode_label (sess), sess->size_limit);
       return answer_locally (sess, "552 5.3.4 Error: message too big", error);
     }
   if (sink->spool_error != NULL)
     {
-      dkimmod_log (LOG_ERR, "%s: DKIM signing - error; %s", qid, sink->spool_error->message);
+      dkimmod_log (LOG_ERR, "%s: %s - error; %s", qid, mode_label (sess),
+                   sink->spool_error->message);
       return answer_locally (sess, "452 4.3.1 Error: insufficient system storage", error);
     }
-  result = dkimmod_signjob_finish (sink->job, &headers, &detail);
-  if (result == DKIMMOD_SIGNJOB_FAILED && sess->set->on_error != DKIMMOD_ON_ERROR_RELAY)
-    {
-      g_autofree char *d = dkimmod_log_sanitize (detail, strlen (detail), 400);
+  if (sess->verify != NULL)
+    return finish_verifying (sess, sink, error);
+  return finish_signing (sess, sink, error);
+}
 
-      dkimmod_log (LOG_ERR, "%s: DKIM signing - error; %s; answered 451, message kept", qid, d);
-      return answer_locally (sess, "451 4.7.1 Error: DKIM signing failed, try again later",
-                             error);
+/* new_job - the sign or verify job for this transaction */
+static DkimmodJob *
+new_job (DkimmodSession *sess)
+{
+  const char *qid = dkimmod_session_queue_id (sess);
+
+  if (sess->verify != NULL)
+    {
+      g_autofree char *peer = NULL;
+
+      /* Before-queue there is no queue id yet: name the client instead. */
+      if (sess->queue_id == NULL && (sess->client_name != NULL || sess->client_addr != NULL))
+        peer = g_strdup_printf ("%s[%s]", sess->client_name ? sess->client_name : "unknown",
+                                sess->client_addr ? sess->client_addr : "unknown");
+      return dkimmod_verifyjob_new (sess->verify, sess->ctx, qid, peer);
     }
-  if (!forward (sess, sink->spool, headers, &code, error))
-    return FALSE;
-  log_outcome (sess, result, detail, code);
-  return dkimmod_stream_write (sess->client, sess->reply->str, sess->reply->len, error);
+  return dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope, qid);
 }
 
 gboolean
@@ -228,7 +373,6 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (DkimmodSpool) spool = NULL;
-  g_autoptr (DkimmodSignJob) job = NULL;
   DataSink sink = { .sess = sess };
   gboolean ok;
 
@@ -243,10 +387,8 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
       return FALSE;
     }
   spool = dkimmod_spool_new (sess->set->spool_directory, (gsize) sess->set->spool_memory_max);
-  job = dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope,
-                             dkimmod_session_queue_id (sess));
   sink.spool = spool;
-  sink.job = job;
+  sink.job = new_job (sess);
   dkimmod_stream_set_timeout (sess->client, sess->set->timeout_data);
   ok = dkimmod_stream_printf (sess->client, &error, "354 End data with <CR><LF>.<CR><LF>\r\n")
        && receive (&sink, &error);
@@ -254,12 +396,13 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
   if (ok)
     ok = finish_transaction (sess, &sink, &error);
   g_clear_error (&sink.spool_error);
+  g_clear_pointer (&sink.job, dkimmod_job_free);
   if (!ok && !dkimmod_stream_broken (sess->client) && !dkimmod_stream_broken (sess->next))
     {
       /* A spool read failed halfway through the next hop's DATA: the only
        * clean way out is to drop both connections; Postfix keeps the mail. */
-      dkimmod_log (LOG_ERR, "%s: DKIM signing - error; %s", dkimmod_session_queue_id (sess),
-                   error->message);
+      dkimmod_log (LOG_ERR, "%s: %s - error; %s", dkimmod_session_queue_id (sess),
+                   mode_label (sess), error->message);
       (void) dkimmod_stream_printf (sess->client, NULL, "421 4.3.0 Error: internal error\r\n");
       (void) dkimmod_stream_flush (sess->client, NULL);
       *status = DKIMMOD_EXIT_TEMPFAIL;

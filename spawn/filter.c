@@ -17,9 +17,12 @@
  *	signs nothing. -o overrides any spawn setting, as Postfix daemons
  *	accept -o, so one file serves several master.cf services.
  *
+ *	Mode "sign" (default) signs; "verify" verifies and adds
+ *	Authentication-Results (verifyjob.c), for a before-queue
+ *	smtpd_proxy_filter.
+ *
  *	A configuration error is logged and answered "421 4.3.0" so Postfix
  *	defers the mail and retries; the process exits 75 (EX_TEMPFAIL).
- *	The "verify" mode word is reserved and answers 421 until it exists.
  * DIAGNOSTICS
  *	Exit status: 0 after QUIT or a quiet EOF, 64 for a usage error, 75
  *	for a temporary failure (configuration, next hop, timeout, lost
@@ -40,6 +43,7 @@
 #include "log.h"
 #include "nexthop.h"
 #include "session.h"
+#include "verifyjob.h"
 
 #define DEFAULT_CONFIG DKIMMOD_SYSCONFDIR "/dkimmod.conf"
 
@@ -136,7 +140,7 @@ load_config (const Args *args, GError **error)
 
 /* serve - connect the next hop, read its greeting, run the session */
 static int
-serve (const DkimmodConfig *cfg)
+serve (const DkimmodConfig *cfg, const DkimmodVerifyEnv *verify)
 {
   const DkimmodSpawnSettings *set = dkimmod_config_spawn (cfg);
   g_autoptr (GError) error = NULL;
@@ -146,8 +150,8 @@ serve (const DkimmodConfig *cfg)
   g_autofree char *next_label = g_strdup_printf ("next hop %s", set->next_hop ? set->next_hop : "");
   g_autofree char *unavailable = g_strdup_printf ("421 4.4.1 next hop %s unavailable",
                                                   set->next_hop ? set->next_hop : "(none)");
-  DkimmodSession sess = { .cfg = cfg, .set = set, .ctx = ctx, .client = client,
-                          .next_name = set->next_hop };
+  DkimmodSession sess = { .cfg = cfg, .set = set, .ctx = ctx, .verify = verify,
+                          .client = client, .next_name = set->next_hop };
   int fd = dkimmod_nexthop_connect (set->next_hop, set->timeout_next_hop, &error);
   int code = 0;
   int status;
@@ -189,6 +193,7 @@ main (int argc, char **argv)
   g_autoptr (GPtrArray) overrides = g_ptr_array_new ();
   g_autoptr (DkimmodConfig) cfg = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (DkimmodVerifyEnv) verify = NULL;
   Args args = { .overrides = overrides };
   const DkimmodSpawnSettings *set;
 
@@ -210,6 +215,12 @@ main (int argc, char **argv)
   set = dkimmod_config_spawn (cfg);
   dkimmod_log_reopen (set->syslog_ident, set->syslog_facility);
   if (strcmp (args.mode, "verify") == 0)
-    reply_and_exit ("421 4.3.0 dkimmod-spawn: verify mode not built yet", DKIMMOD_EXIT_TEMPFAIL);
-  return serve (cfg);
+    verify = dkimmod_verify_env_new (cfg, &error);
+  if (error != NULL)
+    {
+      dkimmod_log (LOG_ERR, "configuration error: %s", error->message);
+      reply_and_exit ("421 4.3.0 dkimmod-spawn: configuration error, see the mail log",
+                      DKIMMOD_EXIT_TEMPFAIL);
+    }
+  return serve (cfg, verify);
 }

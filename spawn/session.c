@@ -20,7 +20,9 @@
  *	    advertise them, and a tunnel we cannot read cannot be signed.
  *	XFORWARD is relayed verbatim and never cached: the Postfix client
  *	sends it again for each transaction (postfix-rig.md section 7). Its
- *	IDENT is remembered only for our log lines until the transaction ends.
+ *	IDENT, NAME and ADDR are remembered only for our log lines until the
+ *	transaction ends (a before-queue proxy gets no IDENT: the queue file
+ *	does not exist yet, so the log names the client instead).
  *
  *	End of session: QUIT (relayed, its reply passed back), or EOF from the
  *	client, which Postfix's connection cache does routinely and which ends
@@ -50,6 +52,8 @@ dkimmod_session_reset (DkimmodSession *sess)
   sess->rcpt_ok = 0;
   g_clear_pointer (&sess->envelope, g_free);
   g_clear_pointer (&sess->queue_id, g_free);
+  g_clear_pointer (&sess->client_name, g_free);
+  g_clear_pointer (&sess->client_addr, g_free);
 }
 
 const char *
@@ -128,18 +132,40 @@ mail_address (const char *line)
   return g_strndup (p, (gsize) (end - p));
 }
 
-/* xforward_ident - remember IDENT=value of an XFORWARD command */
+/* xforward_attr - the sanitised VALUE of NAME=VALUE in an XFORWARD line,
+ * or NULL (absent, empty, or [UNAVAILABLE]) */
+static char *
+xforward_attr (char **words, const char *name)
+{
+  gsize n = strlen (name);
+
+  for (guint i = 1; words[i] != NULL; i++)
+    if (g_ascii_strncasecmp (words[i], name, n) == 0 && words[i][n] == '='
+        && words[i][n + 1] != '\0' && strcmp (words[i] + n + 1, "[UNAVAILABLE]") != 0)
+      return dkimmod_log_sanitize (words[i] + n + 1, strlen (words[i] + n + 1), 64);
+  return NULL;
+}
+
+/* xforward_keep - replace *SLOT with VALUE when VALUE is set */
 static void
-xforward_ident (DkimmodSession *sess, const char *line)
+xforward_keep (char **slot, char *value)
+{
+  if (value == NULL)
+    return;
+  g_free (*slot);
+  *slot = value;
+}
+
+/* xforward_remember - IDENT, NAME and ADDR of an XFORWARD command (the
+ * attributes may be spread over several commands) */
+static void
+xforward_remember (DkimmodSession *sess, const char *line)
 {
   g_auto (GStrv) words = g_strsplit (line, " ", -1);
 
-  for (guint i = 1; words[i] != NULL; i++)
-    if (g_ascii_strncasecmp (words[i], "IDENT=", 6) == 0 && words[i][6] != '\0')
-      {
-        g_free (sess->queue_id);
-        sess->queue_id = dkimmod_log_sanitize (words[i] + 6, strlen (words[i] + 6), 64);
-      }
+  xforward_keep (&sess->queue_id, xforward_attr (words, "IDENT"));
+  xforward_keep (&sess->client_name, xforward_attr (words, "NAME"));
+  xforward_keep (&sess->client_addr, xforward_attr (words, "ADDR"));
 }
 
 /* relay_command - the generic relay; TRUE when the session goes on */
@@ -223,7 +249,7 @@ do_command (DkimmodSession *sess, const char *line, gboolean *done, int *status,
       if (!relay_command (sess, line, &code, error))
         return FALSE;
       if (code / 100 == 2)
-        xforward_ident (sess, line);
+        xforward_remember (sess, line);
       return TRUE;
     }
   if (verb_is (line, "NOOP"))

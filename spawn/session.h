@@ -11,6 +11,7 @@
 #include "config-load.h"
 #include "dkimmod.h"
 #include "smtp-io.h"
+#include "verifyjob.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,7 @@ typedef struct {
   const DkimmodConfig *cfg;
   const DkimmodSpawnSettings *set;
   DkimmodContext *ctx;
+  const DkimmodVerifyEnv *verify; /* verify mode; NULL when signing */
   DkimmodStream *client;
   DkimmodStream *next;
   const char *next_name;      /* next_hop as configured, for replies/logs */
@@ -38,6 +40,8 @@ typedef struct {
   guint rcpt_ok;
   char *envelope;             /* MAIL FROM address */
   char *queue_id;             /* XFORWARD IDENT, for logs */
+  char *client_name;          /* XFORWARD NAME and ADDR, for logs */
+  char *client_addr;          /*   without IDENT (before-queue) */
   GString *reply;             /* scratch: last next-hop reply */
 } DkimmodSession;
 
@@ -53,7 +57,7 @@ gboolean dkimmod_session_relay (DkimmodSession *sess, const char *line, int *cod
 /* The queue id for log lines ("NOQUEUE" without XFORWARD IDENT). */
 const char *dkimmod_session_queue_id (const DkimmodSession *sess);
 
-/* DATA: receive, sign, forward, reply. FALSE when the session must end
+/* DATA: receive, sign or verify, forward, reply. FALSE when the session must end
  * (*status then holds the exit status). data.c */
 gboolean dkimmod_session_data (DkimmodSession *sess, int *status);
 

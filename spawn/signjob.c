@@ -3,12 +3,9 @@
  * NAME
  *	signjob.c - choose signatures for one message and hash it as it arrives
  * SYNOPSIS
- *	dkimmod_signjob_new, dkimmod_signjob_feed, dkimmod_signjob_finish,
- *	dkimmod_signjob_free
+ *	dkimmod_signjob_new, dkimmod_signjob_finish
  * DESCRIPTION
- *	The DATA reader hands every unstuffed byte to the job while it also
- *	spools it. Until the empty line that ends the header block, bytes go
- *	to msgparse, which splits the header fields. At the end of the header
+ *	A job (job.c) fed by the DATA reader. At the end of the header
  *	block the job knows everything it needs to pick signatures:
  *	  - the sender, by sender_source: the From header (default; a message
  *	    with zero or several From fields is not signed), Sender then From
@@ -24,6 +21,8 @@
  *
  *	Errors do not interrupt the reader (the client is still sending): the
  *	first one is kept and reported by dkimmod_signjob_finish.
+ * SEE ALSO
+ *	job.c (header/body split), verifyjob.c (the verify mode's job).
  * STANDARDS
  *	RFC 6376 section 5.4 (what is signed: the library decides), RFC 5322
  *	section 3.6 (exactly one From field).
@@ -36,77 +35,45 @@
 #include <string.h>
 
 #include "log.h"
+#include "job.h"
 #include "msgparse.h"
 
-struct DkimmodSignJob {
+typedef struct {
+  DkimmodJob base;            /* parser, skipped, failed, queue id */
   const DkimmodConfig *cfg;
   DkimmodContext *ctx;
   char *envelope;
-  char *queue_id;             /* for log lines */
-  DkimmodMsgParser *parser;
-  gboolean in_body;
   DkimmodSigner *signer;      /* NULL when skipped or failed */
-  char *skipped;              /* reason, or NULL */
-  char *failed;               /* first error, or NULL */
   GString *summary;           /* the log line's fields */
   char *from_log;             /* sanitised sender for the summary */
   gboolean summary_from_done;
-};
+} DkimmodSignJob;
 
-DkimmodSignJob *
-dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx, const char *envelope_sender,
-                     const char *queue_id)
+/* clear - the class's own fields */
+static void
+clear (DkimmodJob *base)
 {
-  DkimmodSignJob *job = g_new0 (DkimmodSignJob, 1);
+  DkimmodSignJob *job = (DkimmodSignJob *) base;
 
-  job->queue_id = g_strdup (queue_id);
-  job->cfg = cfg;
-  job->ctx = ctx;
-  job->envelope = g_strdup (envelope_sender ? envelope_sender : "");
-  job->parser = dkimmod_msgparser_new ();
-  job->summary = g_string_new (NULL);
-  return job;
-}
-
-void
-dkimmod_signjob_free (DkimmodSignJob *job)
-{
-  if (job == NULL)
-    return;
   g_free (job->envelope);
-  g_free (job->queue_id);
-  dkimmod_msgparser_free (job->parser);
   if (job->signer != NULL)
     dkimmod_signer_free (job->signer);
-  g_free (job->skipped);
-  g_free (job->failed);
   g_string_free (job->summary, TRUE);
   g_free (job->from_log);
-  g_free (job);
 }
 
 /* fail - keep the first error; the signer is of no use afterwards */
-static void
-fail (DkimmodSignJob *job, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-fail (DkimmodSignJob *job, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (job->failed != NULL)
-    return;
-  va_start (ap, fmt);
-  job->failed = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_clear_pointer (&job->signer, dkimmod_signer_free);
-}
+#define fail(job, ...) \
+  G_STMT_START { \
+    dkimmod_job_fail (&(job)->base, __VA_ARGS__); \
+    g_clear_pointer (&(job)->signer, dkimmod_signer_free); \
+  } G_STMT_END
 
 /* header_address - the address of the only NAME field; NULL + *why if none */
 static char *
 header_address (DkimmodSignJob *job, const char *name, char **why)
 {
-  guint n = dkimmod_msgparser_count (job->parser, name);
+  guint n = dkimmod_msgparser_count (job->base.parser, name);
   g_autofree char *value = NULL;
   char *addr;
 
@@ -116,7 +83,7 @@ header_address (DkimmodSignJob *job, const char *name, char **why)
                     : g_strdup_printf ("%u %s headers", n, name);
       return NULL;
     }
-  value = dkimmod_msgparser_value (job->parser, name);
+  value = dkimmod_msgparser_value (job->base.parser, name);
   addr = value ? dkimmod_address_first (value) : NULL;
   if (addr == NULL)
     *why = g_strdup_printf ("no address in %s header", name);
@@ -137,7 +104,7 @@ choose_sender (DkimmodSignJob *job, char **why)
         }
       return g_ascii_strdown (job->envelope, -1);
     case DKIMMOD_SENDER_SENDER_THEN_FROM:
-      if (dkimmod_msgparser_count (job->parser, "Sender") > 0)
+      if (dkimmod_msgparser_count (job->base.parser, "Sender") > 0)
         return header_address (job, "Sender", why);
       return header_address (job, "From", why);
     case DKIMMOD_SENDER_FROM:
@@ -186,7 +153,7 @@ add_signature (DkimmodSignJob *job, const DkimmodConfigSignature *sig)
 static void
 add_headers (DkimmodSignJob *job)
 {
-  GPtrArray *fields = dkimmod_msgparser_fields (job->parser);
+  GPtrArray *fields = dkimmod_msgparser_fields (job->base.parser);
   DkimmodError err = { 0 };
 
   for (guint i = 0; i < fields->len && job->signer != NULL; i++)
@@ -203,12 +170,10 @@ add_headers (DkimmodSignJob *job)
 
 /* start_body - the header block is complete: choose, load, set up */
 static void
-start_body (DkimmodSignJob *job)
+start_body (DkimmodJob *base)
 {
-  g_autofree char *msgid = dkimmod_msgparser_value (job->parser, "Message-ID");
-  g_autofree char *msgid_log = msgid ? dkimmod_log_sanitize (g_strstrip (msgid), strlen (msgid),
-                                                             DKIMMOD_LOG_TEXT_MAX)
-                                     : g_strdup ("");
+  DkimmodSignJob *job = (DkimmodSignJob *) base;
+  g_autofree char *msgid_log = dkimmod_job_message_id (base);
   g_autofree char *why = NULL;
   g_autofree char *sender = NULL;
   g_autofree char *sender_log = NULL;
@@ -217,12 +182,11 @@ start_body (DkimmodSignJob *job)
   g_autofree char *dropped = NULL;
   GString *fields = g_string_new (NULL);
 
-  job->in_body = TRUE;
-  g_string_append_printf (fields, "message-id=%s", msgid_log);
+  g_string_append (fields, msgid_log);
   sender = choose_sender (job, &why);
   if (sender == NULL)
     {
-      job->skipped = g_strdup_printf ("%s, %s", fields->str, why);
+      job->base.skipped = g_strdup_printf ("%s, %s", fields->str, why);
       g_string_free (fields, TRUE);
       return;
     }
@@ -230,7 +194,7 @@ start_body (DkimmodSignJob *job)
   sigs = dkimmod_config_lookup_checked (job->cfg, sender, NULL, &dropped, &error);
   if (dropped != NULL)
     dkimmod_log (LOG_WARNING, "%s: sender_map entry for <%s>: signature left out: %s",
-                 job->queue_id, sender_log, dropped);
+                 job->base.queue_id, sender_log, dropped);
   if (error != NULL)
     {
       fail (job, "sender_map lookup for <%s>: %s", sender_log, error->message);
@@ -239,7 +203,7 @@ start_body (DkimmodSignJob *job)
     }
   if (sigs == NULL || sigs->len == 0)
     {
-      job->skipped = g_strdup_printf ("%s, no sender_map entry for <%s>", fields->str,
+      job->base.skipped = g_strdup_printf ("%s, no sender_map entry for <%s>", fields->str,
                                       sender_log);
       g_string_free (fields, TRUE);
       return;
@@ -256,58 +220,46 @@ start_body (DkimmodSignJob *job)
 
 /* add_body - body bytes into the signer */
 static void
-add_body (DkimmodSignJob *job, const char *data, gsize len)
+add_body (DkimmodJob *base, const char *data, gsize len)
 {
+  DkimmodSignJob *job = (DkimmodSignJob *) base;
   DkimmodError err = { 0 };
 
-  if (job->signer != NULL && len > 0 && dkimmod_signer_add_body (job->signer, data, len, &err) != 0)
+  if (job->signer != NULL && dkimmod_signer_add_body (job->signer, data, len, &err) != 0)
     fail (job, "body: %s", err.message);
 }
 
-void
-dkimmod_signjob_feed (DkimmodSignJob *job, const char *data, gsize len)
-{
-  if (job->failed != NULL || job->skipped != NULL)
-    return;
-  if (!job->in_body)
-    {
-      g_autoptr (GError) error = NULL;
-      gboolean done = FALSE;
-      gsize used = dkimmod_msgparser_feed (job->parser, data, len, &done, &error);
+static const DkimmodJobClass signjob_class = { start_body, add_body, clear };
 
-      if (used == (gsize) -1)
-        {
-          fail (job, "header block: %s", error ? error->message : "limit exceeded");
-          return;
-        }
-      if (!done)
-        return;
-      start_body (job);
-      data += used;
-      len -= MIN (used, len);
-    }
-  add_body (job, data, len);
+DkimmodJob *
+dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx, const char *envelope_sender,
+                     const char *queue_id)
+{
+  DkimmodSignJob *job = dkimmod_job_new (&signjob_class, sizeof *job, queue_id);
+
+  job->cfg = cfg;
+  job->ctx = ctx;
+  job->envelope = g_strdup (envelope_sender ? envelope_sender : "");
+  job->summary = g_string_new (NULL);
+  return &job->base;
 }
 
 DkimmodSignJobResult
-dkimmod_signjob_finish (DkimmodSignJob *job, GBytes **headers, char **detail)
+dkimmod_signjob_finish (DkimmodJob *base, GBytes **headers, char **detail)
 {
+  DkimmodSignJob *job = (DkimmodSignJob *) base;
   DkimmodError err = { 0 };
   size_t hlen = 0;
   char *hdrs;
 
   *headers = NULL;
-  if (job->failed == NULL && job->skipped == NULL && !job->in_body)
+  dkimmod_job_end (&job->base);
+  if (job->base.failed == NULL && job->base.skipped != NULL)
     {
-      dkimmod_msgparser_finish (job->parser);
-      start_body (job);
-    }
-  if (job->failed == NULL && job->skipped != NULL)
-    {
-      *detail = g_strdup (job->skipped);
+      *detail = g_strdup (job->base.skipped);
       return DKIMMOD_SIGNJOB_SKIPPED;
     }
-  if (job->failed == NULL)
+  if (job->base.failed == NULL)
     {
       hdrs = dkimmod_signer_finish (job->signer, &hlen, &err);
       if (hdrs == NULL)
@@ -320,6 +272,6 @@ dkimmod_signjob_finish (DkimmodSignJob *job, GBytes **headers, char **detail)
           return DKIMMOD_SIGNJOB_SIGNED;
         }
     }
-  *detail = g_strdup (job->failed);
+  *detail = g_strdup (job->base.failed);
   return DKIMMOD_SIGNJOB_FAILED;
 }

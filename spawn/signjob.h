@@ -10,10 +10,9 @@
 
 #include "config-load.h"
 #include "dkimmod.h"
+#include "job.h"
 
 G_BEGIN_DECLS
-
-typedef struct DkimmodSignJob DkimmodSignJob;
 
 typedef enum {
   DKIMMOD_SIGNJOB_SIGNED,    /* signatures produced */
@@ -23,18 +22,13 @@ typedef enum {
 
 /* ENVELOPE_SENDER is the MAIL FROM address (may be ""); QUEUE_ID prefixes
  * the job's own log lines. */
-DkimmodSignJob *dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx,
-                                     const char *envelope_sender, const char *queue_id);
-void dkimmod_signjob_free (DkimmodSignJob *job);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSignJob, dkimmod_signjob_free)
-
-/* Message bytes (unstuffed, CRLF) in order, chunks of any size. Errors are
- * kept inside the job and reported by finish. */
-void dkimmod_signjob_feed (DkimmodSignJob *job, const char *data, gsize len);
+/* Feed it with dkimmod_job_feed, free it with dkimmod_job_free. */
+DkimmodJob *dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx,
+                                 const char *envelope_sender, const char *queue_id);
 /* Ends the message. On SIGNED, *HEADERS holds the DKIM-Signature fields
  * (transfer full, g_free). *DETAIL (transfer full) is the log text after
  * "signed; "/"skipped; "/"error; ". */
-DkimmodSignJobResult dkimmod_signjob_finish (DkimmodSignJob *job, GBytes **headers,
+DkimmodSignJobResult dkimmod_signjob_finish (DkimmodJob *job, GBytes **headers,
                                              char **detail);
 
 G_END_DECLS

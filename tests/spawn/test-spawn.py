@@ -592,13 +592,6 @@ class TestFailures(SpawnCase):
         self.assertEqual(c.reply()[0], 421)
         self.assertEqual(p.wait(timeout=10), 75)
 
-    def test_verify_mode_reserved(self):
-        p, c = self.start(args=["verify"], greet=False)
-        code, text = c.reply()
-        self.assertEqual(code, 421, text)
-        self.assertIn("verify mode not built yet", text)
-        self.assertEqual(p.wait(timeout=10), 75)
-
     def test_silent_client_times_out(self):
         t0 = time.monotonic()
         p, c = self.start("timeout_command=1")
