@@ -37,5 +37,7 @@ int LLVMFuzzerInitialize (int *argc, char ***argv);
 
 /* fuzz_quiet - drop the library's g_log output (hostile input logs a lot) */
 void fuzz_quiet (void);
+/* fuzz_init - once per process; weak, fuzz_quiet by default */
+void fuzz_init (void);
 
 #endif /* DKIMMOD_FUZZ_H */

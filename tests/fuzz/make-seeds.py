@@ -233,5 +233,27 @@ def smtp():
     put("smtp", "reply-size", b"\x01250-x\r\n250-SIZE\r\n250-SIZE 0\r\n250-SIZE 99999999999999999999999\r\n250 SIZE -1\r\n")
 
 
-for f in (tagparse, keyrecord, msgparse, canon, authres, verifier, config, smtp):
+def session():
+    msg = (b"From: Alice <alice@example.net>\r\nTo: bob@example.com\r\nSubject: hi\r\n"
+           b"Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <1@example.net>\r\n\r\n"
+           b"Hello.\r\n..dot\r\n")
+    tx = (b"XFORWARD NAME=client.example ADDR=192.0.2.1 IDENT=4QABC\r\n"
+          b"MAIL FROM:<alice@example.net> SIZE=200\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
+    full = b"EHLO postfix.example\r\n" + tx + msg + b".\r\n" + tx + msg + b".\r\nQUIT\r\n"
+    for ctl in (0, 1, 2, 4, 8, 16):
+        put("session", "two-messages-%02x" % ctl, bytes([ctl]) + full)
+    put("session", "pipelined", b"\x00EHLO x\r\n" + tx + msg + b".\r\nRSET\r\nNOOP\r\nQUIT\r\n")
+    put("session", "big-spills", b"\x00EHLO x\r\n" + tx + msg + b"x" * 5000 + b"\r\n.\r\nQUIT\r\n")
+    put("session", "too-big", b"\x10EHLO x\r\n" + tx + msg + b"y" * 600 + b"\r\n.\r\nQUIT\r\n")
+    put("session", "smuggle", b"\x00EHLO x\r\n" + tx + msg + b"a\n.\nMAIL FROM:<e@x>\r\nRCPT TO:<v@y>\r\n"
+        b"DATA\r\nevil\r\n.\r\nQUIT\r\n")
+    put("session", "out-of-order", b"\x00DATA\r\nRCPT TO:<a@b>\r\nMAIL FROM:<a@b>\r\nMAIL FROM:<a@b>\r\n"
+        b"DATA x\r\nSTARTTLS\r\nAUTH PLAIN\r\nBDAT 10 LAST\r\nHELO h\r\nQUIT\r\n")
+    put("session", "odd-from", b"\x00EHLO x\r\n" + tx + b"From: a@b\xc3\xbc.example\r\nFrom: b@c\r\n\r\nx\r\n.\r\n"
+        + tx + b"From: =?utf-8?q?x?= <@>\r\n\r\n.\r\n" + tx + b"Subject: no from\r\n\r\n.\r\n")
+    put("session", "bad-lines", b"\x00EHLO \0x\r\nNOOP\rX\r\n" + b"N" * 5000 + b"\r\nQUIT\r\n")
+    put("session", "eof-in-data", b"\x00EHLO x\r\n" + tx + b"From: a@b.example\r\n\r\npartial")
+
+
+for f in (tagparse, keyrecord, msgparse, canon, authres, verifier, config, smtp, session):
     f()
