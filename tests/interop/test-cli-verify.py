@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""test-cli-verify.py - behaviour of `dkimmod verify` (TAP output).
+
+usage: test-cli-verify.py DKIMMOD SRCDIR
+
+Exit statuses (0 pass, 1 none passed, 75 temperror, 64 usage, 65
+unreadable message, 66 missing file, 78 bad configuration), LF and CRLF
+input giving the same verdict, --authres, --time against t= and x=,
+RFC 8301 (rsa-sha1 is policy unless --accept-rsa-sha1), l= with appended
+text (policy unless --accept-body-length), -o overrides, the settings of
+a --config file (key_file relative to the file), and an unsigned message.
+Keys come from a key file: no DNS here (dns-verify.py does DNS).
+"""
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import dkim
+
+DKIMMOD, SRCDIR = sys.argv[1:3]
+TMP = tempfile.mkdtemp(prefix="dkimmod-cli-verify.")
+DOMAIN = "example.net"
+TIME = 1764324000
+MSG = (b"From: Alice <alice@example.net>\r\n"
+       b"To: bob@example.org\r\n"
+       b"Subject: a folded\r\n"
+       b"  subject\r\n"
+       b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+       b"\r\n"
+       b"Hello,\r\n"
+       b"\r\n"
+       b"  spaced   body\t\r\n")
+tap = []
+
+
+def ok(cond, name, detail=""):
+    tap.append((cond, name, detail))
+
+
+def key(name, src):
+    path = os.path.join(TMP, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(os.path.join(SRCDIR, "keys", src), "rb") as f:
+        os.write(fd, f.read())
+    os.close(fd)
+    return path
+
+
+def record(path, ktype):
+    der = subprocess.run(["openssl", "pkey", "-in", path, "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    if ktype == "ed25519":
+        der = der[-32:]
+    return "v=DKIM1; k=%s; p=%s" % (ktype, base64.b64encode(der).decode())
+
+
+def run(args, msg):
+    p = subprocess.run([DKIMMOD] + args, input=msg, capture_output=True)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def check(name, got, status, first=None, contains=None, stderr=None):
+    code, out, err = got
+    lines = out.splitlines()
+    good = code == status
+    if first is not None:
+        good = good and bool(lines) and lines[0].startswith(first)
+    if contains is not None:
+        good = good and contains in out
+    if stderr is not None:
+        good = good and stderr in err
+    ok(good, name, "exit %d (expected %d)\nstdout: %s\nstderr: %s" % (code, status, out, err))
+
+
+def sign(msg, *extra):
+    return subprocess.run([DKIMMOD, "sign", "--time", str(TIME)] + list(extra), input=msg,
+                          capture_output=True, check=True).stdout
+
+
+def main():
+    rsa = key("rsa.pem", "rsa2048.key")
+    ed = key("ed.pem", "ed25519.key")
+    kf = os.path.join(TMP, "keys.txt")
+    with open(kf, "w") as f:
+        f.write("# test keys\nrsa._domainkey.%s %s\ned._domainkey.%s %s\n"
+                % (DOMAIN, record(rsa, "rsa"), DOMAIN, record(ed, "ed25519")))
+    base = ["verify", "--key-file", kf, "--authserv-id", "mx.example.org", "--time", str(TIME)]
+    signed = sign(MSG, "-d", DOMAIN, "-s", "ed", "-k", ed, "-d", DOMAIN, "-s", "rsa", "-k", rsa)
+
+    got = run(base, signed)
+    check("two signatures pass: exit 0, one resinfo line each", got, 0, "dkim=pass (256-bit key)")
+    lines = got[1].splitlines()
+    ok(len(lines) > 2 and lines[1].startswith("dkim=pass (2048-bit key) header.d=example.net")
+       and "header.s=rsa header.a=rsa-sha256 header.b=" in lines[1]
+       and lines[2] == "Authentication-Results: mx.example.org;",
+       "resinfo form and the Authentication-Results field follow", got[1])
+    check("LF line ends give the same verdict", run(base, signed.replace(b"\r\n", b"\n")), 0,
+          "dkim=pass")
+    check("CRLF and LF mixed give the same verdict",
+          run(base, signed.replace(b"Hello,\r\n", b"Hello,\n")), 0, "dkim=pass")
+    got = run(base + ["--authres"], signed)
+    ok(got[0] == 0 and got[1].startswith("Authentication-Results: mx.example.org;\n\tdkim=pass")
+       and "\r" not in got[1] and got[1].count("dkim=pass") == 2,
+       "--authres prints only the field, LF form", got[1])
+    check("tampered body: exit 1, body hash", run(base, signed.replace(b"spaced", b"spaced!")), 1,
+          'dkim=fail (256-bit key) reason="body hash did not verify"')
+    check("tampered signed header: exit 1, signature did not verify",
+          run(base, signed.replace(b"Subject: a folded", b"Subject: a Folded")), 1,
+          'dkim=fail (256-bit key) reason="signature did not verify"')
+    check("relaxed-allowed change still passes",
+          run(base, signed.replace(b"spaced   body", b"spaced body")), 0, "dkim=pass")
+    check("unsigned message: exit 1, dkim=none", run(base, MSG), 1,
+          "Authentication-Results: mx.example.org; dkim=none")
+    check("unknown selector: permerror, exit 1",
+          run(base, sign(MSG, "-d", DOMAIN, "-s", "other", "-k", rsa)), 1,
+          'dkim=permerror reason="no key for signature"')
+
+    # t= and x=
+    exp = sign(MSG, "-d", DOMAIN, "-s", "rsa", "-k", rsa, "-x", "3600")
+    check("--time within x=: pass", run(base, exp), 0, "dkim=pass")
+    late = ["verify", "--key-file", kf, "--time", str(TIME + 7200)]
+    check("--time after x= (beyond the drift): permerror", run(late, exp), 1, "dkim=permerror")
+    check("-o clock_drift=2h accepts it", run(late + ["-o", "clock_drift=2h"], exp), 0,
+          "dkim=pass")
+    early = ["verify", "--key-file", kf, "--time", str(TIME - 3600)]
+    check("t= an hour in the future: permerror", run(early, exp), 1, "dkim=permerror")
+
+    # RFC 8301: rsa-sha1 (dkimpy signs with the real clock: no --time)
+    base = base[:-2]
+    pem = open(rsa, "rb").read()
+    sha1 = dkim.sign(MSG, b"rsa", DOMAIN.encode(), pem, signature_algorithm=b"rsa-sha1") + MSG
+    check("rsa-sha1: policy, exit 1", run(base, sha1), 1,
+          'dkim=policy reason="rsa-sha1 not accepted (RFC 8301)"')
+    check("--accept-rsa-sha1: pass", run(base + ["--accept-rsa-sha1"], sha1), 0, "dkim=pass")
+
+    # l= and appended text
+    lsig = dkim.sign(MSG, b"rsa", DOMAIN.encode(), pem, length=True) + MSG
+    check("l= covering the body: pass", run(base, lsig), 0, "dkim=pass")
+    appended = lsig + b"\r\nBuy now!\r\n"
+    check("text appended beyond l=: policy", run(base, appended), 1,
+          'dkim=policy (2048-bit key) reason="body beyond l= not signed"')
+    check("--accept-body-length: pass", run(base + ["--accept-body-length"], appended), 0,
+          "dkim=pass")
+
+    # -o overrides and the config file
+    check("-o max_signatures=1: only the top signature",
+          run(base + ["-o", "max_signatures=1"], signed), 0, "dkim=pass (256-bit key)")
+    ok(run(base + ["-o", "max_signatures=1"], signed)[1].count("dkim=") == 2,
+       "-o max_signatures=1: one resinfo line and one in the field")
+    check("-o x_dkim_authentication_results=yes adds DKIMproxy's field",
+          run(base + ["-o", "x_dkim_authentication_results=yes"], signed), 0,
+          contains="\nX-DKIM-Authentication-Results: pass\n")
+    sub = os.path.join(TMP, "etc")
+    os.mkdir(sub)
+    shutil.copy(kf, os.path.join(sub, "keys.txt"))
+    conf = os.path.join(sub, "dkimmod.conf")
+    with open(conf, "w") as f:
+        f.write('verifying = {\n  authserv_id = "mx.example.com";\n  key_file = "keys.txt";\n'
+                '  accept_rsa_sha1 = true;\n};\n')
+    check("--config: authserv_id, key_file relative to the file, accept_rsa_sha1",
+          run(["verify", "--config", conf], sha1), 0, "dkim=pass",
+          "Authentication-Results: mx.example.com;")
+    with open(conf, "w") as f:
+        f.write('verifying = {\n  max_signatures = 40;\n};\n')
+    check("bad config: exit 78 with FILE:LINE: SETTING", run(["verify", "--config", conf], signed),
+          78, stderr=conf + ":2: verifying.max_signatures:")
+    check("missing config: exit 66", run(["verify", "--config", conf + ".none"], signed), 66)
+    check("missing key file: exit 66", run(["verify", "--key-file", kf + ".none"], signed), 66)
+
+    # usage and unreadable input
+    check("unknown option: 64", run(["verify", "--frobnicate"], signed), 64)
+    check("extra argument: 64", run(["verify", "message.eml"], signed), 64)
+    check("--nameserver with a host name: 64",
+          run(["verify", "--nameserver", "dns.example"], signed), 64,
+          stderr='--nameserver: "dns.example": must be ADDR')
+    check("-o unknown: 64", run(["verify", "-o", "colour=red"], signed), 64,
+          stderr="-o colour: unknown setting")
+    check("--time not a number: 64", run(["verify", "--time", "soon"], signed), 64)
+    huge = b"X-Big: " + b"a" * (300 * 1024) + b"\r\n" + signed
+    check("header over a limit: 65", run(base, huge), 65)
+    check("--help: 0", run(["verify", "--help"], b""), 0, "usage: dkimmod verify")
+    check("dkimmod --help lists verify and testkey", run(["--help"], b""), 0,
+          contains="  verify ")
+
+    print("1..%d" % len(tap))
+    for i, (cond, name, detail) in enumerate(tap, 1):
+        print("%sok %d - %s" % ("" if cond else "not ", i, name))
+        if not cond and detail:
+            for line in detail.splitlines():
+                print("# " + line)
+    shutil.rmtree(TMP, ignore_errors=True)
+    return 0 if all(c for c, _, _ in tap) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
