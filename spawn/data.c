@@ -227,6 +227,21 @@ mode_label (const DkimmodSession *sess)
   return sess->verify != NULL ? "DKIM verify" : "DKIM signing";
 }
 
+/* next_queue_id - "; next hop queued as ID" from a Postfix 250 reply, for
+ * a transaction with no queue id of its own (before-queue), else "" */
+static char *
+next_queue_id (const DkimmodSession *sess)
+{
+  const char *p = sess->queue_id == NULL ? strstr (sess->reply->str, "queued as ") : NULL;
+  g_autofree char *id = NULL;
+
+  if (p == NULL)
+    return g_strdup ("");
+  p += strlen ("queued as ");
+  id = dkimmod_log_sanitize (p, strcspn (p, " \r\n"), 32);
+  return g_strdup_printf ("; next hop queued as %s", id);
+}
+
 /* log_outcome - the one line per message, TEXT after "DKIM ... - " */
 static void
 log_outcome (DkimmodSession *sess, int priority, const char *text, const char *extra, int code)
@@ -235,8 +250,10 @@ log_outcome (DkimmodSession *sess, int priority, const char *text, const char *e
 
   if (code / 100 == 2)
     {
-      dkimmod_log (priority, "%s: %s - %s%s", dkimmod_session_queue_id (sess), mode_label (sess),
-                   text, extra);
+      g_autofree char *queued = next_queue_id (sess);
+
+      dkimmod_log (priority, "%s: %s - %s%s%s", dkimmod_session_queue_id (sess),
+                   mode_label (sess), text, extra, queued);
       return;
     }
   said = dkimmod_log_sanitize (sess->reply->str, strcspn (sess->reply->str, "\r\n"),

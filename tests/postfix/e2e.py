@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""e2e.py CASE - end-to-end signing tests through a private Postfix.
+"""e2e.py CASE - end-to-end signing and verifying tests through a private Postfix.
 
 Each CASE starts its own rig (rig.sh: private Postfix on loopback, dnsmasq
 publishing the rig's keys, dkimmod-spawn as the signing filter), sends mail,
@@ -23,13 +23,25 @@ Cases:
                   exactly once
   proxy           before-queue signing (smtpd_proxy_filter) on 10019
   pickup          sendmail(1) -> pickup with content_filter -> signed
+  inbound         port 25 stand-in (smtpd_proxy_filter -> dkimmod-spawn verify):
+                  dkimpy-signed -> dkim=pass; tampered -> dkim=fail with the
+                  reason; unsigned -> dkim=none with a forged A-R claiming
+                  our authserv-id removed and another host's kept; mail
+                  signed by our own submission path -> two dkim=pass
+  inbound-dns-down  DNS stopped: dkim=temperror and delivered; with
+                  on_temperror = tempfail the client gets 451 and nothing
+                  is queued
+  rig-port-in-use a rig port already taken: start fails and leaves no
+                  dnsmasq and no rig directory behind
 """
 
 import os
+import re
 import shutil
 import smtplib
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rigtest import Rig, RigError, expect, expect_signed, header_fields, run, signatures  # noqa: E402
@@ -188,6 +200,149 @@ def case_proxy():
         rig.wait_empty()
 
 
+AUTHSERV = b"mx.rig.test"
+
+
+def dkimpy_sign(rig, msg, body_after=None):
+    """MSG (str, CRLF) signed with the rig's example.net key by dkimpy;
+    BODY_AFTER replaces the body after signing (tampering)."""
+    import dkim
+    raw = msg.encode()
+    with open(rig.key_path("mondomaine-dkim", "example.net"), "rb") as f:
+        sig = dkim.sign(raw, b"mondomaine-dkim", b"example.net", f.read(),
+                        canonicalize=(b"relaxed", b"relaxed"))
+    if body_after is not None:
+        raw = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body_after
+    return sig.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + raw
+
+
+def send_inbound(rig, sender, rcpt, msg):
+    s = smtplib.SMTP("127.0.0.1", rig.port("RIG_INBOUND"), "mail.sender.test", timeout=30)
+    try:
+        s.sendmail(sender, [rcpt], msg)
+    finally:
+        s.quit()
+
+
+def our_results(msg):
+    """The values of the Authentication-Results fields with our authserv-id."""
+    return [v for n, v in header_fields(msg)
+            if n.lower() == "authentication-results" and v.lower().startswith(AUTHSERV + b";")]
+
+
+def case_inbound():
+    with Rig() as rig:
+        # our own signing path first: its output is the inbound test input
+        rig.swaks(rig.port("RIG_SUBMISSION"), "alice@example.org", "dave@example.net",
+                  "--header", "Subject: signed by dkimmod")
+        ours = rig.wait_mail("example.net/catchall", 1)[0]
+        send_inbound(rig, "carol@example.net", "bob@example.net",
+                     dkimpy_sign(rig, message("carol@example.net", "bob@example.net",
+                                              "dkimpy signed", "hello\n")))
+        send_inbound(rig, "carol@example.net", "carol@example.net",
+                     dkimpy_sign(rig, message("carol@example.net", "carol@example.net",
+                                              "tampered", "pay 10\n"), b"pay 99\r\n"))
+        forged = ("Authentication-Results: mx.rig.test; dkim=pass header.d=paypal.com\r\n"
+                  "Authentication-Results: relay.other.test; spf=pass\r\n")
+        send_inbound(rig, "someone@example.com", "someone@example.com",
+                     forged + message("someone@example.com", "someone@example.com", "forged",
+                                      "unsigned\n"))
+        send_inbound(rig, "alice@example.org", "anyone@rig.test", ours)
+
+        [passed] = rig.wait_mail("example.net/bob", 1)
+        [ar] = our_results(passed)
+        expect(re.match(rb"mx\.rig\.test; dkim=pass \(2048-bit key\) .*header\.d=example\.net "
+                        rb".*header\.s=mondomaine-dkim header\.a=rsa-sha256 header\.b=", ar),
+               "dkimpy-signed: %r" % ar)
+        [failed] = rig.wait_mail("example.net/carol", 1)
+        [ar] = our_results(failed)
+        expect(b'dkim=fail' in ar and b'reason="body hash did not verify"' in ar,
+               "tampered: %r" % ar)
+        [unsigned] = rig.wait_mail("example.com/catchall", 1)
+        expect(our_results(unsigned) == [b"mx.rig.test; dkim=none"],
+               "unsigned: %r" % our_results(unsigned))
+        expect(b"paypal" not in unsigned, "forged A-R still there:\n%s" % unsigned.decode())
+        expect(b"Authentication-Results: relay.other.test; spf=pass" in unsigned,
+               "another host's A-R removed")
+        [roundtrip] = rig.wait_mail("rig.test/catchall", 1)
+        [ar] = our_results(roundtrip)
+        expect(ar.count(b"dkim=pass") == 2 and b"header.a=ed25519-sha256" in ar,
+               "our own signatures: %r" % ar)
+        log = rig.maillog()
+        expect(len(re.findall(r"dkimmod-spawn\[\d+\]: NOQUEUE: DKIM verify - pass; "
+                              r"client=\S+\[127\.0\.0\.1\], message-id=.*; next hop queued as "
+                              r"[0-9A-F]+$", log, re.M)) == 2,
+               "verify log lines:\n%s" % "\n".join(l for l in log.splitlines() if "verify" in l))
+        rig.wait_empty()
+
+
+def case_inbound_dns_down():
+    with Rig() as rig:
+        rig.sh("dns-stop")
+        msg = dkimpy_sign(rig, message("carol@example.net", "bob@example.net", "dns down", "x\n"))
+        send_inbound(rig, "carol@example.net", "bob@example.net", msg)
+        [got] = rig.wait_mail("example.net/bob", 1)
+        [ar] = our_results(got)
+        expect(b"dkim=temperror" in ar, "DNS down: %r" % ar)
+
+        conf = os.path.join(rig.etc, "dkimmod.conf")
+        with open(conf) as f:
+            text = f.read()
+        with open(conf, "w") as f:
+            f.write(text.replace("dns_timeout = 2;", 'dns_timeout = 1;\n  on_temperror = "tempfail";'))
+        try:
+            send_inbound(rig, "carol@example.net", "carol@example.net", msg)
+            raise RigError("accepted with on_temperror = tempfail")
+        except smtplib.SMTPDataError as e:
+            expect(e.smtp_code == 451 and b"4.7.5" in e.smtp_error, "reply %s" % e)
+        rig.wait_empty()
+        expect(rig.messages("example.net/carol") == [], "queued despite 451")
+
+
+def our_dnsmasqs():
+    """pids of running dnsmasq processes started from a rig directory."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(a.startswith(b"--conf-file=/tmp/dkimmod-rig.") for a in cmd):
+            pids.append(pid)
+    return pids
+
+
+def case_rig_port_in_use():
+    import glob
+    import socket
+    from rigtest import need_root
+    need_root()
+    before_dirs = set(glob.glob("/tmp/dkimmod-rig.*"))
+    before_dns = set(our_dnsmasqs())
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + 240  # another build's rig may hold the port
+    while True:
+        try:
+            s.bind(("127.0.0.1", 10025))    # the inbound port of the default base
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RigError("port 10025 busy for 240 s before the test")
+            time.sleep(0.2)
+    s.listen(1)
+    try:
+        with Rig():
+            raise RigError("rig started with its port 10025 in use")
+    except RigError as e:
+        expect("10025 is in use" in str(e), "unexpected failure: %s" % e)
+    finally:
+        s.close()
+    expect(set(glob.glob("/tmp/dkimmod-rig.*")) == before_dirs, "rig directory left behind")
+    expect(set(our_dnsmasqs()) == before_dns, "dnsmasq left running")
+
+
 def case_pickup():
     """Mail from sendmail(1) (pickup) signed via content_filter on pickup."""
     with Rig() as rig:
@@ -210,6 +365,9 @@ CASES = {
     "unreadable-key": case_unreadable_key,
     "proxy": case_proxy,
     "pickup": case_pickup,
+    "inbound": case_inbound,
+    "inbound-dns-down": case_inbound_dns_down,
+    "rig-port-in-use": case_rig_port_in_use,
 }
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@
 #	  10018  reinjection smtpd (no filter)
 #	  10019  submission smtpd, smtpd_proxy_filter=127.0.0.1:10015 (before queue)
 #	  10015  spawn(8): dkimmod-spawn -o next_hop=127.0.0.1:10016
-#	  10016  after-proxy smtpd
+#	  10016  after-proxy smtpd (also the verify path's next hop)
+#	  10025  inbound smtpd (port 25 stand-in), smtpd_proxy_filter=127.0.0.1:10024
+#	  10024  spawn(8): dkimmod-spawn ... -o next_hop=127.0.0.1:10016 verify
 #	  10588  smtpd with no filter at all (baseline)
 #
 #	setup takes the filter from $DKIMMOD_SPAWN, else from
@@ -41,7 +43,13 @@
 #	Callers serialise with flock(1) on $(rig.sh lockfile) and must not let
 #	the daemons inherit the lock (Python's files are not inheritable;
 #	in a shell, run rig.sh with the lock descriptor closed).
-#	start refuses to run when a rig port is already in use.
+#	start refuses to run when a rig port is already in use; it then stops
+#	the rig's dnsmasq and removes a rig directory that setup created, so a
+#	failed start leaves nothing behind.
+#
+#	The verify path reads verifying.nameserver from dkimmod.conf; dns-start
+#	writes its port there (the line rig.sh wrote), since dkimmod-spawn reads
+#	its configuration afresh for every connection.
 #
 #	Nothing retries behind a test's back (queue_run_delay and the backoff
 #	times are 300 s and more): tests flush the queue themselves.
@@ -66,10 +74,12 @@ P_REINJECT=$((BASE + 18))
 P_PSUB=$((BASE + 19))
 P_PSIGN=$((BASE + 15))
 P_AFTERPROXY=$((BASE + 16))
+P_INBOUND=$((BASE + 25))
+P_VERIFY=$((BASE + 24))
 PY=/usr/bin/python3
 # Ports that must be listening once master is up (the spawn ports too:
 # master binds them; probing them by connecting would start a filter).
-ALL_PORTS="$P_SUB $P_NOFILTER $P_SIGN $P_REINJECT $P_PSUB $P_PSIGN $P_AFTERPROXY"
+ALL_PORTS="$P_SUB $P_NOFILTER $P_SIGN $P_REINJECT $P_PSUB $P_PSIGN $P_AFTERPROXY $P_INBOUND $P_VERIFY"
 
 lockfile () {
 	local dir=/run/lock
@@ -186,13 +196,13 @@ reinject_service () {
 EOF
 }
 
-# spawn_service PORT NAME NEXTHOP - dkimmod-spawn under spawn(8)
+# spawn_service PORT NAME NEXTHOP [MODE] - dkimmod-spawn under spawn(8)
 spawn_service () {
 	cat <<EOF
 127.0.0.1:$1 inet n  n  n  -  10  spawn
   -o syslog_name=postfix/$2
   -o command_time_limit=300s
-  user=nobody:postdrop argv=$RIG/bin/dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:$3
+  user=nobody:postdrop argv=$RIG/bin/dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:$3${4:+ $4}
 EOF
 }
 
@@ -222,6 +232,15 @@ EOF
 EOF
 		spawn_service "$P_PSIGN" proxysign-spawn "$P_AFTERPROXY"
 		reinject_service "$P_AFTERPROXY" afterproxy
+		cat <<EOF
+# --- verifying before the queue (DKIMproxy's inbound setup): port 25 smtpd
+# -> smtpd_proxy_filter -> dkimmod-spawn verify -> after-proxy smtpd (above)
+127.0.0.1:$P_INBOUND inet n  -  n  -  10  smtpd
+  -o syslog_name=postfix/inbound
+  -o smtpd_proxy_filter=127.0.0.1:$P_VERIFY
+  -o smtpd_proxy_options=speed_adjust
+EOF
+		spawn_service "$P_VERIFY" verify-spawn "$P_AFTERPROXY" verify
 		cat <<EOF
 # --- no filter (baseline)
 127.0.0.1:$P_NOFILTER inet n  -  n  -  -  smtpd
@@ -290,6 +309,11 @@ signing = {
                  key = "$RIG/keys/rig-rsa._domainkey.example.org.key"; } ); }
   );
 };
+verifying = {
+  authserv_id = "mx.rig.test";
+  nameserver = "127.0.0.1:53";     # set by rig.sh dns-start
+  dns_timeout = 2;
+};
 EOF
 	chmod 0644 "$RIG/etc/dkimmod.conf"
 }
@@ -334,6 +358,8 @@ RIG_REINJECT=$P_REINJECT
 RIG_PROXY_SUBMISSION=$P_PSUB
 RIG_PROXY_SIGN=$P_PSIGN
 RIG_AFTERPROXY=$P_AFTERPROXY
+RIG_INBOUND=$P_INBOUND
+RIG_VERIFY=$P_VERIFY
 EOF
 	echo "$RIG"
 }
@@ -342,7 +368,12 @@ cmd_start () {
 	need_rig
 	local p
 	for p in $ALL_PORTS; do
-		[ "$(port_state "$p")" = down ] || die "port 127.0.0.1:$p is in use (another rig running?)"
+		[ "$(port_state "$p")" = down ] && continue
+		# Nothing of ours may stay behind: the caller will not stop a
+		# rig that never started.
+		cmd_dns_stop
+		case "$RIG" in /tmp/dkimmod-rig.??????) rm -rf "$RIG" ;; esac
+		die "port 127.0.0.1:$p is in use (another rig running?)"
 	done
 	backdate_config
 	# Without a tty, Postfix reports start-up errors only in the maillog.
@@ -520,6 +551,9 @@ cmd_dns_start () {
 		< /dev/null > "$RIG/log/dnsmasq.log" 2>&1 &
 	echo $! > "$RIG/dns.pid"
 	echo "$port" > "$RIG/dns.port"
+	# the verify path's resolver (dkimmod.conf is read per connection)
+	sed -i "s/^  nameserver = \"127\.0\.0\.1:[0-9]*\";/  nameserver = \"127.0.0.1:$port\";/" \
+		"$RIG/etc/dkimmod.conf"
 	if ! poll 10 dns_up "$port"; then
 		cat "$RIG/log/dnsmasq.log" >&2
 		cmd_dns_stop

@@ -58,13 +58,21 @@ class Rig:
                 if time.monotonic() > deadline:
                     raise RigError("another rig holds %s for 240 s" % path)
                 time.sleep(0.1)
-        self.dir = self.sh("setup").strip().splitlines()[-1]
-        self.env["RIG"] = self.dir
-        for line in self.sh("env").splitlines():
-            k, _, v = line.partition("=")
-            self.ports[k] = v
-        self.dns_port = int(self.sh("dns-start").strip())
-        self.sh("start")
+        try:
+            self.dir = self.sh("setup").strip().splitlines()[-1]
+            self.env["RIG"] = self.dir
+            for line in self.sh("env").splitlines():
+                k, _, v = line.partition("=")
+                self.ports[k] = v
+            self.dns_port = int(self.sh("dns-start").strip())
+            self.sh("start")
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: leave nothing behind
+            # (rig.sh start already cleans up after a port in use).
+            if self.dir and os.path.isdir(self.dir):
+                self.sh("destroy", check=False)
+            self._lock.close()
+            raise
         return self
 
     def __exit__(self, etype, evalue, tb):
