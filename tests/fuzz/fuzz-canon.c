@@ -64,7 +64,21 @@ digest (DkimmodBodyHash *bh, guchar *out)
   return n;
 }
 
-/* check_header - relaxed header canonicalization is idempotent */
+/* one_field - every CRLF but a final one is followed by WSP (a fold), as
+ * in each field msgparse returns; the signer and the verifier refuse
+ * anything else ("two fields in one call") */
+static gboolean
+one_field (const char *field, gsize len)
+{
+  for (gsize i = 0; i + 2 < len; i++)
+    if (field[i] == '\r' && field[i + 1] == '\n' && field[i + 2] != ' ' && field[i + 2] != '\t')
+      return FALSE;
+  return TRUE;
+}
+
+/* check_header - relaxed header canonicalization is idempotent on one
+ * field. (On two fields glued together it is not: removing "\r\n" from
+ * "\r\r\n\n" makes a new CRLF; no caller can pass that.) */
 static void
 check_header (DkimmodCanon canon, const char *field, gsize len)
 {
@@ -77,7 +91,7 @@ check_header (DkimmodCanon canon, const char *field, gsize len)
       return;
     }
   fuzz_check (once->len >= 2 && memcmp (once->str + once->len - 2, "\r\n", 2) == 0);
-  if (canon == DKIMMOD_CANON_RELAXED)
+  if (canon == DKIMMOD_CANON_RELAXED && one_field (field, len))
     {
       fuzz_check (dkimmod_canon_header (canon, once->str, once->len, twice));
       fuzz_check (g_string_equal (once, twice));
