@@ -27,6 +27,7 @@
 # NEVER
 #	Kill any process it did not start.
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -81,7 +82,11 @@ def free_port():
 
 
 def write_configs(work, corpus):
-    key = os.path.join(corpus, "rsa.pem")
+    """The four configurations; the 100,000 map files are reused when they
+    are those this WORK directory would get."""
+    key = os.path.join(work, "rsa.pem")
+    shutil.copy(os.path.join(corpus, "rsa.pem"), key)
+    os.chmod(key, 0o600)
     spool = os.path.join(work, "spool")
     os.makedirs(spool, exist_ok=True)
     ours = (f'    {{ sender = "example.net"; sign = ( {{ s = "rsa"; d = "example.net"; '
@@ -92,27 +97,30 @@ def write_configs(work, corpus):
     for n in (1, 1000, 100000):
         path = os.path.join(work, f"map-{n}.conf")
         confs[f"sender_map {n}"] = path
-        if os.path.exists(path):
-            continue
-        with open(path + ".tmp", "w") as f:
+        with open(path, "w") as f:
             f.write(head + "  sender_map = (\n")
             for i in range(n - 1):
                 f.write(f'    {{ sender = "d{i}.example.com"; sign = ( {{ s = "s"; '
                         f'd = "d{i}.example.com"; key = "{key}"; }} ); }},\n')
             f.write(ours + "\n  );\n};\n")
-        os.rename(path + ".tmp", path)
     mapdir = os.path.join(work, "map.d")
     path = os.path.join(work, "mapdir-100000.conf")
     confs["sender_map_dir 100000"] = path
-    if not os.path.exists(path):
+    ours = f'sign = ( {{ s = "rsa"; d = "example.net"; key = "{key}"; }} );\n'
+    try:
+        with open(os.path.join(mapdir, "example.net.conf")) as f:
+            fresh = f.read() != ours or len(os.listdir(mapdir)) != 100000
+    except OSError:
+        fresh = True
+    if fresh:
         os.makedirs(mapdir, exist_ok=True)
         for i in range(99999):
             with open(os.path.join(mapdir, f"d{i}.example.com.conf"), "w") as f:
                 f.write(f'sign = ( {{ s = "s"; d = "d{i}.example.com"; key = "{key}"; }} );\n')
         with open(os.path.join(mapdir, "example.net.conf"), "w") as f:
-            f.write(f'sign = ( {{ s = "rsa"; d = "example.net"; key = "{key}"; }} );\n')
-        with open(path, "w") as f:
-            f.write(head + f'  sender_map_dir = "{mapdir}";\n}};\n')
+            f.write(ours)
+    with open(path, "w") as f:
+        f.write(head + f'  sender_map_dir = "{mapdir}";\n}};\n')
     return confs
 
 

@@ -21,7 +21,9 @@
  *	SIZE 2k, 64k, 1m, keys parsed once, key records from keys.txt parsed
  *	once, and prints one line per case for run-all.sh:
  *	  RESULT dkimmod sign|verify rsa|ed SIZE MESSAGES_PER_SECOND
- *	the median of ROUNDS rounds (default 3) of SECONDS each.
+ *	the median of ROUNDS rounds (default 3) of SECONDS each, and after
+ *	each case the same-moment limit "RESULT openssl-inproc ...": SHA-256
+ *	of the message plus one raw OpenSSL operation with the same key.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <glib.h>
 
@@ -300,6 +303,97 @@ corpus_case (DkimmodContext *ctx, DkimmodKey *key, const char *sel, const Dkimmo
   return rate[rounds / 2];
 }
 
+/* The same-moment limit: SHA-256 of the whole message plus one raw
+ * key operation on the same key, as a minimal caller of OpenSSL does it
+ * (a new context per message), so that load on a shared machine moves
+ * both sides alike. */
+typedef struct {
+  EVP_PKEY *pkey;
+  const Split *m;
+  gboolean verify;
+  guchar sig[512];
+  size_t siglen;
+} Raw;
+
+static void
+raw_once (Raw *r)
+{
+  guchar md[EVP_MAX_MD_SIZE];
+  guint mdlen;
+  gboolean ed = EVP_PKEY_get_id (r->pkey) == EVP_PKEY_ED25519;
+  int ok;
+
+  EVP_Digest (r->m->data, r->m->len, md, &mdlen, EVP_sha256 (), NULL);
+  if (ed)
+    {
+      EVP_MD_CTX *mc = EVP_MD_CTX_new ();
+      size_t len = sizeof r->sig;
+
+      if (r->verify)
+        ok = EVP_DigestVerifyInit (mc, NULL, NULL, NULL, r->pkey) == 1
+             && EVP_DigestVerify (mc, r->sig, r->siglen, md, mdlen) == 1;
+      else
+        ok = EVP_DigestSignInit (mc, NULL, NULL, NULL, r->pkey) == 1
+             && EVP_DigestSign (mc, r->sig, &len, md, mdlen) == 1;
+      if (!r->verify)
+        r->siglen = len;
+      EVP_MD_CTX_free (mc);
+    }
+  else
+    {
+      EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new (r->pkey, NULL);
+      size_t len = sizeof r->sig;
+
+      if (r->verify)
+        ok = EVP_PKEY_verify_init (pc) == 1 && EVP_PKEY_CTX_set_signature_md (pc, EVP_sha256 ()) == 1
+             && EVP_PKEY_verify (pc, r->sig, r->siglen, md, mdlen) == 1;
+      else
+        ok = EVP_PKEY_sign_init (pc) == 1 && EVP_PKEY_CTX_set_signature_md (pc, EVP_sha256 ()) == 1
+             && EVP_PKEY_sign (pc, r->sig, &len, md, mdlen) == 1;
+      if (!r->verify)
+        r->siglen = len;
+      EVP_PKEY_CTX_free (pc);
+    }
+  if (!ok)
+    g_error ("raw OpenSSL operation failed");
+}
+
+static double
+raw_case (Raw *r)
+{
+  g_autofree double *rate = g_new (double, rounds);
+
+  for (int i = 0; i < rounds; i++)
+    {
+      gint64 start = g_get_monotonic_time (), now;
+      guint64 n = 0;
+
+      do
+        {
+          raw_once (r);
+          n++;
+          now = g_get_monotonic_time ();
+        }
+      while (now - start < seconds * G_USEC_PER_SEC);
+      rate[i] = (double) n * G_USEC_PER_SEC / (double) (now - start);
+    }
+  qsort (rate, rounds, sizeof *rate, cmp_double);
+  return rate[rounds / 2];
+}
+
+static EVP_PKEY *
+read_pkey (const char *path)
+{
+  FILE *f = fopen (path, "r");
+  EVP_PKEY *k = f ? PEM_read_PrivateKey (f, NULL, NULL, NULL) : NULL;
+
+  if (f)
+    fclose (f);
+  if (k == NULL)
+    g_error ("%s: cannot read the key", path);
+  return k;
+}
+
 static int
 bench_corpus (DkimmodContext *ctx, const char *dir)
 {
@@ -317,6 +411,8 @@ bench_corpus (DkimmodContext *ctx, const char *dir)
       g_autofree char *kp = g_strdup_printf ("%s/%s.pem", dir, algs[a]);
       DkimmodKey *key = dkimmod_key_load_file (ctx, kp, 0, &err);
 
+      EVP_PKEY *pkey = read_pkey (kp);
+
       if (key == NULL)
         g_error ("%s: %s", kp, err.message);
       for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
@@ -332,11 +428,22 @@ bench_corpus (DkimmodContext *ctx, const char *dir)
           fflush (stdout);
           printf ("RESULT dkimmod verify %s %s %.1f\n", algs[a], sizes[i],
                   corpus_case (ctx, NULL, NULL, kf, &sm));
+          {
+            Raw r = { .pkey = pkey, .m = &m, .verify = FALSE };
+
+            printf ("RESULT openssl-inproc sign %s %s %.1f\n", algs[a], sizes[i], raw_case (&r));
+            /* a signature over the signed message's digest, then verify it */
+            r.m = &sm;
+            raw_once (&r);
+            r.verify = TRUE;
+            printf ("RESULT openssl-inproc verify %s %s %.1f\n", algs[a], sizes[i], raw_case (&r));
+          }
           fflush (stdout);
           split_free (&m);
           split_free (&sm);
         }
       dkimmod_key_unref (key);
+      EVP_PKEY_free (pkey);
     }
   dkimmod_key_file_free (kf);
   return 0;
