@@ -146,16 +146,34 @@ class Sink:
             return any(want in line.split()[1] and line.split()[3] == "0A"
                        for line in f.readlines()[1:])
 
+    def dumps(self):
+        """smtp-sink's dump files, oldest first. smtp-sink opens one at MAIL
+        and unlinks it when the transaction ends without a message, so a
+        file may vanish between listing and reading: those are skipped."""
+        files = []
+        for p in glob.glob(self.dump + "/*"):
+            try:
+                files.append((os.stat(p).st_mtime_ns, p))
+            except FileNotFoundError:
+                pass
+        return [p for _, p in sorted(files)]
+
     def messages(self, n=None, timeout=5):
         """The dumped messages (CRLF, smtp-sink's own headers removed)."""
         deadline = time.monotonic() + timeout
         while True:
-            files = sorted(glob.glob(self.dump + "/*"), key=lambda p: os.stat(p).st_mtime_ns)
+            files = self.dumps()
             if n is None or len(files) >= n or time.monotonic() > deadline:
                 break
             time.sleep(0.02)
         time.sleep(0.05)   # dump files are written incrementally
-        return [self.parse(p) for p in files]
+        out = []
+        for p in files:
+            try:
+                out.append(self.parse(p))
+            except FileNotFoundError:
+                pass
+        return out
 
     @staticmethod
     def parse(path):
