@@ -146,7 +146,10 @@ def sign_batch(peer, alg, cmd_for, msgs):
         pairs = []
         for stem, path in msgs:
             pairs += [path, out_path(peer, alg, canon, stem)]
-        p = subprocess.run(cmd_for(canon) + pairs, capture_output=True)
+        # libopendkim leaks its parsed Ed25519 key per message; in a
+        # sanitized build that is the peer's leak, not ours
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        p = subprocess.run(cmd_for(canon) + pairs, capture_output=True, env=env)
         if p.returncode not in (0, 1):
             ok(False, "%s %s %s signs" % (peer, alg, canon), p.stderr.decode(errors="replace"))
 

@@ -1,12 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# test-libdkimmod-example.sh LIBDKIMMOD SRCROOT - the EXAMPLES program of
+# test-libdkimmod-example.sh LIBDKIMMOD SRCROOT [SANITIZE] - the EXAMPLES program of
 # libdkimmod(3) compiles as strict C99 without warnings against the public
 # header alone, links against the built shared library, signs and verifies
-# (TAP). Keeps the manual page's example honest.
+# (TAP). Keeps the manual page's example honest. SANITIZE is meson's
+# b_sanitize: a sanitized library needs a sanitized program.
 set -u
 lib=$1
 root=$2
+san=
+case ${3:-none} in none|'') ;; *) san=-fsanitize=$3 ;; esac
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 echo "1..3"
@@ -15,7 +18,7 @@ echo "1..3"
 awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Bd -literal$/ { on = 1; next }
      on && /^\.Ed/ { exit } on { gsub(/\\e/, "\\"); print }' \
   "$root/docs/libdkimmod.3" > "$tmp/example.c"
-if ${CC:-cc} -std=c99 -pedantic -Wall -Wextra -Werror -I"$root/module" \
+if ${CC:-cc} -std=c99 -pedantic -Wall -Wextra -Werror $san -I"$root/module" \
      -o "$tmp/example" "$tmp/example.c" "$lib" 2> "$tmp/cc.err"; then
   echo "ok 1 - the example compiles (C99, -Wall -Wextra -pedantic, public header only)"
 else
