@@ -155,6 +155,16 @@ class TestVerifyKeyFile(VerifyCase):
         self.assertIn("dkim=pass", ar)
         self.assertEqual(rest, signed)
 
+    def test_forged_authres_last_field_and_no_body(self):
+        # A message that is all header (no empty line, RFC 5322 allows it),
+        # the forged field last: removed, nothing else changed.
+        head = H.message().split(b"\r\n\r\n", 1)[0] + b"\r\n"
+        forged = b"Authentication-Results: mx.rig.test;\r\n dkim=pass\r\n"
+        got = self.deliver(head + forged)
+        ar, rest = self.our_ar(got)
+        self.assertEqual(ar, AUTHSERV + "; dkim=none")
+        self.assertEqual(rest, head)
+
     def test_x_dkim_authentication_results(self):
         incoming = b"X-DKIM-Authentication-Results: pass\r\n"
         for msg, want in ((sign(H.message()), b"pass"),
@@ -277,6 +287,19 @@ class TestVerifyDns(VerifyCase):
         self.assertLess(time.monotonic() - t0, 4)
         self.assertIn("dkim=temperror", ar)
         self.assertEqual(rest, msg)
+
+    def test_stderr_is_the_socket_and_stays_silent(self):
+        # DNS trouble, a fail and a header over the limits: every path that
+        # logs a warning, with fd 2 on the SMTP socket as under spawn(8)
+        dead = H.free_port()
+        p, c = self.vstart("nameserver=127.0.0.1:%d" % dead, "dns_timeout=1",
+                           stderr_socket=True)
+        self.session(c)
+        self.assertEqual(self.transaction(c, sign(H.message()))[0], 250)
+        big = b"".join(b"X-H%d: v\r\n" % i for i in range(1100)) + H.message()
+        self.assertEqual(self.transaction(c, big)[0], 552)
+        self.quit(p, c)
+        self.assertEqual(c.buf, b"")
 
     def test_dns_down_on_temperror_tempfail_is_451(self):
         dead = H.free_port()
