@@ -44,6 +44,19 @@ print_errors (const char *message)
       fprintf (stderr, "%s\n", lines[i]);
 }
 
+/* print_verifying - one line on how dkimmod-spawn verify would verify */
+static void
+print_verifying (const char *path, const DkimmodVerifySettings *v)
+{
+  printf ("%s: verifying as %s, at most %u signatures, keys from %s%s%s, DNS deadline %u s%s%s\n",
+          path, v->authserv_id ? v->authserv_id : "(host name not a domain: set authserv_id)",
+          v->max_signatures, v->key_file ? v->key_file : "DNS",
+          v->key_file || v->nameserver == NULL ? "" : " at ",
+          v->key_file || v->nameserver == NULL ? "" : v->nameserver, v->dns_timeout,
+          v->accept_rsa_sha1 ? ", rsa-sha1 accepted" : "",
+          v->accept_body_length ? ", content beyond l= accepted" : "");
+}
+
 int
 dkimmod_cmd_check_config (int argc, char **argv)
 {
@@ -80,5 +93,6 @@ dkimmod_cmd_check_config (int argc, char **argv)
     }
   printf ("%s: OK: %u sender_map entries, every key file loads\n", path,
           dkimmod_config_entry_count (cfg));
+  print_verifying (path, dkimmod_config_verifying (cfg));
   return EX_OK;
 }

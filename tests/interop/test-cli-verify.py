@@ -165,6 +165,14 @@ def main():
     check("--config: authserv_id, key_file relative to the file, accept_rsa_sha1",
           run(["verify", "--config", conf], sha1), 0, "dkim=pass",
           "Authentication-Results: mx.example.com;")
+    got = run(["check-config", conf], b"")
+    check("check-config names the verifying settings and reads key_file", got, 0,
+          contains="verifying as mx.example.com, at most 5 signatures, keys from "
+          + os.path.join(sub, "keys.txt"))
+    os.rename(os.path.join(sub, "keys.txt"), os.path.join(sub, "keys.old"))
+    check("check-config: missing key_file is an error with FILE:LINE",
+          run(["check-config", conf], b""), 78, stderr=conf + ":3: verifying.key_file: ")
+    os.rename(os.path.join(sub, "keys.old"), os.path.join(sub, "keys.txt"))
     with open(conf, "w") as f:
         f.write('verifying = {\n  max_signatures = 40;\n};\n')
     check("bad config: exit 78 with FILE:LINE: SETTING", run(["verify", "--config", conf], signed),
