@@ -22,7 +22,8 @@
 #	20) of: exec to the 220 greeting, exec to process exit, CPU of the
 #	process, and peak RSS (VmHWM after the message,
 #	before QUIT). Then peak RSS and CPU for messages
-#	of 10 KB, 1 MB and 50 MB (1-entry configuration, spool in WORKDIR).
+#	of 10 KB, 1 MB and 50 MB (1-entry configuration, spool in WORKDIR),
+#	with the default spool_memory_max and with 256 KiB.
 #	Every message must be accepted (250), or the program exits 1.
 # NEVER
 #	Kill any process it did not start.
@@ -224,13 +225,16 @@ def spawn_bench(build, corpus, work, n):
             print(f"SPAWN {label:22s} greeting {med[0]:6.2f} ms, exit {med[1]:6.2f} ms, "
                   f"CPU {med[2]:5.2f} ms, peak RSS {med[3] / 1024:5.1f} MiB "
                   f"(medians of {n}, 2 KB message)", flush=True)
-        argv = [spawn, "-c", confs["sender_map 1"], "-o", f"next_hop=127.0.0.1:{port}"]
-        for label, size in (("10 KB", 10240), ("1 MB", 1 << 20), ("50 MB", 50 << 20)):
-            message = make_message(corpus, size)
-            runs = [one_connection(argv, message) for _ in range(3)]
-            med = [statistics.median(x) for x in zip(*runs)]
-            print(f"MEMORY {label:6s} peak RSS {med[3] / 1024:5.1f} MiB, CPU {med[2]:7.1f} ms, "
-                  f"exit {med[1]:7.1f} ms (medians of 3)", flush=True)
+        base = [spawn, "-c", confs["sender_map 1"], "-o", f"next_hop=127.0.0.1:{port}"]
+        for opt in ("", "spool_memory_max=262144"):
+            argv = base + (["-o", opt] if opt else [])
+            for label, size in (("10 KB", 10240), ("1 MB", 1 << 20), ("50 MB", 50 << 20)):
+                message = make_message(corpus, size)
+                runs = [one_connection(argv, message) for _ in range(3)]
+                med = [statistics.median(x) for x in zip(*runs)]
+                print(f"MEMORY {label:6s} peak RSS {med[3] / 1024:5.1f} MiB, CPU {med[2]:7.1f} ms, "
+                      f"exit {med[1]:7.1f} ms (medians of 3; "
+                      f"{opt or 'default spool_memory_max'})", flush=True)
     finally:
         sink.terminate()
         sink.wait()
