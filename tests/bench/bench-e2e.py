@@ -18,6 +18,8 @@
 #	  b2     dkimmod-spawn as smtpd_proxy_filter on submission (before the queue)
 #	  c-unix opendkim milter, unix socket
 #	  c-tcp  opendkim milter, TCP on loopback
+#	  a-d, b2-d  a and b2 with smtp-source -d (each session sends all its
+#	         messages over one connection), to show the per-connection cost
 #	sends MESSAGES (default 500) messages of 2 KB from alice@example.net
 #	over 4 sessions with smtp-source and times them until all are in the
 #	Maildir and the queue is empty. CPU is the change of utime+stime of
@@ -128,8 +130,9 @@ def clear_mail(rigdir):
     subprocess.run(["rm", "-rf", os.path.join(rigdir, "mail", "example.com")], check=True)
 
 
-def smtp_source(port, msgs, sessions):
-    subprocess.run(["smtp-source", "-s", str(sessions), "-m", str(msgs), "-l", "2048",
+def smtp_source(port, msgs, sessions, reuse=False):
+    subprocess.run(["smtp-source"] + (["-d"] if reuse else []) +
+                   ["-s", str(sessions), "-m", str(msgs), "-l", "2048",
                     "-f", "alice@example.net", "-t", "bench@example.com", f"127.0.0.1:{port}"],
                    check=True, stdout=subprocess.DEVNULL)
 
@@ -202,10 +205,12 @@ def main():
                  ("b", "dkimmod-spawn content_filter", int(renv["RIG_SUBMISSION"]), "spawn"),
                  ("b2", "dkimmod-spawn smtpd_proxy_filter", int(renv["RIG_PROXY_SUBMISSION"]), "spawn"),
                  ("c-unix", "opendkim milter, unix socket", p_unix, odkims[0].pid),
-                 ("c-tcp", "opendkim milter, TCP", p_tcp, odkims[1].pid)]
+                 ("c-tcp", "opendkim milter, TCP", p_tcp, odkims[1].pid),
+                 ("a-d", "no filter, -d", int(renv["RIG_NOFILTER"]), None),
+                 ("b2-d", "dkimmod-spawn proxy, -d", int(renv["RIG_PROXY_SUBMISSION"]), "spawn")]
         res = {p[0]: {"rate": [], "cpu": [], "fcpu": []} for p in paths}
         # warm-up: one message through each path (starts the daemons), checked
-        for key, _, port, _ in paths:
+        for key, _, port, _ in paths[:5]:
             clear_mail(rigdir)
             smtp_source(port, 1, 1)
             wait_delivered(rigdir, 1, 60)
@@ -221,14 +226,14 @@ def main():
                 extra = [filt] if isinstance(filt, int) else []
                 c0 = snapshot(master, spawn_ports, extra)
                 t0 = time.monotonic()
-                smtp_source(port, msgs, 4)
+                smtp_source(port, msgs, 4, key.endswith("-d"))
                 t1 = wait_delivered(rigdir, msgs, 600)
                 c1 = snapshot(master, spawn_ports, extra)
                 res[key]["rate"].append(msgs / (t1 - t0))
                 res[key]["cpu"].append((c1[0] - c0[0]) * 1000 / msgs)
                 res[key]["fcpu"].append(((c1[2] - c0[2]) if extra else (c1[1] - c0[1])) * 1000 / msgs)
         lat = {}
-        for key, _, port, _ in paths:
+        for key, _, port, _ in paths[:5]:
             sub, dlv = [], []
             for _ in range(7):
                 clear_mail(rigdir)
@@ -239,13 +244,14 @@ def main():
                 sub.append((t1 - t0) * 1000)
                 dlv.append((t2 - t0) * 1000)
             lat[key] = (statistics.median(sub), statistics.median(dlv))
-        base = statistics.median(res["a"]["rate"])
         for key, label, _, filt in paths:
+            base = statistics.median(res["a-d" if key.endswith("-d") else "a"]["rate"])
             r = statistics.median(res[key]["rate"])
             print(f"E2E {key:6s} {label:34s} {r:6.0f} msg/s ({r / base:4.2f}x no filter), "
                   f"server CPU {statistics.median(res[key]['cpu']):5.2f} ms/msg, "
                   f"filter CPU {statistics.median(res[key]['fcpu']):5.2f} ms/msg, "
-                  f"latency 1 msg: {lat[key][0]:5.1f} ms SMTP, {lat[key][1]:5.1f} ms delivered",
+                  + (f"latency 1 msg: {lat[key][0]:5.1f} ms SMTP, {lat[key][1]:5.1f} ms delivered"
+                     if key in lat else "all messages of a session over one connection"),
                   flush=True)
         for o, name in zip(odkims, ("unix", "tcp")):
             with open(f"/proc/{o.pid}/status") as f:

@@ -24,6 +24,8 @@
 #	before QUIT). Then peak RSS and CPU for messages
 #	of 10 KB, 1 MB and 50 MB (1-entry configuration, spool in WORKDIR),
 #	with the default spool_memory_max and with 256 KiB.
+#	First the floor: exec to exit of /bin/true, and of dkimmod-spawn
+#	when the next hop refuses the connection.
 #	Every message must be accepted (250), or the program exits 1.
 # NEVER
 #	Kill any process it did not start.
@@ -218,6 +220,22 @@ def spawn_bench(build, corpus, work, n):
                 time.sleep(0.02)
         with open(os.path.join(corpus, "msg-2k.eml"), "rb") as f:
             msg2k = f.read()
+        # the floor under "exec to 220": an exec of /bin/true, and
+        # dkimmod-spawn up to its 421 when the next hop refuses (libraries,
+        # start-up, configuration, a refused connect; no greeting awaited)
+        for label, argv in (("/bin/true", ["/bin/true"]),
+                            ("dkimmod-spawn, next hop refused",
+                             [spawn, "-c", confs["sender_map 1"], "-o",
+                              f"next_hop=127.0.0.1:{free_port()}"])):
+            walls, cpus = [], []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                pid = spawn_child(argv, stdin_path="/dev/null")
+                _, _, ru = os.wait4(pid, 0)
+                walls.append((time.perf_counter() - t0) * 1000)
+                cpus.append(cpu_ms(ru))
+            print(f"FLOOR {label:32s} exec to exit {statistics.median(walls):5.2f} ms, "
+                  f"CPU {statistics.median(cpus):5.2f} ms (medians of {n})", flush=True)
         for label, conf in confs.items():
             argv = [spawn, "-c", conf, "-o", f"next_hop=127.0.0.1:{port}"]
             runs = [one_connection(argv, msg2k) for _ in range(n)]

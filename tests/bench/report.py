@@ -135,7 +135,9 @@ def main():
         m = re.search(r"SPAWN " + label + r"\s*greeting\s+([\d.]+) ms", text)
         if m:
             target(f"dkimmod-spawn exec to 220, {label.strip()} entries", f"{m.group(1)} ms",
-                   f"<= {goal:.0f} ms", float(m.group(1)) <= goal)
+                   f"<= {goal:.0f} ms", float(m.group(1)) <= goal,
+                   "libconfig reads the whole file per connection (see docs/benchmarks.md)"
+                   if label == "sender_map 100000 " else "")
     rss = [float(x) for x in re.findall(r"SPAWN.*?peak RSS\s+([\d.]+) MiB", text)]
     rss_std = [float(x) for x in re.findall(r"(?:SPAWN sender_map 1 |SPAWN sender_map_dir).*?"
                                             r"peak RSS\s+([\d.]+) MiB", text)]
@@ -143,10 +145,13 @@ def main():
     rss_small = [float(x) for x in re.findall(r"MEMORY.*?peak RSS\s+([\d.]+) MiB.*=262144", text)]
     if rss_std:
         target("dkimmod-spawn peak RSS, 10 KB to 50 MB (defaults)",
-               f"max {max(rss_std):.1f} MiB", "<= 8 MB (7.6 MiB)", max(rss_std) * 1048576 <= 8e6)
+               f"max {max(rss_std):.1f} MiB", "<= 8 MB (7.6 MiB)", max(rss_std) * 1048576 <= 8e6,
+               f"= {max(rss_std) * 1.048576:.1f} MB; flat from 1 MB to 50 MB (spooled)")
     if rss_small:
         target("dkimmod-spawn peak RSS, 10 KB to 50 MB, spool_memory_max = 256 KiB",
-               f"max {max(rss_small):.1f} MiB", "<= 8 MB (7.6 MiB)", max(rss_small) * 1048576 <= 8e6)
+               f"max {max(rss_small):.1f} MiB", "<= 8 MB (7.6 MiB)", max(rss_small) * 1048576 <= 8e6,
+               f"= {max(rss_small) * 1.048576:.1f} MB" +
+               ("; within 8 MiB" if max(rss_small) <= 8 else ""))
     if rss:
         target("dkimmod-spawn peak RSS, 100,000-entry sender_map", f"{max(rss):.1f} MiB",
                "<= 8 MB (7.6 MiB)", max(rss) * 1048576 <= 8e6, "sender_map_dir: see above")
@@ -155,15 +160,25 @@ def main():
                                 r"filter CPU\s+([\d.]+)", text)}
     if {"a", "b", "b2", "c-unix", "c-tcp"} <= e2e.keys():
         target("content_filter vs OpenDKIM TCP milter", f"{e2e['b'][0] / e2e['c-tcp'][0]:.1f}x",
-               ">= 5x", e2e["b"][0] >= 5 * e2e["c-tcp"][0])
+               ">= 5x", e2e["b"][0] >= 5 * e2e["c-tcp"][0],
+               f"the TCP milter idles at {e2e['c-tcp'][0]:.0f}/s (Nagle); b is CPU-bound, "
+               "so this ratio falls with the machine's load")
         target("content_filter vs OpenDKIM UNIX-socket milter",
                f"{e2e['b'][0] / e2e['c-unix'][0]:.2f}x", ">= 0.8x",
                e2e["b"][0] >= 0.8 * e2e["c-unix"][0])
+        m = re.search(r"EXEC rsa ref-sign ([\d.]+) ms", text)
+        floor = float(m.group(1)) if m else 0
+        per_txn = ("smtpd opens the proxy once per transaction (b2-d, one connection per "
+                   "session, costs the same), so every message pays a process start: "
+                   f"ref-sign alone is {floor:.1f} ms CPU, Postfix without filter "
+                   f"{e2e['a'][1]:.1f} ms")
         target("before-queue signing (b2) vs no filter", f"{e2e['b2'][0] / e2e['a'][0]:.2f}x",
-               ">= 0.8x", e2e["b2"][0] >= 0.8 * e2e["a"][0])
-        for k, name in (("b", "content_filter"), ("b2", "smtpd_proxy_filter")):
-            target(f"filter CPU per 2 KB message, {name}", f"{e2e[k][2]:.2f} ms", "<= 1 ms",
-                   e2e[k][2] <= 1.0)
+               ">= 0.8x", e2e["b2"][0] >= 0.8 * e2e["a"][0],
+               f"bound: {e2e['a'][1] / (e2e['a'][1] + floor):.2f}x if CPU-bound; " + per_txn)
+        target("filter CPU per 2 KB message, content_filter", f"{e2e['b'][2]:.2f} ms", "<= 1 ms",
+               e2e["b"][2] <= 1.0, "Postfix's smtp client caches the connection to the filter")
+        target("filter CPU per 2 KB message, smtpd_proxy_filter", f"{e2e['b2'][2]:.2f} ms",
+               "<= 1 ms", e2e["b2"][2] <= 1.0, f"floor {floor:.1f} ms: " + per_txn)
     print("### Targets of issue 4\n")
     print("| target | measured | goal | | note |\n|---|---|---|---|---|")
     print("\n".join(rows))
