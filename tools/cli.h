@@ -24,6 +24,7 @@ int dkimmod_cmd_keygen (int argc, char **argv);
 int dkimmod_cmd_check_config (int argc, char **argv);
 int dkimmod_cmd_verify (int argc, char **argv);
 int dkimmod_cmd_testkey (int argc, char **argv);
+int dkimmod_cmd_import (int argc, char **argv);
 
 /* "dkimmod: " + message on stderr. */
 void dkimmod_cli_warn (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
