@@ -679,6 +679,34 @@ entry_sender (Reader *r, const config_setting_t *elem, const char *path, const c
   return key;
 }
 
+/* read_rotation_key - an entry's "next" or "previous" key, written by
+ * dkimmod rotate: { s = ...; key = ...; created/retired = ...; }. Never
+ * used for signing; checked so that a hand edit cannot hide a typo. */
+static void
+read_rotation_key (Reader *r, const config_setting_t *g, const char *path, const char *name)
+{
+  const char *v, *why = NULL;
+
+  if (!config_setting_is_group (g))
+    {
+      dkimmod_config_diag_add (r->diag, g, path, name, "must be a group { s = ...; key = ...; }");
+      return;
+    }
+  for (int k = 0; k < config_setting_length (g); k++)
+    {
+      const char *m = config_setting_name (config_setting_get_elem (g, k));
+
+      if (!g_str_equal (m, "s") && !g_str_equal (m, "key") && !g_str_equal (m, "a")
+          && !g_str_equal (m, "created") && !g_str_equal (m, "retired"))
+        dkimmod_config_diag_add (r->diag, g, path, name, "unknown setting %s (expected s, key, "
+                                 "a, created, retired)", m);
+    }
+  if (!config_setting_lookup_string (g, "s", &v) || !dkimmod_config_check_selector (v, &why))
+    dkimmod_config_diag_add (r->diag, g, path, name, "s: %s", why ? why : "missing");
+  if (!config_setting_lookup_string (g, "key", &v) || *v == '\0')
+    dkimmod_config_diag_add (r->diag, g, path, name, "key: missing");
+}
+
 /* read_entry - one { sender = ...; sign = ...; } of sender_map (PATH
  * "signing.sender_map[N]"), or the root of a sender_map_dir file (PATH
  * NULL, FILE_KEY its key); the entry is added to cfg->entries */
@@ -700,9 +728,11 @@ read_entry (Reader *r, const config_setting_t *elem, const char *path, const cha
       config_setting_t *s = config_setting_get_elem (elem, k);
       const char *name = config_setting_name (s);
 
-      if (!g_str_equal (name, "sender") && !g_str_equal (name, "sign"))
+      if (g_str_equal (name, "next") || g_str_equal (name, "previous"))
+        read_rotation_key (r, s, path, name);
+      else if (!g_str_equal (name, "sender") && !g_str_equal (name, "sign"))
         dkimmod_config_diag_add (r->diag, s, path, name,
-                                 "unknown setting (expected sender and sign)");
+                                 "unknown setting (expected sender, sign, next, previous)");
     }
   sender = entry_sender (r, elem, path, file_key);
   if ((sign = config_setting_get_member (elem, "sign")) == NULL)

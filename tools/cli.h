@@ -26,6 +26,14 @@ int dkimmod_cmd_verify (int argc, char **argv);
 int dkimmod_cmd_testkey (int argc, char **argv);
 int dkimmod_cmd_import (int argc, char **argv);
 
+int dkimmod_cmd_rotate (int argc, char **argv);
+
+/* What "dkimmod keygen" does, for "dkimmod rotate": DIR/SELECTOR.key
+ * (mode 0600, never overwritten) and DIR/SELECTOR.txt; *ZONE_OUT gets the
+ * zone-file text of the record (g_free). BITS 0 means 2048. An exit status. */
+int dkimmod_cli_keygen (gboolean ed25519, guint bits, const char *domain, const char *selector,
+                        const char *dir, char **zone_out);
+
 /* "dkimmod: " + message on stderr. */
 void dkimmod_cli_warn (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 

@@ -3,7 +3,7 @@
  * NAME
  *	cmd-keygen.c - "dkimmod keygen": a private key and its DNS TXT record
  * SYNOPSIS
- *	dkimmod_cmd_keygen
+ *	dkimmod_cmd_keygen, dkimmod_cli_keygen
  * DESCRIPTION
  *	Generates an RSA (default 2048 bits, at least 1024) or Ed25519 key
  *	with OpenSSL, writes DIR/SELECTOR.key (PEM, PKCS#8) created with mode
@@ -321,21 +321,17 @@ dns_record (const char *pem, gsize len, const KeygenOptions *opt)
   return record;
 }
 
-int
-dkimmod_cmd_keygen (int argc, char **argv)
+/* keygen_run - the key, its files and the zone text (*ZONE_OUT) */
+static int
+keygen_run (const KeygenOptions *opt, char **zone_out)
 {
-  KeygenOptions opt = { 0 };
-  int status = keygen_parse_args (argc, argv, &opt);
-  g_autoptr (EVP_PKEY) pkey = NULL;
-  g_autoptr (BIO) bio = NULL;
+  g_autoptr (EVP_PKEY) pkey = generate_key (opt);
+  g_autoptr (BIO) bio = BIO_new (BIO_s_secmem ());
   g_autofree char *record = NULL, *name = NULL, *zone = NULL, *key_path = NULL, *txt_path = NULL;
   char *pem = NULL;
   long pem_len;
+  int status;
 
-  if (status != EX_OK)
-    return status == -1 ? EX_OK : status;
-  pkey = generate_key (&opt);
-  bio = BIO_new (BIO_s_secmem ());
   if (pkey == NULL || bio == NULL
       || !PEM_write_bio_PrivateKey (bio, pkey, NULL, NULL, 0, NULL, NULL)
       || (pem_len = BIO_get_mem_data (bio, &pem)) <= 0)
@@ -343,16 +339,47 @@ dkimmod_cmd_keygen (int argc, char **argv)
       dkimmod_cli_warn ("key generation failed in OpenSSL");
       return EX_SOFTWARE;
     }
-  record = dns_record (pem, (gsize) pem_len, &opt);
+  record = dns_record (pem, (gsize) pem_len, opt);
   if (record == NULL)
     return EX_SOFTWARE;
-  name = g_strdup_printf ("%s._domainkey.%s.", opt.selector, opt.domain);
+  name = g_strdup_printf ("%s._domainkey.%s.", opt->selector, opt->domain);
   zone = zone_text (name, record);
-  key_path = g_strdup_printf ("%s/%s.key", opt.dir, opt.selector);
-  txt_path = g_strdup_printf ("%s/%s.txt", opt.dir, opt.selector);
+  key_path = g_strdup_printf ("%s/%s.key", opt->dir, opt->selector);
+  txt_path = g_strdup_printf ("%s/%s.txt", opt->dir, opt->selector);
   status = write_new_file (key_path, pem, (gsize) pem_len, 0600, TRUE);
   if (status == EX_OK)
     status = write_new_file (txt_path, zone, strlen (zone), 0644, FALSE);
+  if (status == EX_OK)
+    *zone_out = g_steal_pointer (&zone);
+  return status;
+}
+
+int
+dkimmod_cli_keygen (gboolean ed25519, guint bits, const char *domain, const char *selector,
+                    const char *dir, char **zone_out)
+{
+  KeygenOptions opt = { .ed25519 = ed25519, .bits = bits ? bits : 2048, .domain = domain,
+                        .selector = selector, .dir = dir };
+
+  if (!is_dns_name (selector, DKIMMOD_LIMIT_SELECTOR_BYTES)
+      || !is_dns_name (domain, DKIMMOD_LIMIT_DOMAIN_BYTES))
+    {
+      dkimmod_cli_warn ("not a domain name or selector: %s / %s", domain, selector);
+      return EX_USAGE;
+    }
+  return keygen_run (&opt, zone_out);
+}
+
+int
+dkimmod_cmd_keygen (int argc, char **argv)
+{
+  KeygenOptions opt = { 0 };
+  int status = keygen_parse_args (argc, argv, &opt);
+  g_autofree char *zone = NULL;
+
+  if (status != EX_OK)
+    return status == -1 ? EX_OK : status;
+  status = keygen_run (&opt, &zone);
   if (status == EX_OK)
     fputs (zone, stdout);
   return status;

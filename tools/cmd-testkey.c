@@ -184,6 +184,10 @@ fetch_records (const TestkeyOptions *opt, const char *name, gboolean *secure, in
   }
   if (dns == DKIMMOD_DNS_SERVFAIL || dns == DKIMMOD_DNS_TIMEOUT)
     {
+      /* the library returns an empty array here too */
+      for (gsize i = 0; records != NULL && records[i] != NULL; i++)
+        dkimmod_free (records[i]);
+      dkimmod_free (records);
       printf ("%s: temporary DNS error (%s): try again\n", name,
               dns == DKIMMOD_DNS_TIMEOUT ? "timeout" : "SERVFAIL");
       *status = EX_TEMPFAIL;

@@ -32,6 +32,7 @@ static const DkimmodCommand commands[] = {
   { "keygen", dkimmod_cmd_keygen, "generate a key pair and its DNS TXT record" },
   { "testkey", dkimmod_cmd_testkey, "check that DNS publishes the key of a private key" },
   { "check-config", dkimmod_cmd_check_config, "validate a dkimmod.conf and its keys" },
+  { "rotate", dkimmod_cmd_rotate, "make a domain's next key; switch to it once DNS has it" },
   { "import", dkimmod_cmd_import, "convert a DKIMproxy or OpenDKIM setup to dkimmod.conf" },
 };
 

@@ -164,8 +164,8 @@ static const ErrorCase cases[] = {
     "dkim(name=value,...)" },
   { "entry-unknown-setting", "signing = { sender_map = ( { sender = \"example.net\";\n"
     "  signature = \"dkim\"; } ); };\n", NULL, DKIMMOD_CONFIG_ERROR_INVALID,
-    "dkimmod.conf:2: signing.sender_map[0].signature: unknown setting (expected sender and "
-    "sign)\ndkimmod.conf:1: signing.sender_map[0].sign: missing" },
+    "dkimmod.conf:2: signing.sender_map[0].signature: unknown setting (expected sender, "
+    "sign, next, previous)\ndkimmod.conf:1: signing.sender_map[0].sign: missing" },
   { "sender-source", "signing = { sender_source = \"header\"; };\n", NULL,
     DKIMMOD_CONFIG_ERROR_INVALID,
     "dkimmod.conf:1: signing.sender_source: must be \"from\", \"sender-then-from\" or "

@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""test-rotate.py - `dkimmod rotate`: the next key, then the switch once DNS has it (TAP).
+
+usage: test-rotate.py DKIMMOD
+
+A domain signed with s=old is rotated to s=new1 with dnsmasq (Debian's
+dnsmasq-base) on 127.0.0.1 and a free port as the DNS. Activation is
+refused while the record is missing or holds another key, and while the
+configuration does not include the state file; then it switches, and
+`dkimmod sign --config` signs with the new key. Exit 77 (skip) when
+dnsmasq cannot start (not root).
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+DKIMMOD = sys.argv[1]
+DNSMASQ = "/usr/sbin/dnsmasq"
+TMP = tempfile.mkdtemp(prefix="dkimmod-rotate.")
+CONF = os.path.join(TMP, "dkimmod.conf")
+STATE = os.path.join(TMP, "rotate", "example.net.conf")
+KEYS = os.path.join(TMP, "keys")
+MSG = (b"From: alice@example.net\r\nTo: bob@example.com\r\nSubject: rotation\r\n"
+       b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n\r\nHello.\r\n")
+dns = {"proc": None, "ns": None}
+
+
+def skip(why):
+    print("1..0 # SKIP " + why)
+    stop_dns()
+    shutil.rmtree(TMP, ignore_errors=True)
+    sys.exit(77)
+
+
+def run(args, code=0, stdin=b""):
+    p = subprocess.run([DKIMMOD] + args, input=stdin, capture_output=True)
+    assert code is None or p.returncode == code, "dkimmod %s: exit %d, expected %d:\n%s%s" % (
+        " ".join(args), p.returncode, code, p.stdout.decode(), p.stderr.decode())
+    return p
+
+
+def record_of(zone_text):
+    """The TXT record (strings joined) from keygen/rotate zone output."""
+    return "".join(re.findall(r'"([^"]*)"', zone_text))
+
+
+def free_port():
+    for _ in range(20):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+    skip("no free loopback port")
+
+
+def start_dns(records):
+    """dnsmasq answering RECORDS {name: txt}, authoritative for example.net."""
+    stop_dns()
+    if not os.access(DNSMASQ, os.X_OK):
+        skip("dnsmasq not installed (dnsmasq-base)")
+    port = free_port()
+    conf = os.path.join(TMP, "dnsmasq.conf")
+    with open(conf, "w") as f:
+        f.write("no-resolv\nno-hosts\nno-poll\nlocal=/example.net/\nlisten-address=127.0.0.1\n"
+                "bind-interfaces\nport=%d\n" % port)
+        for name, txt in records.items():
+            # dnsmasq splits nothing itself: give 255-byte strings.
+            parts = [txt[i:i + 255] for i in range(0, len(txt), 255)]
+            f.write("txt-record=%s,%s\n" % (name, ",".join('"%s"' % p for p in parts)))
+    log = open(os.path.join(TMP, "dnsmasq.log"), "wb")
+    dns["proc"] = subprocess.Popen([DNSMASQ, "-k", "--conf-file=" + conf, "--pid-file=",
+                                    "--log-facility=-"], stdout=log, stderr=log)
+    for _ in range(100):
+        if dns["proc"].poll() is not None:
+            skip("dnsmasq did not start (needs root): " +
+                 open(os.path.join(TMP, "dnsmasq.log"), errors="replace").read().strip())
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.connect(("127.0.0.1", port))
+            dns["ns"] = "127.0.0.1:%d" % port
+            return
+        except OSError:
+            time.sleep(0.05)
+        finally:
+            s.close()
+    skip("dnsmasq did not answer")
+
+
+def stop_dns():
+    p = dns["proc"]
+    if p is not None and p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    dns["proc"] = None
+
+
+def activate(code):
+    return run(["rotate", "--activate", "-d", "example.net", "--config", CONF,
+                "--nameserver", dns["ns"], "--timeout", "2"], code=code)
+
+
+def signed_selector():
+    out = run(["sign", "--config", CONF], stdin=MSG).stdout.decode()
+    return re.search(r"\bs=([^;\s]+)", out).group(1), out.encode()
+
+
+def main():
+    os.makedirs(KEYS)
+    old_zone = run(["keygen", "-d", "example.net", "-s", "old", "-o", KEYS, "-b", "1024"]).stdout
+    old = record_of(old_zone.decode())
+    with open(CONF, "w") as f:
+        f.write('# a comment the postmaster wrote\nsigning = {\n  sender_map = (\n'
+                '    { sender = "example.net";\n'
+                '      sign = ( { s = "old"; c = "relaxed/simple"; key = "keys/old.key"; } ); }\n'
+                '  );\n};\n')
+    start_dns({"old._domainkey.example.net": old})
+    checks = []
+
+    def check(name, fn):
+        checks.append((name, fn))
+
+    state = {}
+
+    def first_rotation():
+        p = run(["rotate", "-d", "example.net", "-s", "new1", "--config", CONF])
+        out = p.stdout.decode()
+        state["new1"] = record_of(out.split("\n\n")[0])
+        assert out.startswith("new1._domainkey.example.net. IN TXT"), out
+        assert 'replace the sign setting of its entry with\n  @include "rotate/example.net.conf"' in out
+        assert os.stat(os.path.join(KEYS, "new1.key")).st_mode & 0o777 == 0o600
+        text = open(STATE).read()
+        assert re.search(r'sign = \( \{ s = "old"; c = "relaxed/simple"; key = "[^"]*/keys/old.key"', text), text
+        assert 'next = { s = "new1";' in text, text
+        assert "a comment the postmaster wrote" in open(CONF).read()
+    check("rotate makes the next key, prints its record, writes the state file", first_rotation)
+
+    def not_included():
+        start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": state["new1"]})
+        before = open(STATE).read()
+        p = activate(78)
+        assert "does not sign example.net from" in p.stderr.decode(), p.stderr.decode()
+        assert open(STATE).read() == before
+        assert signed_selector()[0] == "old"
+    check("activate refuses while dkimmod.conf does not include the state file", not_included)
+
+    def include():
+        text = open(CONF).read().replace(
+            'sign = ( { s = "old"; c = "relaxed/simple"; key = "keys/old.key"; } ); }',
+            '@include "rotate/example.net.conf" }')
+        with open(CONF, "w") as f:
+            f.write(text)
+        p = run(["check-config", CONF], code=None)
+        assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
+        assert signed_selector()[0] == "old"
+    check("the entry includes the state file; check-config accepts next", include)
+
+    def unpublished():
+        start_dns({"old._domainkey.example.net": old})
+        before = open(STATE).read()
+        p = activate(1)
+        assert "not activated: DNS does not publish the key of s=new1 yet" in p.stderr.decode()
+        assert "missing" in p.stdout.decode(), p.stdout.decode()
+        assert open(STATE).read() == before and signed_selector()[0] == "old"
+    check("activate refuses while the record is not published", unpublished)
+
+    def wrong_key():
+        start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": old})
+        before = open(STATE).read()
+        activate(1)
+        assert open(STATE).read() == before and signed_selector()[0] == "old"
+    check("activate refuses when the record holds another key", wrong_key)
+
+    def switch():
+        start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": state["new1"]})
+        p = activate(0)
+        out = p.stdout.decode()
+        assert "example.net now signs with s=new1." in out, out
+        assert "Keep the old record old._domainkey.example.net published for a week" in out, out
+        text = open(STATE).read()
+        assert 'sign = ( { s = "new1"; c = "relaxed/simple";' in text, text
+        assert 'previous = { s = "old";' in text and "next =" not in text, text
+        sel, signed = signed_selector()
+        assert sel == "new1", sel
+        kf = os.path.join(TMP, "keys.txt")
+        with open(kf, "w") as f:
+            f.write('new1._domainkey.example.net "%s"\n' % state["new1"])
+        run(["verify", "--key-file", kf], stdin=signed)
+        run(["check-config", CONF])
+    check("activate switches once DNS publishes the key; the old one is kept as previous", switch)
+
+    def again():
+        p = run(["rotate", "-d", "example.net", "--config", CONF])
+        sel = p.stdout.decode().split(".", 1)[0]
+        assert re.fullmatch(r"s20\d{6}", sel), sel
+        assert "First rotation" not in p.stdout.decode()
+        p = run(["rotate", "-d", "example.net", "--config", CONF, "-s", "other"], code=65)
+        assert "is already waiting" in p.stderr.decode()
+        run(["rotate", "-d", "nowhere.example", "--config", CONF], code=78)
+    check("the next rotation: a dated selector by default; one next key at a time", again)
+
+    print("1..%d" % len(checks))
+    failed = 0
+    for n, (name, fn) in enumerate(checks, 1):
+        try:
+            fn()
+            print("ok %d - %s" % (n, name))
+        except Exception:
+            failed += 1
+            print("not ok %d - %s" % (n, name))
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+    stop_dns()
+    shutil.rmtree(TMP, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        stop_dns()
