@@ -86,6 +86,19 @@ complete_field (DkimmodMsgParser *p, GError **error)
   return TRUE;
 }
 
+/* room_for_field - a new field may start; checked when its first byte
+ * arrives, so that a last field cut off by the end of input (finish)
+ * cannot go past the count limit unnoticed */
+static gboolean
+room_for_field (DkimmodMsgParser *p, GError **error)
+{
+  if (p->fields->len < DKIMMOD_LIMIT_HEADER_COUNT)
+    return TRUE;
+  g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_LIMIT, "more than %u header fields",
+               DKIMMOD_LIMIT_HEADER_COUNT);
+  return FALSE;
+}
+
 /* append - adds bytes to the current field within the field limit */
 static gboolean
 append (DkimmodMsgParser *p, const char *data, gsize n, GError **error)
@@ -112,7 +125,7 @@ step (DkimmodMsgParser *p, char c, gboolean *end, GError **error)
           p->state = AT_START_CR;
           return TRUE;
         }
-      if (c != ' ' && c != '\t' && !complete_field (p, error))
+      if (c != ' ' && c != '\t' && !(complete_field (p, error) && room_for_field (p, error)))
         return FALSE;
       p->state = IN_LINE;
       return append (p, &c, 1, error);
@@ -123,7 +136,8 @@ step (DkimmodMsgParser *p, char c, gboolean *end, GError **error)
           return complete_field (p, error);
         }
       /* A bare CR starts a (malformed) field of its own. */
-      if (!complete_field (p, error) || !append (p, "\r", 1, error))
+      if (!complete_field (p, error) || !room_for_field (p, error)
+          || !append (p, "\r", 1, error))
         return FALSE;
       p->state = IN_LINE;
       return step (p, c, end, error);
