@@ -274,8 +274,8 @@ fix_algorithm (ImportConf *conf, const char *file, guint line, ImportSig *sig)
     {
       dkimmod_import_warn (conf, file, line, "a=rsa-sha1 becomes rsa-sha256 (RFC 8301: "
                            "rsa-sha1 must not be used for signing)");
+      g_free (sig->a);
       sig->a = g_strdup ("rsa-sha256");
-      g_clear_pointer (&sig->a, g_free);
     }
   if (sig->c != NULL && g_ascii_strcasecmp (sig->c, "nowsp") == 0)
     {
