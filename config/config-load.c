@@ -6,7 +6,7 @@
  *	dkimmod_config_error_quark, dkimmod_config_new_default,
  *	dkimmod_config_load, dkimmod_config_free, dkimmod_config_spawn,
  *	dkimmod_config_sender_source, dkimmod_config_authserv_id,
- *	dkimmod_config_path, dkimmod_config_entry_count,
+ *	dkimmod_config_path, dkimmod_config_entry_count, dkimmod_config_foreach_signature,
  *	dkimmod_config_check_keys, dkimmod_config_diag_add,
  *	dkimmod_config_diag_add_at, dkimmod_config_diag_origin
  * DESCRIPTION
@@ -376,4 +376,31 @@ dkimmod_config_entry_count (const DkimmodConfig *cfg)
 {
   g_return_val_if_fail (cfg != NULL, 0);
   return cfg->entries->len;
+}
+
+/**
+ * dkimmod_config_foreach_signature:
+ * @cfg: a configuration
+ * @func: called for each signature of each entry, in file order, with
+ *   the entry's sender key and the signature as configured (macros in
+ *   d, i and key not expanded)
+ * @user_data: passed to @func
+ *
+ * For check-config's review of risky setups. Entries of
+ * signing.sender_map_dir are included once they were read (all of them
+ * after a load with DKIMMOD_CONFIG_VALIDATE_KEYS).
+ */
+void
+dkimmod_config_foreach_signature (const DkimmodConfig *cfg, DkimmodConfigSignatureFunc func,
+                                  gpointer user_data)
+{
+  g_return_if_fail (cfg != NULL && func != NULL);
+  for (guint i = 0; i < cfg->entries->len; i++)
+    {
+      const DkimmodConfigEntry *e = g_ptr_array_index (cfg->entries, i);
+
+      for (guint k = 0; e->sigs != NULL && k < e->sigs->len; k++)
+        func (e->sender, &((const DkimmodConfigTemplate *) g_ptr_array_index (e->sigs, k))->sig,
+              user_data);
+    }
 }

@@ -113,6 +113,13 @@ GPtrArray *dkimmod_config_lookup (const DkimmodConfig *cfg, const char *sender,
  * (all of them after a load with DKIMMOD_CONFIG_VALIDATE_KEYS). */
 guint dkimmod_config_entry_count (const DkimmodConfig *cfg);
 
+/* Every signature of every entry as configured (macros unexpanded), with
+ * its entry's sender key, in file order (for check-config). */
+typedef void (*DkimmodConfigSignatureFunc) (const char *sender, const DkimmodConfigSignature *sig,
+                                            gpointer user_data);
+void dkimmod_config_foreach_signature (const DkimmodConfig *cfg, DkimmodConfigSignatureFunc func,
+                                       gpointer user_data);
+
 /* As dkimmod_config_lookup_full, but a sender_map_dir file that cannot be
  * read or is invalid gives NULL with ERROR set (answer 4xx, as for an
  * unreadable key); lookup_full reports it in *DROPPED instead. */

@@ -11,7 +11,8 @@
  *	it). Prints every error as the loader words it, "FILE:LINE: SETTING:
  *	what is wrong", one per line on stderr, and exits 78 (EX_CONFIG);
  *	66 when FILE itself cannot be read. On success prints a one-line
- *	summary on stdout and exits 0.
+ *	summary on stdout and exits 0, after the warnings of check-risks.c
+ *	(risky but valid setups; with --dns, selectors DNS does not publish).
  * DIAGNOSTICS
  *	Exit 0, 64 (usage), 66 (no such file), 78 (configuration error).
  */
@@ -20,15 +21,26 @@
 #include <string.h>
 
 #include "cli.h"
+#include "check-risks.h"
 #include "config-load.h"
 
 static const char check_usage[] =
-  "usage: dkimmod check-config FILE\n"
+  "usage: dkimmod check-config [--dns [--nameserver ADDR[:PORT]]] FILE\n"
   "\n"
   "Loads FILE, parses every key it names, and prints each error as\n"
-  "FILE:LINE: SETTING: message (exit 78), or a summary (exit 0).\n";
+  "FILE:LINE: SETTING: message (exit 78), or a summary (exit 0). Then warns\n"
+  "about risky setups: a catch-all entry, one key for unrelated domains, RSA\n"
+  "keys under 2048 bits, keys readable by their group.\n"
+  "\n"
+  "      --dns                 also check that DNS publishes each selector's key\n"
+  "      --nameserver ADDR     DNS server for --dns (default: /etc/resolv.conf)\n"
+  "  -h, --help                this text\n";
+
+enum { OPT_DNS = 256, OPT_NAMESERVER };
 
 static const struct option check_long_options[] = {
+  { "dns", no_argument, NULL, OPT_DNS },
+  { "nameserver", required_argument, NULL, OPT_NAMESERVER },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -63,19 +75,28 @@ dkimmod_cmd_check_config (int argc, char **argv)
   g_autoptr (DkimmodContext) ctx = NULL;
   g_autoptr (DkimmodConfig) cfg = NULL;
   g_autoptr (GError) error = NULL;
-  const char *path;
+  const char *path, *nameserver = NULL;
+  gboolean dns = FALSE;
+  guint warnings;
   int c;
 
   optind = 1;
   while ((c = getopt_long (argc, argv, "h", check_long_options, NULL)) != -1)
     {
-      if (c == 'h')
+      if (c == OPT_DNS)
+        dns = TRUE;
+      else if (c == OPT_NAMESERVER)
+        nameserver = optarg;
+      else if (c == 'h')
         {
           fputs (check_usage, stdout);
           return EX_OK;
         }
-      fputs (check_usage, stderr);
-      return EX_USAGE;
+      else
+        {
+          fputs (check_usage, stderr);
+          return EX_USAGE;
+        }
     }
   if (argc - optind != 1)
     {
@@ -94,5 +115,9 @@ dkimmod_cmd_check_config (int argc, char **argv)
   printf ("%s: OK: %u sender_map entries, every key file loads\n", path,
           dkimmod_config_entry_count (cfg));
   print_verifying (path, dkimmod_config_verifying (cfg));
+  warnings = dkimmod_check_risks (cfg, ctx, dns, nameserver);
+  if (warnings > 0)
+    printf ("%s: %u warnings (on stderr): the configuration works, but read them\n", path,
+            warnings);
   return EX_OK;
 }

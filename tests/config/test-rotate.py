@@ -173,6 +173,11 @@ def main():
 
     def unpublished():
         start_dns({"old._domainkey.example.net": old})
+        # check-config --dns: the current selector is published; the
+        # waiting next key is not signed with, so not checked.
+        out = subprocess.run([DKIMMOD, "check-config", "--dns", "--nameserver", dns["ns"], CONF],
+                             capture_output=True)
+        assert out.returncode == 0 and b"does not publish" not in out.stderr, out
         before = open(STATE).read()
         p = activate(1)
         assert "not activated: DNS does not publish the key of s=new1 yet" in p.stderr.decode()
@@ -181,11 +186,17 @@ def main():
     check("activate refuses while the record is not published", unpublished)
 
     def wrong_key():
+        start_dns({"old._domainkey.example.net": state["new1"], "new1._domainkey.example.net": old})
+        out = subprocess.run([DKIMMOD, "check-config", "--dns", "--nameserver", dns["ns"], CONF],
+                             capture_output=True)
+        assert out.returncode == 0, out
+        assert b"warning: old._domainkey.example.net does not publish the key" in out.stderr, out
         start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": old})
         before = open(STATE).read()
         activate(1)
         assert open(STATE).read() == before and signed_selector()[0] == "old"
-    check("activate refuses when the record holds another key", wrong_key)
+    check("activate refuses when the record holds another key; check-config --dns warns "
+          "when a selector's record holds another key", wrong_key)
 
     def switch():
         start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": state["new1"]})
