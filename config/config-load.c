@@ -192,6 +192,7 @@ parse_file (config_t *lc, const char *path, DkimmodConfigDiag *diag, GError **er
 {
   FILE *fp = fopen (path, "r");
   int saved = errno;
+  g_autofree char *why = NULL;
 
   if (fp == NULL || g_file_test (path, G_FILE_TEST_IS_DIR))
     {
@@ -202,6 +203,11 @@ parse_file (config_t *lc, const char *path, DkimmodConfigDiag *diag, GError **er
       return FALSE;
     }
   fclose (fp);
+  if (!dkimmod_config_check_includes (path, diag->include_dir, &why))
+    {
+      g_set_error_literal (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_SYNTAX, why);
+      return FALSE;
+    }
   config_set_include_dir (lc, diag->include_dir);
   if (config_read_file (lc, path) == CONFIG_TRUE)
     return TRUE;

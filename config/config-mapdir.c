@@ -61,6 +61,7 @@ dkimmod_config_mapdir_read (DkimmodConfig *cfg, const char *key, DkimmodConfigDi
   g_autofree char *path = g_build_filename (cfg->map_dir, name, NULL);
   guint before = diag->count;
   FILE *fp = fopen (path, "r");
+  g_autofree char *why = NULL;
   config_t lc;
 
   *entry = NULL;
@@ -72,6 +73,14 @@ dkimmod_config_mapdir_read (DkimmodConfig *cfg, const char *key, DkimmodConfigDi
       return DKIMMOD_MAPDIR_BROKEN;
     }
   fclose (fp);
+  if (!dkimmod_config_check_includes (path, cfg->include_dir, &why))
+    {
+      char *sep = strstr (why, ": @include");
+
+      *sep = '\0';
+      dkimmod_config_diag_add_at (diag, why, NULL, NULL, "%s", sep + 2);
+      return DKIMMOD_MAPDIR_BROKEN;
+    }
   config_init (&lc);
   config_set_include_dir (&lc, cfg->include_dir);
   if (config_read_file (&lc, path) != CONFIG_TRUE)

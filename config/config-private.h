@@ -102,6 +102,10 @@ void dkimmod_config_read_signing (DkimmodConfig *cfg, const config_setting_t *si
 DkimmodConfigDefaults *dkimmod_config_defaults_new (void);
 void dkimmod_config_defaults_free (DkimmodConfigDefaults *defaults);
 
+/* config-include.c: libconfig 1.5 exits on an @include of a directory;
+ * FALSE (and *WHY, g_free) when PATH or a file it includes has one. */
+gboolean dkimmod_config_check_includes (const char *path, const char *include_dir, char **why);
+
 /* config-mapdir.c: sender_map_dir, one file per sender key, read on demand. */
 typedef enum {
   DKIMMOD_MAPDIR_ABSENT,

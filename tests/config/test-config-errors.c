@@ -177,6 +177,13 @@ static const ErrorCase cases[] = {
     "dkimmod.conf:1: spawn.allow_group_readable_keys: must be true or false" },
   { "spawn-negative", "spawn = { spool_memory_max = -1; };\n", NULL,
     DKIMMOD_CONFIG_ERROR_INVALID, "dkimmod.conf:1: spawn.spool_memory_max: must not be negative" },
+  /* libconfig 1.5 would exit(2) on these (tests/fuzz/reproducers). */
+  { "include-directory", "@include \"/.\"\n", NULL, DKIMMOD_CONFIG_ERROR_SYNTAX,
+    "dkimmod.conf:1: @include \"/.\": not a regular file (a directory)" },
+  { "include-nested-directory", "signing = {\n  sender_map = (\n"
+    "    @include \"domains/x.conf\"\n  );\n};\n", "\t@include \"domains/\"\n",
+    DKIMMOD_CONFIG_ERROR_SYNTAX,
+    "domains/x.conf:1: @include \"domains/\": not a regular file (a directory)" },
   { "verifying-unknown", "verifying = { authserv_id = \"mx.example.net\"; reject = true; };\n",
     NULL, DKIMMOD_CONFIG_ERROR_INVALID, "dkimmod.conf:1: verifying.reject: unknown setting" },
 };

@@ -185,6 +185,27 @@ test_not_a_directory (void)
   tcu_rmrf (dir);
 }
 
+/* test_include_directory - a file of the directory that @includes a
+ * directory is an error with FILE:LINE (libconfig 1.5 would exit(2)) */
+static void
+test_include_directory (void)
+{
+  g_autofree char *dir = tcu_tmpdir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DkimmodConfig) cfg = NULL;
+  g_autofree char *msg = NULL;
+
+  g_free (tcu_write (dir, "domains.d/example.com.conf",
+                     "@include \"domains.d\"\nsign = ( { s = \"com\"; key = \"/k\"; } );\n"));
+  cfg = tcu_load_text (dir, "signing = { sender_map_dir = \"domains.d\"; };\n",
+                       DKIMMOD_CONFIG_VALIDATE_KEYS, &error);
+  g_assert_null (cfg);
+  msg = tcu_strip_dir (error->message, dir);
+  g_assert_cmpstr (msg, ==, "domains.d/example.com.conf:1: @include \"domains.d\": not a regular "
+                   "file (a directory)");
+  tcu_rmrf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,5 +215,6 @@ main (int argc, char **argv)
   g_test_add_func ("/config/mapdir/no-escape", test_no_escape);
   g_test_add_func ("/config/mapdir/check-all", test_check_all);
   g_test_add_func ("/config/mapdir/not-a-directory", test_not_a_directory);
+  g_test_add_func ("/config/mapdir/include-directory", test_include_directory);
   return g_test_run ();
 }
