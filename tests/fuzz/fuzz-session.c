@@ -132,9 +132,11 @@ static void
 remove_tmp (void)
 {
   g_autofree char *conf = g_build_filename (tmp_dir, "dkimmod.conf", NULL);
+  g_autofree char *key = g_build_filename (tmp_dir, "key.pem", NULL);
 
   dkimmod_config_free (cfg);
   (void) g_unlink (conf);
+  (void) g_unlink (key);
   (void) g_rmdir (tmp_dir);
 }
 
@@ -145,16 +147,25 @@ load_config (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *conf = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *pem = NULL;
+  gsize pem_len;
 
   tmp_dir = g_dir_make_tmp ("fuzz-session-XXXXXX", &error);
   fuzz_check (tmp_dir != NULL);
   conf = g_build_filename (tmp_dir, "dkimmod.conf", NULL);
+  /* A private copy with mode 0600: a git checkout leaves the test key
+   * world-readable, and the helper refuses such keys. */
+  key = g_build_filename (tmp_dir, "key.pem", NULL);
+  fuzz_check (g_file_get_contents (FUZZ_SRCDIR "/tests/module/data/ed25519.pem", &pem, &pem_len,
+                                   NULL));
+  fuzz_check (g_file_set_contents_full (key, pem, (gssize) pem_len, G_FILE_SET_CONTENTS_NONE,
+                                        0600, NULL));
   text = g_strdup_printf (
     "signing = { sender_map = ( { sender = \".\"; sign = ( { d = \"$senderdomain\"; "
-    "s = \"fuzz\"; key = \"%s/tests/module/data/ed25519.pem\"; } ); } ); };\n"
+    "s = \"fuzz\"; key = \"%s\"; } ); } ); };\n"
     "spawn = { spool_directory = \"%s\"; spool_memory_max = 2048; "
-    "allow_group_readable_keys = true; timeout_command = 1; timeout_data = 1; "
-    "timeout_next_hop = 5; };\n", FUZZ_SRCDIR, tmp_dir);
+    "timeout_command = 1; timeout_data = 1; timeout_next_hop = 5; };\n", key, tmp_dir);
   fuzz_check (g_file_set_contents (conf, text, -1, NULL));
   cfg = dkimmod_config_load (conf, 0, NULL, &error);
   if (cfg == NULL)
