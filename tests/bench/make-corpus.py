@@ -71,6 +71,9 @@ def main():
     shutil.copy(os.path.join(data, "rsa2048.pem"), os.path.join(out, "rsa.pem"))
     shutil.copy(os.path.join(data, "ed25519.pem"), os.path.join(out, "ed.pem"))
     rsa, ed = os.path.join(out, "rsa.pem"), os.path.join(out, "ed.pem")
+    # signers refuse keys that others may read, whatever the checkout's modes
+    os.chmod(rsa, 0o600)
+    os.chmod(ed, 0o600)
     with open(os.path.join(out, "rsa-pkcs1.pem"), "wb") as f:
         f.write(openssl("rsa", "-in", rsa, "-traditional"))
     seed = openssl("pkey", "-in", ed, "-outform", "DER")[-32:]
