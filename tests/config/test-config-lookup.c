@@ -336,7 +336,7 @@ test_sample (void)
   g_assert_null (dkimmod_config_lookup (cfg, "eve@example.com", NULL));
   sp = dkimmod_config_spawn (cfg);
   g_assert_cmpstr (sp->next_hop, ==, "127.0.0.1:10018");
-  g_assert_cmpuint (sp->spool_memory_max, ==, 1048576);
+  g_assert_cmpuint (sp->spool_memory_max, ==, 256 * 1024);
   g_assert_cmpstr (dkimmod_config_authserv_id (cfg), ==, "mx.example.net");
 }
 
@@ -350,7 +350,7 @@ test_new_default (void)
   g_assert_null (dkimmod_config_lookup (cfg, "a@example.net", NULL));
   g_assert_cmpstr (sp->next_hop, ==, "127.0.0.1:10018");
   g_assert_cmpstr (sp->spool_directory, ==, "/var/tmp");
-  g_assert_cmpuint (sp->spool_memory_max, ==, 1048576);
+  g_assert_cmpuint (sp->spool_memory_max, ==, 256 * 1024);
   g_assert_cmpuint (sp->message_size_max, ==, 0);
   g_assert_cmpuint (sp->timeout_command, ==, 300);
   g_assert_cmpuint (sp->timeout_data, ==, 300);
