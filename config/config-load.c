@@ -63,7 +63,7 @@ dkimmod_config_diag_origin (DkimmodConfigDiag *diag, const config_setting_t *whe
 }
 
 /* diag_vadd - appends "ORIGIN: SETTING[.FIELD]: message\n" */
-static void
+static void G_GNUC_PRINTF (5, 0)
 diag_vadd (DkimmodConfigDiag *diag, const char *origin, const char *setting, const char *field,
            const char *format, va_list ap)
 {

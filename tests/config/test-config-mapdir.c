@@ -135,6 +135,7 @@ test_no_escape (void)
       g_test_message ("%s", senders[k]);
       g_assert_no_error (error);
       g_assert_true (matched == NULL || g_str_equal (matched, "."));
+      g_assert_true (sigs == NULL || matched != NULL);
     }
   tcu_rmrf (dir);
 }

@@ -29,7 +29,7 @@ fixed_clock (void *data)
   return fixed_time;
 }
 
-static void
+G_NORETURN static void
 die (const char *what, const DkimmodError *err)
 {
   fprintf (stderr, "sign-helper: %s: %s\n", what, err != NULL ? err->message : "");
@@ -49,7 +49,7 @@ main (int argc, char **argv)
     { "identity", 'i', 0, G_OPTION_ARG_STRING, &identity, "i= value", "ID" },
     { "headers", 'H', 0, G_OPTION_ARG_STRING, &headers, "headers to sign", "LIST" },
     { "expire", 'x', 0, G_OPTION_ARG_INT64, &expire, "x= after t=", "SECONDS" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) msg = g_string_new (NULL);

@@ -205,9 +205,11 @@ test_errors (void)
   /* outside the local zones dnsmasq has no upstream: REFUSED, temporary */
   g_auto (GStrv) b = query ("sel._domainkey.elsewhere.example", &st, 2000);
   g_assert_cmpint (st, ==, DKIMMOD_DNS_SERVFAIL);
+  g_assert_cmpuint (g_strv_length (b), ==, 0);
   /* a name DNS cannot carry is no key, without a query */
   g_auto (GStrv) c = query ("a..b._domainkey.example.net", &st, 2000);
   g_assert_cmpint (st, ==, DKIMMOD_DNS_NXDOMAIN);
+  g_assert_cmpuint (g_strv_length (c), ==, 0);
 }
 
 static void
