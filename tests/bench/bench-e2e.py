@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 #
 # NAME
-#	bench-e2e.py - signing end to end through the private Postfix rig
+#	bench-e2e.py - signing and verifying end to end through the private Postfix rig
 # SYNOPSIS
-#	bench-e2e.py BUILDDIR [ROUNDS [MESSAGES]]
+#	bench-e2e.py BUILDDIR [ROUNDS [MESSAGES [CORPUS]]]
 # DESCRIPTION
 #	Sets up the project's rig (tests/postfix/rig.sh, port base 20000 so
 #	that it does not meet the test suites' rigs at 10000) with BUILDDIR's
@@ -20,6 +20,19 @@
 #	  c-tcp  opendkim milter, TCP on loopback
 #	  a-d, b2-d  a and b2 with smtp-source -d (each session sends all its
 #	         messages over one connection), to show the per-connection cost
+#	and, when CORPUS (make-corpus.py's directory) is given, the verifying
+#	paths on its 2 KB message signed beforehand by dkimmod sign
+#	(signed-rsa-2k.eml: RSA-2048, d=example.net, s=rsa), whose key record
+#	(keys.txt) the rig's dnsmasq publishes:
+#	  a-py   no filter, sent by this script's own SMTP client
+#	  d      dkimmod-spawn verify as smtpd_proxy_filter (the rig's inbound
+#	         port), key from DNS (verifying.nameserver = the rig's dnsmasq)
+#	  e      opendkim milter in Mode v over a UNIX socket, key from the
+#	         same dnsmasq: opendkim resolves with libunbound, whose
+#	         configuration (ResolverConfiguration) forwards to 127.0.0.1@PORT
+#	smtp-source cannot send a given file, so these three use a small
+#	client here: 4 threads, one connection per message as smtp-source
+#	does without -d; a-py is their baseline, measured in the same rounds.
 #	sends MESSAGES (default 500) messages of 2 KB from alice@example.net
 #	over 4 sessions with smtp-source and times them until all are in the
 #	Maildir and the queue is empty. CPU is the change of utime+stime of
@@ -30,15 +43,22 @@
 #	opendkim. Then single-message latency (smtp-source -m 1, 7 times per
 #	path): until smtp-source exits and until the message is delivered.
 #	Prints medians over the rounds, and checks that each path signed
-#	(a DKIM-Signature in a delivered message; none on path a).
+#	(a DKIM-Signature in a delivered message; none on path a) and that d
+#	and e added Authentication-Results with dkim=pass. Last, a diagnostic
+#	pass: the spawn services of b2 and d get rusage-exec (BUILDDIR/tests/
+#	bench) in front of dkimmod-spawn, and 100 messages each give the
+#	filter's own CPU, peak RSS, page faults and context switches per
+#	process from wait4(2), without spawn(8)'s fork.
 #	Needs root; exits 77 otherwise.
 # NEVER
 #	Kill processes it did not start; the rig is stopped with rig.sh.
 import fcntl
 import os
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 BASE = 20000
@@ -137,14 +157,93 @@ def smtp_source(port, msgs, sessions, reuse=False):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def opendkim_conf(rigdir, name, socket):
+def smtp_send_one(port, data):
+    """One SMTP transaction on a new connection, as smtp-source does without -d."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        f = s.makefile("rb")
+
+        def reply():
+            while True:
+                line = f.readline()
+                if len(line) < 4 or line[3:4] != b"-":
+                    break
+            if not line[:1] in (b"2", b"3"):
+                raise RuntimeError(f"port {port}: {line!r}")
+        reply()
+        for cmd in (b"EHLO bench.example\r\n", b"MAIL FROM:<alice@example.net>\r\n",
+                    b"RCPT TO:<bench@example.com>\r\n", b"DATA\r\n"):
+            s.sendall(cmd)
+            reply()
+        s.sendall(data + b".\r\n")
+        reply()
+        s.sendall(b"QUIT\r\n")
+        reply()
+
+
+def file_source(port, data, msgs, sessions):
+    """smtp-source for a given message: SESSIONS threads share MSGS messages."""
+    data = data.replace(b"\r\n.", b"\r\n..")   # dot-stuffing
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    left = [msgs]
+    lock = threading.Lock()
+    errors = []
+
+    def worker():
+        while True:
+            with lock:
+                if left[0] == 0 or errors:
+                    return
+                left[0] -= 1
+            try:
+                smtp_send_one(port, data)
+            except Exception as e:      # reported after the join
+                errors.append(e)
+                return
+    threads = [threading.Thread(target=worker) for _ in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        sys.exit(f"bench-e2e: sending to port {port}: {errors[0]}")
+
+
+def dns_extra(rigdir, corpus):
+    """Publish the corpus's key records (keys.txt) through the rig's dnsmasq."""
+    with open(os.path.join(corpus, "keys.txt")) as f, \
+            open(os.path.join(rigdir, "etc", "dns-extra.conf"), "w") as out:
+        for line in f:
+            name, txt = line.rstrip("\n").split(" ", 1)
+            # TXT character-strings are at most 255 octets (RFC 1035 3.3.14)
+            parts = ",".join(f'"{txt[i:i + 250]}"' for i in range(0, len(txt), 250))
+            out.write(f"txt-record={name},{parts}\n")
+
+
+def unbound_conf(rigdir, dns_port):
+    """libunbound configuration for opendkim: everything from the rig's dnsmasq."""
+    os.makedirs(os.path.join(rigdir, "odkim"), exist_ok=True)
+    os.chmod(os.path.join(rigdir, "odkim"), 0o755)
+    path = os.path.join(rigdir, "odkim", "unbound.conf")
+    with open(path, "w") as f:
+        f.write(f"""server:
+  do-not-query-localhost: no
+  module-config: "iterator"
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@{dns_port}
+""")
+    return path
+
+
+def opendkim_conf(rigdir, name, socket, verify_with=None):
     d = os.path.join(rigdir, "odkim")
     os.makedirs(d, exist_ok=True)
     os.chmod(d, 0o755)
     path = os.path.join(d, f"{name}.conf")
     with open(path, "w") as f:
         f.write(f"""Syslog no
-Mode s
+Mode {'v' if verify_with else 's'}
 Canonicalization relaxed/relaxed
 Domain example.net
 Selector mondomaine-dkim
@@ -154,46 +253,123 @@ Socket {socket}
 UMask 000
 PidFile {d}/{name}.pid
 """)
+        if verify_with:
+            # mail from InternalHosts (default 127.0.0.1) is only signed
+            f.write(f"""AuthservID mx.rig.test
+InternalHosts csl:192.0.2.1
+ResolverConfiguration {verify_with}
+""")
     return path
+
+
+def delivered_text(rigdir):
+    d = os.path.join(rigdir, "mail", "example.com", "catchall", "new")
+    with open(os.path.join(d, os.listdir(d)[0]), "rb") as f:
+        return b"\n" + f.read()
+
+
+def rusage_pass(env, rigdir, build, renv, corpus_msg, n):
+    """The filter's own cost per process, from rusage-exec in front of it."""
+    rbin = os.path.join(rigdir, "bin", "rusage-exec")
+    subprocess.run(["install", "-m", "0755", os.path.join(build, "tests", "bench", "rusage-exec"),
+                    rbin], check=True)
+    mcf = os.path.join(rigdir, "etc", "master.cf")
+    with open(mcf) as f:
+        orig = f.read()
+    text = orig
+    logs = {}
+    for name in ("proxysign", "verify"):
+        log = os.path.join(rigdir, "log", f"rusage-{name}.log")
+        open(log, "w").close()
+        os.chmod(log, 0o666)
+        logs[name] = log
+        marker = f"-o syslog_name=postfix/{name}-spawn\n"
+        i = text.index(marker)
+        j = text.index("argv=", i) + len("argv=")
+        text = text[:j] + f"{rbin} {log} " + text[j:]
+    with open(mcf, "w") as f:
+        f.write(text)
+    rig(env, "reload")
+    time.sleep(1.5)
+    out = {}
+    try:
+        for name, key in (("proxysign", "b2"), ("verify", "d")):
+            if key == "d" and corpus_msg is None:
+                continue
+            clear_mail(rigdir)
+            if key == "b2":
+                smtp_source(int(renv["RIG_PROXY_SUBMISSION"]), n, 4)
+            else:
+                file_source(int(renv["RIG_INBOUND"]), corpus_msg, n, 4)
+            wait_delivered(rigdir, n, 120)
+            time.sleep(0.3)
+            with open(logs[name]) as f:
+                rows = [dict(kv.split("=") for kv in line.split()) for line in f]
+            med = {k: statistics.median(int(r[k]) for r in rows) for k in rows[0]}
+            out[key] = (len(rows), med)
+    finally:
+        with open(mcf, "w") as f:
+            f.write(orig)
+        rig(env, "reload")
+    for key, (cnt, m) in out.items():
+        print(f"E2E {key:6s} per filter process (rusage-exec, {cnt} processes, medians): "
+              f"CPU {(m['utime_us'] + m['stime_us']) / 1000:.2f} ms "
+              f"(user {m['utime_us'] / 1000:.2f}, sys {m['stime_us'] / 1000:.2f}), "
+              f"peak RSS {m['maxrss_kib'] / 1024:.1f} MiB, minor faults {m['minflt']:.0f}, "
+              f"ctx switches {m['nvcsw']:.0f}+{m['nivcsw']:.0f}, wall {m['wall_us'] / 1000:.1f} ms",
+              flush=True)
 
 
 def main():
     if os.geteuid() != 0:
         print("bench-e2e: needs root (the Postfix rig)", file=sys.stderr)
         sys.exit(77)
-    build = sys.argv[1]
+    build = os.path.abspath(sys.argv[1])
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     msgs = int(sys.argv[3]) if len(sys.argv) > 3 else 500
-    env = dict(os.environ, RIG_PORT_BASE=str(BASE), DKIMMOD_BUILDDIR=os.path.abspath(build))
+    corpus = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 else None
+    corpus_msg = None
+    if corpus:
+        with open(os.path.join(corpus, "signed-rsa-2k.eml"), "rb") as f:
+            corpus_msg = f.read()
+    env = dict(os.environ, RIG_PORT_BASE=str(BASE), DKIMMOD_BUILDDIR=build)
     lock = open(rig(env, "lockfile"), "w")
     fcntl.flock(lock, fcntl.LOCK_EX)
     rigdir = rig(env, "setup")
     env["RIG"] = rigdir
     renv = dict(line.split("=", 1) for line in rig(env, "env").splitlines())
-    p_unix, p_tcp, p_odkim = BASE + 589, BASE + 590, BASE + 591
+    p_unix, p_tcp, p_odkim, p_vmilter = BASE + 589, BASE + 590, BASE + 591, BASE + 592
     sock = os.path.join(rigdir, "odkim", "unix.sock")
+    vsock = os.path.join(rigdir, "odkim", "verify.sock")
     pc = ["postconf", "-c", os.path.join(rigdir, "etc")]
     for port, milter, name in ((p_unix, f"unix:{sock}", "milter-unix"),
-                               (p_tcp, f"inet:127.0.0.1:{p_odkim}", "milter-tcp")):
+                               (p_tcp, f"inet:127.0.0.1:{p_odkim}", "milter-tcp"),
+                               (p_vmilter, f"unix:{vsock}", "milter-verify")):
         svc = f"127.0.0.1:{port}/inet"
         subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{port} inet n - n - - smtpd"], check=True)
         subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/{name}",
                              f"{svc}/smtpd_milters={milter}",
                              f"{svc}/milter_default_action=tempfail"], check=True)
-    spawn_ports = (int(renv["RIG_SIGN"]), int(renv["RIG_PROXY_SIGN"]))
+    spawn_ports = (int(renv["RIG_SIGN"]), int(renv["RIG_PROXY_SIGN"]), int(renv["RIG_VERIFY"]))
     for p in spawn_ports:
         svc = f"127.0.0.1:{p}/inet"
         subprocess.run(pc + ["-P", f"{svc}/max_use=1000000", f"{svc}/max_idle=3600"], check=True)
+    if corpus:
+        dns_extra(rigdir, corpus)
     odkims = []
     try:
         rig(env, "start")
-        for name, socket in (("unix", f"local:{sock}"), ("tcp", f"inet:{p_odkim}@127.0.0.1")):
-            conf = opendkim_conf(rigdir, name, socket)
+        dns_port = int(rig(env, "dns-start").split()[-1])
+        milters = [("unix", f"local:{sock}", None), ("tcp", f"inet:{p_odkim}@127.0.0.1", None)]
+        if corpus:
+            milters.append(("verify", f"local:{vsock}", unbound_conf(rigdir, dns_port)))
+        for name, socket_, verify_with in milters:
+            conf = opendkim_conf(rigdir, name, socket_, verify_with)
             odkims.append(subprocess.Popen(["opendkim", "-f", "-x", conf],
                                            stdout=subprocess.DEVNULL,
                                            stderr=open(os.path.join(rigdir, "log", f"odkim-{name}.log"), "w")))
         for _ in range(400):
-            if os.path.exists(sock) and subprocess.run(
+            if all(os.path.exists(x) for x in (sock, vsock)[:len(milters) - 1]) and subprocess.run(
                     ["sh", "-c", f"grep -q ':{p_odkim:04X} .* 0A ' /proc/net/tcp"]).returncode == 0:
                 break
             if any(o.poll() is not None for o in odkims):
@@ -201,51 +377,75 @@ def main():
             time.sleep(0.025)
         with open(os.path.join(rigdir, "spool", "pid", "master.pid")) as f:
             master = int(f.read().split()[0])
-        paths = [("a", "no filter", int(renv["RIG_NOFILTER"]), None),
-                 ("b", "dkimmod-spawn content_filter", int(renv["RIG_SUBMISSION"]), "spawn"),
-                 ("b2", "dkimmod-spawn smtpd_proxy_filter", int(renv["RIG_PROXY_SUBMISSION"]), "spawn"),
-                 ("c-unix", "opendkim milter, unix socket", p_unix, odkims[0].pid),
-                 ("c-tcp", "opendkim milter, TCP", p_tcp, odkims[1].pid),
-                 ("a-d", "no filter, -d", int(renv["RIG_NOFILTER"]), None),
-                 ("b2-d", "dkimmod-spawn proxy, -d", int(renv["RIG_PROXY_SUBMISSION"]), "spawn")]
+        # (key, label, port, filter: None, "spawn" or a pid, sender: "src" or "py")
+        paths = [("a", "no filter", int(renv["RIG_NOFILTER"]), None, "src"),
+                 ("b", "dkimmod-spawn content_filter", int(renv["RIG_SUBMISSION"]), "spawn", "src"),
+                 ("b2", "dkimmod-spawn smtpd_proxy_filter", int(renv["RIG_PROXY_SUBMISSION"]), "spawn", "src"),
+                 ("c-unix", "opendkim milter, unix socket", p_unix, odkims[0].pid, "src"),
+                 ("c-tcp", "opendkim milter, TCP", p_tcp, odkims[1].pid, "src")]
+        if corpus:
+            paths += [("a-py", "no filter, signed file", int(renv["RIG_NOFILTER"]), None, "py"),
+                      ("d", "dkimmod-spawn verify, proxy, DNS", int(renv["RIG_INBOUND"]), "spawn", "py"),
+                      ("e", "opendkim verify milter, unix, DNS", p_vmilter, odkims[2].pid, "py")]
+        nlat = len(paths)
+        paths += [("a-d", "no filter, -d", int(renv["RIG_NOFILTER"]), None, "src"),
+                  ("b2-d", "dkimmod-spawn proxy, -d", int(renv["RIG_PROXY_SUBMISSION"]), "spawn", "src")]
+
+        def send(key, port, sender, n, sessions):
+            if sender == "py":
+                file_source(port, corpus_msg, n, sessions)
+            else:
+                smtp_source(port, n, sessions, key.endswith("-d"))
+
         res = {p[0]: {"rate": [], "cpu": [], "fcpu": []} for p in paths}
         # warm-up: one message through each path (starts the daemons), checked
-        for key, _, port, _ in paths[:5]:
+        for key, _, port, _, sender in paths[:nlat]:
             clear_mail(rigdir)
-            smtp_source(port, 1, 1)
+            send(key, port, sender, 1, 1)
             wait_delivered(rigdir, 1, 60)
-            d = os.path.join(rigdir, "mail", "example.com", "catchall", "new")
-            with open(os.path.join(d, os.listdir(d)[0]), "rb") as f:
-                signed = b"\nDKIM-Signature:" in b"\n" + f.read()
+            text = delivered_text(rigdir)
+            if key in ("d", "e"):
+                # the first Authentication-Results is the one this hop added
+                ar = text[text.index(b"\nAuthentication-Results:"):].split(b"\n", 2)[1] \
+                    if b"\nAuthentication-Results:" in text else b""
+                if b"dkim=pass" not in text or b"mx.rig.test" not in ar:
+                    sys.exit(f"bench-e2e: path {key}: no dkim=pass from mx.rig.test:\n"
+                             + text[:1200].decode(errors="replace"))
+                continue
+            if key == "a-py":       # the file is signed already: nothing to check
+                continue
+            signed = b"\nDKIM-Signature:" in text
             if signed != (key != "a"):
                 sys.exit(f"bench-e2e: path {key}: DKIM-Signature {'present' if signed else 'missing'}")
-        print("E2E check: paths b, b2, c-unix, c-tcp deliver signed mail, path a unsigned", flush=True)
+        print("E2E check: paths b, b2, c-unix, c-tcp deliver signed mail, path a unsigned"
+              + ("; d and e add dkim=pass" if corpus else ""), flush=True)
         for _ in range(rounds):
-            for key, _, port, filt in paths:
+            for key, _, port, filt, sender in paths:
                 clear_mail(rigdir)
                 extra = [filt] if isinstance(filt, int) else []
                 c0 = snapshot(master, spawn_ports, extra)
                 t0 = time.monotonic()
-                smtp_source(port, msgs, 4, key.endswith("-d"))
+                send(key, port, sender, msgs, 4)
                 t1 = wait_delivered(rigdir, msgs, 600)
                 c1 = snapshot(master, spawn_ports, extra)
                 res[key]["rate"].append(msgs / (t1 - t0))
                 res[key]["cpu"].append((c1[0] - c0[0]) * 1000 / msgs)
                 res[key]["fcpu"].append(((c1[2] - c0[2]) if extra else (c1[1] - c0[1])) * 1000 / msgs)
         lat = {}
-        for key, _, port, _ in paths[:5]:
+        for key, _, port, _, sender in paths[:nlat]:
             sub, dlv = [], []
             for _ in range(7):
                 clear_mail(rigdir)
                 t0 = time.monotonic()
-                smtp_source(port, 1, 1)
+                send(key, port, sender, 1, 1)
                 t1 = time.monotonic()
                 t2 = wait_delivered(rigdir, 1, 60)
                 sub.append((t1 - t0) * 1000)
                 dlv.append((t2 - t0) * 1000)
             lat[key] = (statistics.median(sub), statistics.median(dlv))
-        for key, label, _, filt in paths:
-            base = statistics.median(res["a-d" if key.endswith("-d") else "a"]["rate"])
+        for key, label, _, filt, sender in paths:
+            base = statistics.median(res["a-d" if key.endswith("-d") else
+                                         "a-py" if sender == "py" else "a"]["rate"])
             r = statistics.median(res[key]["rate"])
             print(f"E2E {key:6s} {label:34s} {r:6.0f} msg/s ({r / base:4.2f}x no filter), "
                   f"server CPU {statistics.median(res[key]['cpu']):5.2f} ms/msg, "
@@ -253,15 +453,20 @@ def main():
                   + (f"latency 1 msg: {lat[key][0]:5.1f} ms SMTP, {lat[key][1]:5.1f} ms delivered"
                      if key in lat else "all messages of a session over one connection"),
                   flush=True)
-        for o, name in zip(odkims, ("unix", "tcp")):
+        for o, (name, _, _) in zip(odkims, milters):
             with open(f"/proc/{o.pid}/status") as f:
                 mem = {l.split(":")[0]: l.split()[1] for l in f if l.startswith(("VmRSS", "VmHWM"))}
             print(f"E2E opendkim ({name}) memory: RSS {int(mem['VmRSS']) / 1024:.1f} MiB, "
                   f"peak {int(mem['VmHWM']) / 1024:.1f} MiB", flush=True)
         print(f"E2E {msgs} messages of 2 KB, 4 sessions, medians of {rounds} interleaved rounds; "
-              f"latency: medians of 7", flush=True)
+              f"latency: medians of 7"
+              + ("; a-py, d, e: signed-rsa-2k.eml sent by bench-e2e.py's client, key by DNS"
+                 if corpus else ""), flush=True)
+        rusage_pass(env, rigdir, build, renv, corpus_msg, 100)
     finally:
         for o in odkims:
+            if os.environ.get("BENCH_E2E_DEBUG"):
+                subprocess.run(["sh", "-c", f"cat {rigdir}/log/odkim-*.log; tail -20 {rigdir}/log/maillog"])
             o.terminate()
             o.wait()
         subprocess.run([RIGSH, "destroy"], env=env, check=False)

@@ -19,7 +19,9 @@
 #	  3./4. dkimmod-spawn per connection and memory (bench-proc.py spawn);
 #	  5. dkimmod sign vs ref-sign, whole-process CPU (bench-proc.py exec-cpu);
 #	  6. end to end through the private Postfix rig (bench-e2e.py; root
-#	     only, skipped otherwise);
+#	     only, skipped otherwise): signing paths a-c, verifying paths d
+#	     and e on the corpus's signed 2 KB message, and the filter's
+#	     per-process cost from rusage-exec;
 #	and ends with the Markdown tables of report.py, the lines pasted
 #	into docs/benchmarks.md. Library rates are messages per CPU second
 #	of the measuring process, as openssl speed counts; end-to-end rates
@@ -55,7 +57,7 @@ out () { printf '%s\n' "$*" | tee -a "$RAW"; }
 # keep CMD... - run CMD, its output printed and kept
 keep () { "$@" | tee -a "$RAW"; }
 
-targets="tools/dkimmod spawn/dkimmod-spawn tests/bench/bench-sign tests/bench/ref-sign tests/verify/bench-verify"
+targets="tools/dkimmod spawn/dkimmod-spawn tests/bench/bench-sign tests/bench/ref-sign tests/bench/rusage-exec tests/verify/bench-verify"
 if grep -q "bench-opendkim" "$B/build.ninja"; then
 	targets="$targets tests/bench/bench-opendkim"
 fi
@@ -120,9 +122,8 @@ if [ "${BENCH_E2E:-1}" = 0 ]; then
 elif [ "$(id -u)" != 0 ]; then
 	out "(skipped: needs root)"
 else
-	keep $PY "$HERE/bench-e2e.py" "$B" "$ROUNDS" 500
+	keep $PY "$HERE/bench-e2e.py" "$B" "$ROUNDS" 500 "$WORK/corpus"
 fi
-out "(verifying paths d and e: not measured yet, dkimmod-spawn has no verify mode)"
 
 out "elapsed: $(($(date +%s) - start)) s, load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
