@@ -46,7 +46,9 @@
  *	Message size is bounded (message_size_max, the next hop's SIZE or
  *	DKIMMOD_SPAWN_MESSAGE_HARD_MAX); over it, input is read and dropped
  *	until end of data, so the session stays in sync. timeout_data applies
- *	to every read.
+ *	to every read, and DATA as a whole must go at least
+ *	DKIMMOD_SPAWN_MIN_DATA_RATE bytes/s after its first timeout_data
+ *	seconds (a trickling client gets 421 4.4.2).
  * DIAGNOSTICS
  *	One log line per message: "QUEUEID: DKIM signing - signed; ...",
  *	"- skipped; ...", "- error; ..." (with what happened next), or
@@ -62,6 +64,9 @@
 #include "signjob.h"
 #include "spool.h"
 #include "verifyjob.h"
+
+/* Postfix's smtpd_min_data_rate default: slow links pass, a trickle not. */
+#define DKIMMOD_SPAWN_MIN_DATA_RATE 500u
 
 typedef struct {
   DkimmodSession *sess;
@@ -90,6 +95,28 @@ sink_emit (const char *data, gsize len, gpointer user_data, GError **unused)
   return TRUE;
 }
 
+/* data_deadline - timeout_data bounds each read, and the whole of DATA
+ * may take timeout_data plus one second per DKIMMOD_SPAWN_MIN_DATA_RATE
+ * bytes received (Postfix's smtpd_min_data_rate): a client trickling a
+ * byte at a time cannot hold the helper. Sets the stream timeout to what
+ * is left; FALSE with a timeout error once nothing is. */
+static gboolean
+data_deadline (DkimmodSession *sess, gint64 start, guint64 got, GError **error)
+{
+  guint64 allowed = (guint64) sess->set->timeout_data + got / DKIMMOD_SPAWN_MIN_DATA_RATE;
+  gint64 used = (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  guint64 left = used < 0 || (guint64) used < allowed ? allowed - (guint64) MAX (used, 0) : 0;
+
+  if (left == 0)
+    {
+      g_set_error (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_TIMEOUT,
+                   "DATA slower than %u bytes/s", DKIMMOD_SPAWN_MIN_DATA_RATE);
+      return FALSE;
+    }
+  dkimmod_stream_set_timeout (sess->client, (guint) MIN (left, sess->set->timeout_data));
+  return TRUE;
+}
+
 /* receive - read the message from the client up to end of data */
 static gboolean
 receive (DataSink *sink, GError **error)
@@ -98,15 +125,23 @@ receive (DataSink *sink, GError **error)
   DkimmodUnstuffer u;
   gboolean end = FALSE;
 
+  gint64 start = g_get_monotonic_time ();
+  guint64 got = 0;
+
   dkimmod_unstuffer_init (&u);
   while (!end)
     {
       gsize len;
-      const char *buf = dkimmod_stream_peek (client, &len, error);
+      const char *buf;
 
+      if (!data_deadline (sink->sess, start, got, error))
+        return FALSE;
+      buf = dkimmod_stream_peek (client, &len, error);
       if (buf == NULL)
         return FALSE;
-      dkimmod_stream_consume (client, dkimmod_unstuff (&u, buf, len, &end, sink_emit, sink));
+      len = dkimmod_unstuff (&u, buf, len, &end, sink_emit, sink);
+      got += len;
+      dkimmod_stream_consume (client, len);
     }
   if (sink->spool_error == NULL)
     (void) dkimmod_spool_finish (sink->spool, &sink->spool_error);
