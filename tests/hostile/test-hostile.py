@@ -453,13 +453,13 @@ class TestVerifyHostile(Hostile, V.VerifyCase):
         self.assertIn("dkim=pass", ar)
 
     def test_two_from_fields(self):
-        # RFC 6376 5.4.2 picks h= instances bottom-up, so a From added above
-        # a signature that lists From once is not covered; RFC 6376 8.15
-        # lets a verifier treat such a message (invalid under RFC 5322) as
-        # it likes. dkimpy says no; dkimmod says fail, never pass.
+        # dkimpy oversigns From (h=from:to:subject:from): under RFC 6376
+        # 5.4.2 the second "from" in h= covers the added field, so fail.
         msg = V.sign(H.message())
         two = msg.replace(b"\r\nFrom: ", b"\r\nFrom: Mallory <m@evil.example>\r\nFrom: ", 1)
         self.assertEqual(two.count(b"\nFrom: "), 2)
+        h = re.search(rb"h=([^;]*);", two).group(1)
+        self.assertEqual([n.strip() for n in h.split(b":")].count(b"from"), 2, h)
         rc, out, _ = cli_verify(two)
         self.assertEqual(rc, 1, out)
         self.assertTrue(out[0].startswith('dkim=fail (2048-bit key) reason="signature did not verify"'),
