@@ -56,6 +56,9 @@
 #	filter's own CPU, peak RSS, page faults and context switches per
 #	process from wait4(2), without spawn(8)'s fork.
 #	Needs root; exits 77 otherwise.
+# ENVIRONMENT
+#	BENCH_E2E_DEBUG  when set, prints opendkim's logs and the maillog's
+#	                 tail at the end (for a path that failed its check)
 # NEVER
 #	Kill processes it did not start; the rig is stopped with rig.sh.
 import fcntl

@@ -30,7 +30,7 @@
 #	Debian's gnuplot-nox) is written to CHARTDIR, default the work
 #	directory. Raw output and the corpus stay in $BENCH_WORK (default a
 #	new /tmp/dkimmod-bench.XXXXXX; the generated sender maps are reused
-#	when the directory is given again). Takes about 8 minutes.
+#	when the directory is given again). Takes about 5 minutes.
 #	Not run by meson test: timings belong to a run made on purpose.
 # ENVIRONMENT
 #	BENCH_ROUNDS (3)   rounds per library case and end-to-end path
