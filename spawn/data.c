@@ -74,24 +74,54 @@ typedef struct {
   DkimmodJob *job;            /* a DkimmodSignJob or a DkimmodVerifyJob */
   guint64 size;
   gboolean too_big;
+  gboolean last_was_cr;       /* the previous content byte was CR */
   GError *spool_error;
 } DataSink;
 
-/* sink_emit - one span of message content from the unstuffer */
-static gboolean
-sink_emit (const char *data, gsize len, gpointer user_data, GError **unused)
+/* sink_put - content bytes to the spool and the job */
+static void
+sink_put (DataSink *sink, const char *data, gsize len)
 {
-  DataSink *sink = user_data;
-
+  if (len == 0)
+    return;
   sink->size += len;
   if (sink->too_big || sink->size > sink->sess->size_limit)
     {
       sink->too_big = TRUE;
-      return TRUE;
+      return;
     }
   if (sink->spool_error == NULL)
     (void) dkimmod_spool_append (sink->spool, data, len, &sink->spool_error);
   dkimmod_job_feed (sink->job, data, len);
+}
+
+/* sink_emit - one span of message content from the unstuffer. A bare LF
+ * (never an end of data here: only CRLF.CRLF is) becomes CRLF, as
+ * Postfix's smtpd and every verifier read it, so the bytes we hash are
+ * the bytes we relay and the bytes a verifier downstream canonicalizes.
+ * Bare CR stays content, as in Postfix. */
+static gboolean
+sink_emit (const char *data, gsize len, gpointer user_data, GError **unused)
+{
+  DataSink *sink = user_data;
+  gsize start = 0, pos = 0;
+  const char *lf;
+
+  while (pos < len && (lf = memchr (data + pos, '\n', len - pos)) != NULL)
+    {
+      gsize i = (gsize) (lf - data);
+
+      if (!(i > 0 ? data[i - 1] == '\r' : sink->last_was_cr))
+        {
+          sink_put (sink, data + start, i - start);
+          sink_put (sink, "\r", 1);
+          start = i;                /* the LF itself goes out with the rest */
+        }
+      pos = i + 1;
+    }
+  sink_put (sink, data + start, len - start);
+  if (len > 0)
+    sink->last_was_cr = data[len - 1] == '\r';
   return TRUE;
 }
 
