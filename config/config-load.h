@@ -127,9 +127,17 @@ GPtrArray *dkimmod_config_lookup_checked (const DkimmodConfig *cfg, const char *
                                           const char **matched, char **dropped,
                                           GError **error);
 
+/* SENDER (an address or a domain, as taken from From, Sender or MAIL FROM)
+ * with ASCII letters lower-cased and its domain as A-labels (UTS #46
+ * non-transitional); the local part is kept. NULL with *WHY (static text)
+ * when the domain is not valid UTF-8 or not a valid IDN. The lookups do
+ * this themselves; callers use it to say why a message is not signed. */
+char *dkimmod_config_sender_to_ascii (const char *sender, const char **why);
+
 /* As dkimmod_config_lookup; *DROPPED (nullable, transfer full) receives one
  * line per signature left out because its $sender/$senderdomain expansion
- * is invalid ("FILE:LINE: SETTING.d: expands to "...": why"), for the log. */
+ * is invalid ("FILE:LINE: SETTING.d: expands to "...": why"), or why the
+ * sender's domain has no A-label form (nothing matches then), for the log. */
 GPtrArray *dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender,
                                        const char **matched, char **dropped);
 

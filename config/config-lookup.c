@@ -7,6 +7,10 @@
  *	dkimmod_config_lookup_checked,
  *	dkimmod_config_signature_free, dkimmod_config_signature_to_spec
  * DESCRIPTION
+ *	The sender's domain is first converted to A-labels
+ *	(config-idna.c), so "user@bücher.example" is looked up, and fills
+ *	$sender and $senderdomain, as "user@xn--bcher-kva.example".
+ *
  *	DKIMproxy's sender_map order, case-insensitive: for
  *	"jason+extra@Sub.Long.Name" the keys tried are
  *	jason+extra@sub.long.name, jason@sub.long.name (only when the local
@@ -188,7 +192,8 @@ find_entry (const DkimmodConfig *cfg, const char *low, const char *at,
  * @dropped: (out) (optional) (transfer full): when signatures of the
  *   matched entry were left out because their expansion for @sender is
  *   invalid, one line each "FILE:LINE: SETTING: expands to "...": why";
- *   NULL otherwise
+ *   when the sender's domain has no A-label form, that reason (and NULL
+ *   is returned); NULL otherwise
  * @error: return location for a DKIMMOD_CONFIG_ERROR_INVALID error when
  *   the sender_map_dir file of the best key cannot be read or is invalid
  *   (the caller should answer 4xx, as for an unreadable key)
@@ -201,8 +206,9 @@ GPtrArray *
 dkimmod_config_lookup_checked (const DkimmodConfig *cfg, const char *sender, const char **matched,
                                char **dropped, GError **error)
 {
-  g_autofree char *low = g_ascii_strdown (sender ? sender : "", -1);
-  const char *at = strrchr (low, '@');
+  const char *idn_why = NULL;
+  g_autofree char *low = dkimmod_config_sender_to_ascii (sender, &idn_why);
+  const char *at = low ? strrchr (low, '@') : NULL;
   const DkimmodConfigEntry *e = NULL;
   g_autoptr (GString) why = g_string_new (NULL);
   g_autoptr (GString) broken = g_string_new (NULL);
@@ -213,6 +219,18 @@ dkimmod_config_lookup_checked (const DkimmodConfig *cfg, const char *sender, con
     *matched = NULL;
   if (dropped)
     *dropped = NULL;
+  if (low == NULL)
+    {
+      /* no entry, not even ".", may sign for a domain that has no A-label */
+      if (dropped)
+        {
+          g_autofree char *shown = printable (sender);
+
+          *dropped = g_strdup_printf ("sender <%s>: not an internationalized domain name: %s",
+                                      shown, idn_why);
+        }
+      return NULL;
+    }
   if (!find_entry (cfg, low, at, &e, broken))
     return NULL;
   if (e == NULL)

@@ -461,6 +461,10 @@ dkimmod_config_normalise_sender (const char *key, const char **why)
           return (*why = "the local part holds a space, a control character, '@', '<' or '>'",
                   NULL);
     }
+  for (const char *p = dom; *p; p++)
+    if ((guchar) *p >= 0x80)
+      return (*why = "the domain is not ASCII: write an internationalized domain as A-labels"
+                     " (xn--...; senders in U-labels are converted before the lookup)", NULL);
   if (!dkimmod_config_check_domain (dom, 1, why))
     return NULL;
   return g_steal_pointer (&low);

@@ -10,6 +10,9 @@
  *	  - the sender, by sender_source: the From header (default; a message
  *	    with zero or several From fields is not signed), Sender then From
  *	    (DKIMproxy's behaviour), or the envelope sender;
+ *	  - its domain as A-labels (SMTPUTF8 mail may carry U-labels in all
+ *	    three; dkimmod_config_sender_to_ascii): a domain that is no valid
+ *	    IDN means "skipped", with the reason in the log;
  *	  - the sender_map entry for it (dkimmod_config_lookup_checked); none
  *	    means "skipped" and the message is relayed unsigned, while a
  *	    sender_map_dir file that cannot be read is an error (451);
@@ -175,15 +178,24 @@ start_body (DkimmodJob *base)
   DkimmodSignJob *job = (DkimmodSignJob *) base;
   g_autofree char *msgid_log = dkimmod_job_message_id (base);
   g_autofree char *why = NULL;
+  g_autofree char *raw = NULL;
   g_autofree char *sender = NULL;
   g_autofree char *sender_log = NULL;
+  const char *idn_why = NULL;
   g_autoptr (GPtrArray) sigs = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *dropped = NULL;
   GString *fields = g_string_new (NULL);
 
   g_string_append (fields, msgid_log);
-  sender = choose_sender (job, &why);
+  raw = choose_sender (job, &why);
+  if (raw != NULL && (sender = dkimmod_config_sender_to_ascii (raw, &idn_why)) == NULL)
+    {
+      g_autofree char *raw_log = dkimmod_log_sanitize (raw, strlen (raw), DKIMMOD_LOG_TEXT_MAX);
+
+      why = g_strdup_printf ("sender <%s>: domain is not an internationalized domain name: %s",
+                             raw_log, idn_why);
+    }
   if (sender == NULL)
     {
       job->base.skipped = g_strdup_printf ("%s, %s", fields->str, why);

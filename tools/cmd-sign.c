@@ -22,7 +22,8 @@
  *	RFC 5322 section 3.6 (exactly one From).
  * DIAGNOSTICS
  *	Exit 0 when signed (or, with --config, when no sender_map entry
- *	matches and the message is copied unsigned, with a warning); 64 usage,
+ *	matches, or the sender's domain is no valid IDN, and the message is
+ *	copied unsigned, with a warning); 64 usage,
  *	65 malformed message or key, 66 key or config file missing, 74 output
  *	error, 78 configuration error, 70 internal error.
  * NEVER
@@ -381,8 +382,10 @@ add_config_signatures (DkimmodContext *ctx, DkimmodSigner *signer, const SignOpt
   g_autoptr (GError) error = NULL;
   g_autoptr (DkimmodConfig) cfg = dkimmod_config_load (opt->config_path, 0, ctx, &error);
   g_autoptr (GPtrArray) sigs = NULL;
+  g_autofree char *raw = NULL;
   g_autofree char *sender = NULL;
   g_autofree char *dropped = NULL;
+  const char *idn_why = NULL;
   unsigned flags = 0;
   int status = EX_OK;
 
@@ -393,13 +396,20 @@ add_config_signatures (DkimmodContext *ctx, DkimmodSigner *signer, const SignOpt
       return g_error_matches (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_IO) ? EX_NOINPUT
                                                                                      : EX_CONFIG;
     }
-  sender = config_sender (cfg, parser, opt->sender);
-  if (sender == NULL)
+  raw = config_sender (cfg, parser, opt->sender);
+  if (raw == NULL)
     {
       dkimmod_cli_warn ("no sender address: give --sender (the config selects by %s)",
                         dkimmod_config_sender_source (cfg) == DKIMMOD_SENDER_ENVELOPE
                           ? "envelope sender" : "header");
       return dkimmod_config_sender_source (cfg) == DKIMMOD_SENDER_ENVELOPE ? EX_USAGE : EX_DATAERR;
+    }
+  sender = dkimmod_config_sender_to_ascii (raw, &idn_why);
+  if (sender == NULL)
+    {
+      dkimmod_cli_warn ("sender <%s>: domain is not an internationalized domain name: %s: "
+                        "message not signed", raw, idn_why);
+      return EX_OK;
     }
   sigs = dkimmod_config_lookup_full (cfg, sender, NULL, &dropped);
   if (dropped != NULL)

@@ -7,7 +7,8 @@
  *	which signatures dkimmod_config_lookup() returns: DKIMproxy's order
  *	(address > address without +extension > domain > parent domains >
  *	"."), case-insensitivity (DKIMproxy never matched upper-case keys),
- *	defaults per field, the DKIMproxy string form, macros, and that the
+ *	defaults per field, the DKIMproxy string form, macros, IDN senders
+ *	(U-label domains find A-label entries), and that the
  *	shipped sample and per-domain example load.
  */
 #include "config-test-util.h"
@@ -256,7 +257,83 @@ test_key_macro_guard (void)
   g_clear_pointer (&dropped, g_free);
   sigs = dkimmod_config_lookup_full (cfg, "a@\x01\xff.example", NULL, &dropped);
   g_assert_null (sigs);
-  g_assert_nonnull (strstr (dropped, "expands to \"??.example\""));  /* made printable */
+  /* not UTF-8, so no IDN either: said why, made printable */
+  g_assert_nonnull (strstr (dropped, "sender <a@??.example>: not an internationalized domain"));
+}
+
+/* An SMTPUTF8 sender's U-label domain finds the A-label entry (the config
+ * holds only A-labels), and $sender/$senderdomain (d=, i=, key) get the
+ * A-label; a UTF-8 local part is kept. */
+static void
+test_idn_sender (void)
+{
+  g_autoptr (DkimmodConfig) cfg = load_ok (
+    "signing = { sender_map = (\n"
+    "  { sender = \"xn--bcher-kva.example\"; sign = ( { s = \"idn\"; key = \"/k/b.key\"; } ); },\n"
+    "  { sender = \"j\xc3\xb6rg@xn--bcher-kva.example\"; sign = ( { s = \"joerg\";\n"
+    "      key = \"/k/j.key\"; } ); },\n"
+    "  { sender = \"xn--fa-hia.de\"; sign = ( { s = \"fass\"; key = \"/k/f.key\"; } ); },\n"
+    "  { sender = \".\"; sign = ( { s = \"any\"; d = \"$senderdomain\"; i = \"$sender\";\n"
+    "      key = \"/k/$senderdomain.key\"; } ); }\n"
+    "); };\n", NULL);
+  g_autoptr (GPtrArray) sigs = NULL;
+  g_autofree char *dropped = NULL;
+  g_autofree char *ascii = NULL;
+  const char *why = NULL;
+  const char *matched = NULL;
+  DkimmodConfigSignature *s;
+
+  s = first_sig (cfg, "user@b\xc3\xbc" "cher.example", "xn--bcher-kva.example", &sigs);
+  g_assert_cmpstr (s->selector, ==, "idn");
+  g_clear_pointer (&sigs, g_ptr_array_unref);
+  /* upper-case U-label, and a decomposed u + combining diaeresis (NFC) */
+  s = first_sig (cfg, "user@B\xc3\x9c" "CHER.example", "xn--bcher-kva.example", &sigs);
+  g_clear_pointer (&sigs, g_ptr_array_unref);
+  s = first_sig (cfg, "user@bu\xcc\x88" "cher.example", "xn--bcher-kva.example", &sigs);
+  g_clear_pointer (&sigs, g_ptr_array_unref);
+  /* the sender as a domain, and a subdomain through the parent walk */
+  s = first_sig (cfg, "mail.b\xc3\xbc" "cher.example", "xn--bcher-kva.example", &sigs);
+  g_clear_pointer (&sigs, g_ptr_array_unref);
+  /* address key: UTF-8 local part as is, A-label domain */
+  s = first_sig (cfg, "J\xc3\xb6rg@b\xc3\xbc" "cher.example",
+                 "j\xc3\xb6rg@xn--bcher-kva.example", &sigs);
+  g_assert_cmpstr (s->selector, ==, "joerg");
+  g_clear_pointer (&sigs, g_ptr_array_unref);
+  /* UTS 46 non-transitional: sharp s stays (xn--fa-hia.de), never fass.de */
+  s = first_sig (cfg, "a@fa\xc3\x9f.de", "xn--fa-hia.de", &sigs);
+  g_assert_cmpstr (s->selector, ==, "fass");
+  g_clear_pointer (&sigs, g_ptr_array_unref);
+
+  /* $senderdomain and $sender carry the A-label */
+  s = first_sig (cfg, "Anna@\xce\xb2\xcf\x8c\xce\xbb\xce\xbf\xcf\x82.gr", ".", &sigs);
+  g_assert_cmpstr (s->domain, ==, "xn--nxasmm1c.gr");
+  g_assert_cmpstr (s->identity, ==, "anna@xn--nxasmm1c.gr");
+  g_assert_cmpstr (s->key_path, ==, "/k/xn--nxasmm1c.gr.key");
+  g_clear_pointer (&sigs, g_ptr_array_unref);
+
+  /* malformed U-labels match nothing, not even ".", and say why */
+  const char *bad[] = {
+    "a@a\xe2\x80\x8d" "b.example",   /* lone zero-width joiner (GLib makes it ab.example) */
+    "a@\xe2\x98\x83.example",        /* a symbol IDNA2008 disallows */
+    "a@-b\xc3\xbc.example",          /* leading hyphen */
+    "a@b\xc3\xbc\xff.example",       /* not UTF-8 */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      sigs = dkimmod_config_lookup_full (cfg, bad[i], &matched, &dropped);
+      g_assert_null (sigs);
+      g_assert_null (matched);
+      g_assert_nonnull (dropped);
+      g_test_message ("%s", dropped);
+      g_assert_nonnull (strstr (dropped, "not an internationalized domain name"));
+      g_clear_pointer (&dropped, g_free);
+      g_assert_null (dkimmod_config_sender_to_ascii (bad[i], &why));
+      g_assert_nonnull (why);
+    }
+
+  /* ASCII senders are only lower-cased, as before */
+  ascii = dkimmod_config_sender_to_ascii ("Bob+x@Example.NET", &why);
+  g_assert_cmpstr (ascii, ==, "bob+x@example.net");
 }
 
 static void
@@ -490,6 +567,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/lookup/key-macro-guard", test_key_macro_guard);
   g_test_add_func ("/config/lookup/relative-key", test_relative_key);
   g_test_add_func ("/config/lookup/many-entries", test_many_entries);
+  g_test_add_func ("/config/lookup/idn-sender", test_idn_sender);
   g_test_add_func ("/config/load/includes", test_includes);
   g_test_add_func ("/config/load/sample", test_sample);
   g_test_add_func ("/config/load/new-default", test_new_default);
