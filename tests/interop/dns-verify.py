@@ -7,10 +7,15 @@ usage: dns-verify.py DKIMMOD SRCDIR
 Starts dnsmasq (Debian's dnsmasq-base) on 127.0.0.1 and a free port with
 the key records (a 2048-bit RSA key that dnsmasq splits into several
 strings, an Ed25519 key, a 4096-bit key whose answer needs EDNS or TCP, a
-revoked key), signs messages with `dkimmod sign` and dkimpy, and checks
+revoked key, a key of the IDN domain bücher.example), signs messages with
+`dkimmod sign` and dkimpy, and checks
 `dkimmod verify --nameserver 127.0.0.1:PORT` (and the same through
 --config): pass, fail with the reason, no key, key revoked, and temperror
-within the deadline once dnsmasq is stopped. Exit 77 (skip) when dnsmasq
+within the deadline once dnsmasq is stopped. A message From
+user@bücher.example (UTF-8, as SMTPUTF8 carries it) signed through a
+sender_map with d=$senderdomain gets d=xn--bcher-kva.example, which dkimpy
+verifies through the same DNS; a From domain that is no valid IDN is
+copied unsigned, saying why. Exit 77 (skip) when dnsmasq
 is missing or cannot be started (it needs root to change user).
 """
 
@@ -25,10 +30,12 @@ import tempfile
 import time
 
 import dkim
+import dns.resolver
 
 DKIMMOD, SRCDIR = sys.argv[1:3]
 DNSMASQ = "/usr/sbin/dnsmasq"
 DOMAIN = "example.net"
+IDN_DOMAIN = "xn--bcher-kva.example"   # bücher.example
 TMP = tempfile.mkdtemp(prefix="dkimmod-dns.")
 MSG = (b"From: Alice <alice@example.net>\r\n"
        b"To: bob@example.org\r\n"
@@ -98,8 +105,9 @@ def start_dnsmasq(records):
     port = free_port()
     conf = os.path.join(TMP, "dnsmasq.conf")
     with open(conf, "w") as f:
-        f.write("no-resolv\nno-hosts\nno-poll\nlocal=/%s/\nlisten-address=127.0.0.1\n"
-                "bind-interfaces\nport=%d\n" % (DOMAIN, port))
+        f.write("no-resolv\nno-hosts\nno-poll\nlocal=/%s/\nlocal=/%s/\n"
+                "listen-address=127.0.0.1\nbind-interfaces\nport=%d\n"
+                % (DOMAIN, IDN_DOMAIN, port))
         for name, txt in records:
             f.write('txt-record=%s,"%s"\n' % (name, txt))
     log = open(os.path.join(TMP, "dnsmasq.log"), "wb")
@@ -139,6 +147,44 @@ def verify(msg, *args):
     return p.returncode, p.stdout.decode(errors="replace"), time.monotonic() - t0
 
 
+def dkimpy_verify(msg, ns):
+    """dkimpy's verdict on MSG, its key records read from the DNS server NS."""
+    host, port = ns.split(":")
+    res = dns.resolver.Resolver(configure=False)
+    res.nameservers = [host]
+    res.port = int(port)
+
+    def txt(name, timeout=5):
+        answer = res.resolve(name.decode().rstrip("."), "TXT", lifetime=timeout)
+        return b"".join(b"".join(r.strings) for r in answer)
+
+    return dkim.verify(msg, dnsfunc=txt)
+
+
+def idn_signing(rsa, ns):
+    """A UTF-8 From domain is signed with its A-label as d=, and verifies."""
+    conf = os.path.join(TMP, "idn.conf")
+    with open(conf, "w") as f:
+        f.write('signing = { sender_map = ( { sender = "."; sign = ( { s = "rsa";\n'
+                '  d = "$senderdomain"; key = "%s"; } ); } ); };\n' % rsa)
+    msg = MSG.replace(b"Alice <alice@example.net>", "Anna <user@bücher.example>".encode())
+    p = subprocess.run([DKIMMOD, "sign", "--config", conf], input=msg, capture_output=True)
+    out = p.stdout
+    ok(p.returncode == 0 and b"d=" + IDN_DOMAIN.encode() + b";" in out and out.endswith(msg),
+       "From user@bücher.example: signed with d=" + IDN_DOMAIN,
+       "exit %d\n%s%s" % (p.returncode, p.stderr.decode(errors="replace"),
+                          out[:400].decode(errors="replace")))
+    ok(p.returncode == 0 and dkimpy_verify(out, ns), "dkimpy verifies the IDN signature via DNS")
+    expect("dkimmod verify passes the IDN signature", verify(out, "--nameserver", ns), 0,
+           [("dkim=pass (2048-bit key)", "header.d=" + IDN_DOMAIN)])
+    bad = MSG.replace(b"alice@example.net", "user@a\u200db.example".encode())
+    p = subprocess.run([DKIMMOD, "sign", "--config", conf], input=bad, capture_output=True)
+    ok(p.returncode == 0 and p.stdout == bad
+       and b"not an internationalized domain name" in p.stderr,
+       "From domain with a lone zero-width joiner: copied unsigned, saying why",
+       "exit %d\n%s" % (p.returncode, p.stderr.decode(errors="replace")))
+
+
 def expect(name, result, status, lines):
     """RESULT of verify must have exit STATUS and each of LINES (prefix,
     text) as a resinfo line in order."""
@@ -157,7 +203,8 @@ def main():
     records = [("rsa._domainkey." + DOMAIN, record(rsa, "rsa")),
                ("ed._domainkey." + DOMAIN, record(ed, "ed25519")),
                ("big._domainkey." + DOMAIN, record(big, "rsa")),
-               ("revoked._domainkey." + DOMAIN, "v=DKIM1; k=rsa; p=")]
+               ("revoked._domainkey." + DOMAIN, "v=DKIM1; k=rsa; p="),
+               ("rsa._domainkey." + IDN_DOMAIN, record(rsa, "rsa"))]
     ns = start_dnsmasq(records)
     try:
         dual = sign(MSG, ("ed", ed), ("rsa", rsa))
@@ -201,6 +248,7 @@ def main():
         p = subprocess.run([DKIMMOD, "testkey", "-d", DOMAIN, "-s", "nosuch", "-k", rsa,
                             "--nameserver", ns], capture_output=True)
         ok(p.returncode == 1 and b"missing" in p.stdout, "testkey: missing", p.stdout.decode())
+        idn_signing(rsa, ns)
     finally:
         stop_dnsmasq()
     got = verify(dual, "--nameserver", ns, "-o", "dns_timeout=2")
