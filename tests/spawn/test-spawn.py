@@ -462,6 +462,68 @@ class TestSigning(SpawnCase):
         self.assertIn("4QZZZ: DKIM signing - skipped;", line)
         self.assertIn("no sender_map entry for <x@unknown.example>", line)
 
+    def idn_conf(self):
+        """A config with only the A-label entry xn--bcher-kva.example (bücher.example)."""
+        T.records["sel._domainkey.xn--bcher-kva.example"] = T.records["sel._domainkey.example.net"]
+        T.records["joerg._domainkey.xn--bcher-kva.example"] = T.records["sel._domainkey.example.net"]
+        conf = os.path.join(T.dir, "idn.conf")
+        with open(conf, "w") as f:
+            f.write('signing = { sender_map = ( { sender = "xn--bcher-kva.example"; sign = ( '
+                    '{ s = "sel"; key = "%s"; } ); },\n'
+                    '  { sender = "j\u00f6rg@xn--bcher-kva.example"; sign = ( '
+                    '{ s = "joerg"; key = "%s"; } ); } ); };\n'
+                    'spawn = { spool_directory = "%s"; };\n' % (T.key_rsa, T.key_rsa, T.spool))
+        return conf
+
+    # smtp-sink offers 8BITMIME but not SMTPUTF8, so the filter passes on
+    # only what the next hop offers: the SMTPUTF8 parameter is sent when it does.
+    def test_smtputf8_from_u_label_signed_with_a_label(self):
+        p, c = self.start(conf=self.idn_conf())
+        ehlo = self.session(c)
+        utf8 = " SMTPUTF8" if "SMTPUTF8" in ehlo else ""
+        msg = message(frm="Anna <anna@b\u00fccher.example>", body="Grüße, 8 bit.\r\n".encode())
+        self.assertEqual(c.cmd("MAIL FROM:<anna@b\u00fccher.example> BODY=8BITMIME" + utf8)[0],
+                         250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(stuff(msg))
+        code, text = c.reply()
+        self.assertEqual(code, 250, text)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertTrue(got.endswith(msg), "message changed in transit")
+        self.assertIn(b"d=xn--bcher-kva.example;", got)
+        self.assertEqual(dkim_verify(got), [True])
+        [line] = self.log_text("DKIM signing - signed")
+        self.assertIn("signer=<@xn--bcher-kva.example>, from=<anna@xn--bcher-kva.example>", line)
+
+    def test_smtputf8_envelope_u_label_with_utf8_local_part(self):
+        p, c = self.start("sender_source=envelope", conf=self.idn_conf())
+        ehlo = self.session(c)
+        utf8 = " SMTPUTF8" if "SMTPUTF8" in ehlo else ""
+        msg = message(frm="J\u00f6rg <j\u00f6rg@b\u00fccher.example>")
+        self.assertEqual(c.cmd("MAIL FROM:<J\u00f6rg@B\u00dcCHER.example>" + utf8)[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(stuff(msg))
+        self.assertEqual(c.reply()[0], 250)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        # the address-level key: the UTF-8 local part as is, the A-label domain
+        self.assertIn(b"s=joerg;", got)
+        self.assertIn(b"d=xn--bcher-kva.example;", got)
+        self.assertEqual(dkim_verify(got), [True])
+
+    def test_malformed_u_label_skipped_with_reason(self):
+        p, c = self.start(conf=self.idn_conf())
+        self.session(c)
+        msg = message(frm="x@b\u00fc\u200dcher.example")   # a lone zero-width joiner
+        self.assertEqual(self.transaction(c, msg, sender="x@example.net")[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.sink.messages(1), [msg])
+        [line] = self.log_text("DKIM signing - skipped")
+        self.assertIn("domain is not an internationalized domain name", line)
+
     def test_two_from_headers_not_signed(self):
         p, c = self.start()
         self.session(c)
