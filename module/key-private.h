@@ -10,6 +10,8 @@
 #ifndef DKIMMOD_KEY_PRIVATE_H
 #define DKIMMOD_KEY_PRIVATE_H
 
+#include <sys/types.h>
+
 #include "error-private.h"
 
 G_BEGIN_DECLS
@@ -25,6 +27,8 @@ struct DkimmodKey {
 DkimmodKey *dkimmod_key_parse_pem (const char *pem, gsize len, GError **error);
 /* Reads and parses PATH, checking its mode first. */
 DkimmodKey *dkimmod_key_read_file (const char *path, unsigned flags, GError **error);
+/* Refuses a file owned by a uid other than root or the effective uid. */
+gboolean dkimmod_key_check_owner (const char *path, uid_t owner, unsigned mode, GError **error);
 /* Refuses a file readable by others (or the group, unless FLAGS allow it). */
 gboolean dkimmod_key_check_mode (const char *path, unsigned mode, unsigned flags, GError **error);
 /* Signs DATA: RSASSA-PKCS1-v1_5 with SHA-256 for RSA keys; for Ed25519

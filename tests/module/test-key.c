@@ -3,7 +3,12 @@
  * NAME
  *	test-key.c - private key loading, checks, cache and DNS records
  */
+#include <grp.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test-util.h"
 #include "context-private.h"
@@ -141,6 +146,100 @@ test_mode (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err.message, "accessible by others"));
 }
 
+/* owner_check_as - in a child running as UID:GID (no other groups), load
+ * each of PATHS with FLAGS and compare with WANT_OK; exit status 0 if all
+ * matched (messages on stderr otherwise) */
+static int
+owner_check_as (uid_t uid, gid_t gid, const char *const *paths, const gboolean *want_ok,
+                gsize n, unsigned flags)
+{
+  pid_t pid = fork ();
+  int status = 0;
+
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      int bad = 0;
+
+      if (setgroups (1, &gid) != 0 || setgid (gid) != 0 || setuid (uid) != 0)
+        _exit (3);
+      for (gsize i = 0; i < n; i++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (DkimmodKey) key = dkimmod_key_read_file (paths[i], flags, &error);
+
+          if ((key != NULL) != want_ok[i])
+            {
+              fprintf (stderr, "%s: %s\n", paths[i], error ? error->message : "accepted");
+              bad = 1;
+            }
+          if (error && !want_ok[i] && strstr (error->message, "owned by uid") == NULL)
+            {
+              fprintf (stderr, "%s: not refused for its owner: %s\n", paths[i], error->message);
+              bad = 1;
+            }
+        }
+      _exit (bad);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+/* Keys owned by another account are refused, naming path, owner and mode;
+ * root's 0640 keys in the process's group and the process's own 0600 keys
+ * are accepted (the filter runs as the dkimmod user: dkimmod-spawn(8)). */
+static void
+test_owner (Fixture *f, gconstpointer data)
+{
+  const uid_t other = 12345, self = 12346;
+  const gid_t group = 12347;
+  g_autofree char *theirs = test_key_copy (f->dir, "rsa2048.pem", 0600);
+  g_autofree char *theirs_grp = test_key_copy (f->dir, "ed25519.pem", 0640);
+  g_autofree char *rootgrp = test_key_copy (f->dir, "rsa2048-pkcs1.pem", 0640);
+  g_autofree char *own = test_key_copy (f->dir, "rfc8463-ed25519.pem", 0600);
+  g_autofree char *want = NULL;
+  g_autoptr (GError) error = NULL;
+  DkimmodKey *key;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root (chown to other uids)");
+      return;
+    }
+  g_assert_cmpint (chmod (f->dir, 0755), ==, 0);
+  g_assert_cmpint (chown (theirs, other, 0), ==, 0);
+  g_assert_cmpint (chown (theirs_grp, other, group), ==, 0);
+  g_assert_cmpint (chown (rootgrp, 0, group), ==, 0);
+  g_assert_cmpint (chown (own, self, group), ==, 0);
+
+  /* root: another uid's key is refused, with path, owner and mode */
+  key = dkimmod_key_read_file (theirs, 0, &error);
+  g_assert_null (key);
+  g_assert_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY);
+  want = g_strdup_printf ("private key %s is owned by uid 12345 (mode 0600), not by root", theirs);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, want));
+  /* ...through the context too (the path dkimmod-spawn takes) */
+  {
+    DkimmodError err;
+
+    g_assert_null (dkimmod_key_load_file (f->ctx, theirs, 0, &err));
+    g_assert_nonnull (strstr (err.message, "owned by uid 12345"));
+  }
+
+  /* as uid 12346 in group 12347 only: its own 0600 key and root's 0640
+   * group key are accepted; another uid's key is refused even when the
+   * group may read it */
+  {
+    const char *const paths[] = { own, rootgrp, theirs_grp };
+    const gboolean ok[] = { TRUE, TRUE, FALSE };
+
+    g_assert_cmpint (owner_check_as (self, group, paths, ok, G_N_ELEMENTS (paths),
+                                     DKIMMOD_KEY_ALLOW_GROUP_READABLE), ==, 0);
+  }
+}
+
 static void
 test_missing_and_large (Fixture *f, gconstpointer data)
 {
@@ -259,6 +358,7 @@ main (int argc, char **argv)
   g_test_add ("/key/load/rsa-too-large", Fixture, NULL, setup, test_rsa_too_large, teardown);
   g_test_add ("/key/load/refused-types", Fixture, NULL, setup, test_refused_types, teardown);
   g_test_add ("/key/file/mode", Fixture, NULL, setup, test_mode, teardown);
+  g_test_add ("/key/file/owner", Fixture, NULL, setup, test_owner, teardown);
   g_test_add ("/key/file/missing-and-large", Fixture, NULL, setup, test_missing_and_large, teardown);
   g_test_add ("/key/cache/parsed-once", Fixture, NULL, setup, test_cache, teardown);
   g_test_add ("/key/dns-record/rfc8463", Fixture, NULL, setup, test_dns_record, teardown);
