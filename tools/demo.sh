@@ -112,8 +112,8 @@ opendkim_verify () {
 if [ "$(id -u)" != 0 ]; then
 	cat <<EOF
 You are not root, so this demo does not start the private Postfix: its master
-must bind the rig's ports and spawn(8) must switch to user nobody to run the
-filter. Instead it signs a sample message with the dkimmod CLI and checks the
+must bind the rig's ports and spawn(8) must switch to the dkimmod user (which
+the rig creates, as the how-to says) to run the filter. Instead it signs a sample message with the dkimmod CLI and checks the
 signature with dkimpy and OpenDKIM. Run "sudo tools/demo.sh ${1:-build}" for the full demo.
 EOF
 	TMP=$(mktemp -d)
@@ -166,7 +166,7 @@ trap 'exit 130' INT TERM
 say "1. Generate the key: dkimmod keygen -a rsa -d $DOMAIN -s $SELECTOR"
 mkdir -p "$RIG/keygen" "$RIG/keys" "$RIG/etc"
 "$CLI" keygen -a rsa -d "$DOMAIN" -s "$SELECTOR" -o "$RIG/keygen" | indent
-echo "    (private key $SELECTOR.key, mode 0600; the record above goes into the $DOMAIN zone)"
+echo "    (private key $SELECTOR.key, mode 0600, given to the dkimmod user; the record above goes into the $DOMAIN zone)"
 NAME=$SELECTOR._domainkey.$DOMAIN
 cp "$RIG/keygen/$SELECTOR.key" "$RIG/keys/$NAME.key"
 cp "$RIG/keygen/$SELECTOR.txt" "$RIG/keys/$NAME.txt"

@@ -173,7 +173,7 @@ def case_nexthop_down():
 def case_unreadable_key():
     with Rig() as rig:
         key = rig.key_path("mondomaine-dkim", "example.net")
-        os.chmod(key, 0)   # root still reads it; the filter runs as nobody
+        os.chmod(key, 0)   # root still reads it; the filter runs as dkimmod
         rig.swaks(rig.port("RIG_SUBMISSION"), "carol@example.net", "bob@example.net",
                   "--header", "Subject: unreadable key")
         deferred = rig.wait_deferred()

@@ -308,7 +308,7 @@ def case_spool_full():
         with open(conf, "w") as f:
             f.write(text.replace('spool_directory = "%s";' % spool,
                                  'spool_directory = "%s";\n  spool_memory_max = 4096;' % spool))
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700,uid=%d" % nobody_uid(),
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700,uid=%d" % filter_uid(),
                         "dkimmod-faults", spool], check=True)
         try:
             body = "".join("line %05d %s\n" % (i, "s" * 60) for i in range(3000))   # ~200 KB
@@ -334,9 +334,10 @@ def case_spool_full():
         expect(rig.messages("example.net/dave") == [], "refused message queued")
 
 
-def nobody_uid():
+def filter_uid():
+    """The filter's user (rig.sh runs dkimmod-spawn as dkimmod)."""
     import pwd
-    return pwd.getpwnam("nobody").pw_uid
+    return pwd.getpwnam("dkimmod").pw_uid
 
 
 class BadDns:

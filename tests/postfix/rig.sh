@@ -31,7 +31,10 @@
 #
 #	setup takes the filter from $DKIMMOD_SPAWN, else from
 #	$DKIMMOD_BUILDDIR/spawn/dkimmod-spawn, and copies it to $RIG/bin so that
-#	user nobody can run it. It creates the rig's keys with openssl unless
+#	the filter's user can run it. The filter runs as the system user
+#	dkimmod (group postdrop, for the postlog socket), as docs/postfix-howto.md
+#	says; setup creates that user when it is missing, and gives it the
+#	keys (mode 0600) and the spool. It creates the rig's keys with openssl unless
 #	they exist already (a caller may put its own there first), and writes
 #	$RIG/etc/dkimmod.conf unless it exists. Keys are named
 #	$RIG/keys/SELECTOR._domainkey.DOMAIN.key; dns-start publishes a TXT
@@ -202,7 +205,7 @@ spawn_service () {
 127.0.0.1:$1 inet n  n  n  -  10  spawn
   -o syslog_name=postfix/$2
   -o command_time_limit=300s
-  user=nobody:postdrop argv=$RIG/bin/dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:$3${4:+ $4}
+  user=$FILTER_USER:postdrop argv=$RIG/bin/dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:$3${4:+ $4}
 EOF
 }
 
@@ -285,7 +288,7 @@ make_keys () {
 			openssl genpkey -algorithm ED25519 -out "$RIG/keys/$name.key"
 		fi
 	done
-	chown nobody:nogroup "$RIG"/keys/*.key
+	chown "$FILTER_USER:$FILTER_USER" "$RIG"/keys/*.key
 	chmod 0600 "$RIG"/keys/*.key
 }
 
@@ -318,6 +321,17 @@ EOF
 	chmod 0644 "$RIG/etc/dkimmod.conf"
 }
 
+# The filter's user, as in docs/postfix-howto.md: a system user and group
+# of its own, owning the keys; created here when missing.
+FILTER_USER=dkimmod
+
+ensure_filter_user () {
+	getent passwd "$FILTER_USER" > /dev/null && return 0
+	useradd --system --user-group --home-dir /nonexistent --no-create-home \
+		--shell /usr/sbin/nologin "$FILTER_USER" ||
+		die "cannot create the system user $FILTER_USER"
+}
+
 install_filter () {
 	local src=${DKIMMOD_SPAWN:-}
 	if [ -z "$src" ] && [ -n "${DKIMMOD_BUILDDIR:-}" ]; then
@@ -330,7 +344,7 @@ install_filter () {
 
 cmd_setup () {
 	if [ -z "${RIG:-}" ]; then
-		# not $TMPDIR: user nobody must reach the rig (filter, keys, Maildirs)
+		# not $TMPDIR: users nobody and dkimmod must reach the rig (filter, keys, Maildirs)
 		RIG=$(mktemp -d /tmp/dkimmod-rig.XXXXXX)
 	fi
 	mkdir -p "$RIG"
@@ -338,15 +352,20 @@ cmd_setup () {
 	mkdir -p "$RIG"/{etc,spool,data,log,mail,filter,bin,keys}
 	chmod 0755 "$RIG"/{etc,spool,log,bin,keys}
 	chown postfix "$RIG/data"
-	chown nobody:nogroup "$RIG/mail" "$RIG/filter"
+	ensure_filter_user
+	chown nobody:nogroup "$RIG/mail"
+	chown "$FILTER_USER:$FILTER_USER" "$RIG/filter"
 	write_main_cf
 	write_master_cf
 	make_keys
 	write_dkimmod_conf
 	install_filter
-	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		test -x "$RIG/bin/dkimmod-spawn" -a -r "$RIG/etc/dkimmod.conf" -a -w "$RIG/mail"; then
-		die "user nobody cannot reach $RIG (a parent directory is not searchable?)"
+	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -w "$RIG/mail"; then
+		die "user nobody cannot reach $RIG/mail (a parent directory is not searchable?)"
+	fi
+	if ! setpriv --reuid="$FILTER_USER" --regid=postdrop --clear-groups \
+		test -x "$RIG/bin/dkimmod-spawn" -a -r "$RIG/etc/dkimmod.conf" -a -w "$RIG/filter"; then
+		die "user $FILTER_USER cannot reach $RIG (a parent directory is not searchable?)"
 	fi
 	cat > "$RIG/rig.env" <<EOF
 RIG=$RIG
@@ -406,7 +425,7 @@ cmd_stop () {
 	if pf status > /dev/null 2>&1; then
 		pf stop > /dev/null 2>&1 < /dev/null || true
 	fi
-	# spawn(8) cannot kill its nobody-owned children (EPERM), and they
+	# spawn(8) cannot kill its dkimmod-owned children (EPERM), and they
 	# survive "postfix stop"; a hung one must not outlive the rig.
 	local pids
 	pids=$(leftover_filters)
