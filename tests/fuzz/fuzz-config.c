@@ -38,7 +38,10 @@ __lsan_default_suppressions (void)
 
 static const char *const senders[] = {
   "a@example.com", "User+ext@Sub.Example.COM", "example.org", "", "@", "a@", "@b",
-  "x@[192.0.2.1]", "\"q u\"@example.net", "a@b@c", ".", "a@..", NULL,
+  "x@[192.0.2.1]", "\"q u\"@example.net", "a@b@c", ".", "a@..",
+  /* IDN senders: U-labels, a lone zero-width joiner, not UTF-8 */
+  "j\xc3\xb6rg@b\xc3\xbc" "cher.example", "a@a\xe2\x80\x8d" "b.example", "a@\xff.example",
+  NULL,
 };
 
 static char *conf_file;
