@@ -74,6 +74,7 @@ typedef struct {
   char *syslog_ident;        /* default "dkimmod-spawn" */
   char *syslog_facility;     /* default "mail" */
   gboolean allow_group_readable_keys;
+  guint64 smtp_line_length_limit; /* signing: lines longer are folded/broken; 0 = off */
 } DkimmodSpawnSettings;
 
 typedef struct DkimmodConfig DkimmodConfig;

@@ -40,6 +40,8 @@ static const struct {
   { "on_error", K_ON_ERROR, G_STRUCT_OFFSET (DkimmodSpawnSettings, on_error) },
   { "syslog_ident", K_IDENT, G_STRUCT_OFFSET (DkimmodSpawnSettings, syslog_ident) },
   { "syslog_facility", K_FACILITY, G_STRUCT_OFFSET (DkimmodSpawnSettings, syslog_facility) },
+  { "smtp_line_length_limit", K_SIZE,
+    G_STRUCT_OFFSET (DkimmodSpawnSettings, smtp_line_length_limit) },
   { "allow_group_readable_keys", K_BOOL,
     G_STRUCT_OFFSET (DkimmodSpawnSettings, allow_group_readable_keys) },
 };
@@ -48,6 +50,8 @@ static const struct {
 #define TIMEOUT_MAX_SECONDS 86400u
 /* Keeping more than this in memory per connection is surely a mistake. */
 #define SPOOL_MEMORY_MAX (1024ull * 1024ull * 1024ull)
+/* Postfix takes any int; a header line this long is held in memory. */
+#define LINE_LENGTH_MAX (1024ull * 1024ull)
 
 static const char *const facilities[] = {
   "mail", "daemon", "user", "local0", "local1", "local2", "local3",
@@ -75,6 +79,8 @@ dkimmod_config_spawn_defaults (DkimmodSpawnSettings *spawn)
   spawn->syslog_ident = g_strdup ("dkimmod-spawn");
   spawn->syslog_facility = g_strdup ("mail");
   spawn->allow_group_readable_keys = FALSE;
+  /* Postfix's smtp_line_length_limit default (linefold.c) */
+  spawn->smtp_line_length_limit = 998;
 }
 
 /**
@@ -161,7 +167,9 @@ set_from_string (DkimmodSpawnSettings *spawn, guint k, const char *value, const 
       return TRUE;
     case K_SIZE:
       if (!dkimmod_config_parse_size (value, g_str_equal (settings[k].name, "spool_memory_max")
-                                      ? SPOOL_MEMORY_MAX : G_MAXINT64, &n, why))
+                                      ? SPOOL_MEMORY_MAX
+                                      : g_str_equal (settings[k].name, "smtp_line_length_limit")
+                                      ? LINE_LENGTH_MAX : G_MAXINT64, &n, why))
         return FALSE;
       *(guint64 *) field = n;
       return TRUE;

@@ -35,6 +35,11 @@
  *	the job marked for removal: the header block is streamed from the
  *	spool minus those spans, then the body. DKIM results reject nothing otherwise.
  *
+ *	When signing, lines longer than smtp_line_length_limit are folded or
+ *	broken (linefold.c) before the bytes reach the spool and the job, as
+ *	the outbound smtp client would break them after us; verify mode
+ *	relays what it verified, byte for byte.
+ *
  *	When we answer the client ourselves the next hop still holds MAIL and
  *	RCPT, so it gets a RSET.
  * STANDARDS
@@ -51,6 +56,8 @@
  *	seconds (a trickling client gets 421 4.4.2).
  * DIAGNOSTICS
  *	One log line per message: "QUEUEID: DKIM signing - signed; ...",
+ *	before it, when lines were shortened, "DKIM signing - message changed
+ *	before signing: N header lines folded, M lines broken with CRLF SP",
  *	"- skipped; ...", "- error; ..." (with what happened next), or
  *	"QUEUEID: DKIM verify - pass; ..." (see verifyjob.c).
  */
@@ -59,6 +66,7 @@
 #include <string.h>
 
 #include "dotstuff.h"
+#include "linefold.h"
 #include "log.h"
 #include "nexthop.h"
 #include "signjob.h"
@@ -75,6 +83,7 @@ typedef struct {
   guint64 size;
   gboolean too_big;
   gboolean last_was_cr;       /* the previous content byte was CR */
+  DkimmodLinefold *fold;      /* signing: lines shaped as they will leave, or NULL */
   GError *spool_error;
 } DataSink;
 
@@ -95,6 +104,23 @@ sink_put (DataSink *sink, const char *data, gsize len)
   dkimmod_job_feed (sink->job, data, len);
 }
 
+/* fold_out - the line folder's output */
+static void
+fold_out (const char *data, gsize len, gpointer user_data)
+{
+  sink_put (user_data, data, len);
+}
+
+/* sink_shape - content to sink_put, through the line folder when signing */
+static void
+sink_shape (DataSink *sink, const char *data, gsize len)
+{
+  if (sink->fold != NULL)
+    dkimmod_linefold_feed (sink->fold, data, len, fold_out, sink);
+  else
+    sink_put (sink, data, len);
+}
+
 /* sink_emit - one span of message content from the unstuffer. A bare LF
  * (never an end of data here: only CRLF.CRLF is) becomes CRLF, as
  * Postfix's smtpd and every verifier read it, so the bytes we hash are
@@ -113,13 +139,13 @@ sink_emit (const char *data, gsize len, gpointer user_data, GError **unused)
 
       if (!(i > 0 ? data[i - 1] == '\r' : sink->last_was_cr))
         {
-          sink_put (sink, data + start, i - start);
-          sink_put (sink, "\r", 1);
+          sink_shape (sink, data + start, i - start);
+          sink_shape (sink, "\r", 1);
           start = i;                /* the LF itself goes out with the rest */
         }
       pos = i + 1;
     }
-  sink_put (sink, data + start, len - start);
+  sink_shape (sink, data + start, len - start);
   if (len > 0)
     sink->last_was_cr = data[len - 1] == '\r';
   return TRUE;
@@ -173,6 +199,8 @@ receive (DataSink *sink, GError **error)
       got += len;
       dkimmod_stream_consume (client, len);
     }
+  if (sink->fold != NULL)
+    dkimmod_linefold_finish (sink->fold, fold_out, sink);
   if (sink->spool_error == NULL)
     (void) dkimmod_spool_finish (sink->spool, &sink->spool_error);
   return TRUE;
@@ -360,6 +388,11 @@ finish_signing (DkimmodSession *sess, DataSink *sink, GError **error)
       return answer_locally (sess, "451 4.7.1 Error: DKIM signing failed, try again later",
                              error);
     }
+  if (sink->fold != NULL && sink->fold->folded + sink->fold->broken > 0)
+    dkimmod_log (LOG_INFO, "%s: DKIM signing - message changed before signing: %u header "
+                 "lines folded, %u lines broken with CRLF SP (smtp_line_length_limit %u)",
+                 dkimmod_session_queue_id (sess), sink->fold->folded, sink->fold->broken,
+                 sink->fold->limit);
   text = g_strdup_printf ("%s; %s", word[result], detail);
   if (result == DKIMMOD_SIGNJOB_FAILED)
     return relay_and_answer (sess, sink->spool, headers, NULL, LOG_WARNING, text,
@@ -456,6 +489,7 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
   g_autoptr (GError) error = NULL;
   g_autoptr (DkimmodSpool) spool = NULL;
   DataSink sink = { .sess = sess };
+  DkimmodLinefold fold;
   gboolean ok;
 
   if (!sess->in_mail || sess->rcpt_ok == 0)
@@ -471,6 +505,10 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
   spool = dkimmod_spool_new (sess->set->spool_directory, (gsize) sess->set->spool_memory_max);
   sink.spool = spool;
   sink.job = new_job (sess);
+  /* Verify mode relays the bytes it verified, unchanged. */
+  dkimmod_linefold_init (&fold, sess->verify != NULL ? 0
+                                : (guint) sess->set->smtp_line_length_limit);
+  sink.fold = fold.limit > 0 ? &fold : NULL;
   dkimmod_stream_set_timeout (sess->client, sess->set->timeout_data);
   ok = dkimmod_stream_printf (sess->client, &error, "354 End data with <CR><LF>.<CR><LF>\r\n")
        && receive (&sink, &error);
@@ -479,6 +517,7 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
     ok = finish_transaction (sess, &sink, &error);
   g_clear_error (&sink.spool_error);
   g_clear_pointer (&sink.job, dkimmod_job_free);
+  dkimmod_linefold_clear (&fold);
   if (!ok && !dkimmod_stream_broken (sess->client) && !dkimmod_stream_broken (sess->next))
     {
       /* A spool read failed halfway through the next hop's DATA: the only

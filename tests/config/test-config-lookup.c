@@ -414,6 +414,7 @@ test_sample (void)
   sp = dkimmod_config_spawn (cfg);
   g_assert_cmpstr (sp->next_hop, ==, "127.0.0.1:10018");
   g_assert_cmpuint (sp->spool_memory_max, ==, 256 * 1024);
+  g_assert_cmpuint (sp->smtp_line_length_limit, ==, 998);
   g_assert_cmpstr (dkimmod_config_authserv_id (cfg), ==, "mx.example.net");
 }
 
@@ -490,6 +491,7 @@ test_overrides (void)
     { "spool_memory_max=2T", "-o spool_memory_max: \"2T\": not a size (bytes, or a number with "
       "k, M or G)" },
     { "spool_directory=tmp", "-o spool_directory: \"tmp\": must be an absolute path" },
+    { "smtp_line_length_limit=2M", "-o smtp_line_length_limit: \"2M\": out of range" },
     { "on_error=reject", "-o on_error: \"reject\": must be tempfail or relay" },
     { "allow_group_readable_keys=maybe", "-o allow_group_readable_keys: \"maybe\": must be yes "
       "or no" },
@@ -507,6 +509,10 @@ test_overrides (void)
   g_assert_cmpuint (sp->timeout_data, ==, 600);
   g_assert_true (dkimmod_config_set_override (cfg, "spool_memory_max=64k", NULL));
   g_assert_cmpuint (sp->spool_memory_max, ==, 65536);
+  g_assert_true (dkimmod_config_set_override (cfg, "smtp_line_length_limit=0", NULL));
+  g_assert_cmpuint (sp->smtp_line_length_limit, ==, 0);
+  g_assert_true (dkimmod_config_set_override (cfg, "smtp_line_length_limit=990", NULL));
+  g_assert_cmpuint (sp->smtp_line_length_limit, ==, 990);
   g_assert_true (dkimmod_config_set_override (cfg, "on_error=relay", NULL));
   g_assert_cmpint (sp->on_error, ==, DKIMMOD_ON_ERROR_RELAY);
   g_assert_true (dkimmod_config_set_override (cfg, "allow_group_readable_keys=yes", NULL));

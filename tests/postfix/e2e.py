@@ -33,14 +33,22 @@ Cases:
                   is queued
   rig-port-in-use a rig port already taken: start fails and leaves no
                   dnsmasq and no rig directory behind
+  long-lines      a 2,000-byte body line and a 1,500-byte References field,
+                  signed before the queue, then sent by the rig's outbound
+                  smtp client (smtp_line_length_limit 998) to a recording
+                  SMTP server on loopback: dkimpy verifies the bytes that
+                  arrived; with smtp_line_length_limit = 0 in dkimmod.conf
+                  (the behaviour before linefold.c) dkimpy says fail
 """
 
 import os
 import re
 import shutil
 import smtplib
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -356,6 +364,158 @@ def case_pickup():
         rig.wait_empty()
 
 
+class RecordingSink:
+    """A minimal SMTP server on 127.0.0.1 that keeps each message's content
+    (dot-unstuffed) exactly as the client sent it, and answers 250."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.messages = []
+        self.stop = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(30)
+                try:
+                    self.session(conn.makefile("rb"), conn)
+                except (OSError, ValueError):
+                    pass
+
+    def session(self, rf, conn):
+        conn.sendall(b"220 sink.remote.test ESMTP\r\n")
+        while True:
+            line = rf.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                conn.sendall(b"250-sink.remote.test\r\n250 8BITMIME\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                lines = []
+                while True:
+                    d = rf.readline()
+                    if not d or d == b".\r\n":
+                        break
+                    lines.append(d[1:] if d.startswith(b".") else d)
+                self.messages.append(b"".join(lines))
+                conn.sendall(b"250 2.0.0 Ok: recorded\r\n")
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    def wait(self, n, timeout=20):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < n:
+            if time.monotonic() > deadline:
+                raise RigError("recording sink: %d of %d messages after %d s"
+                               % (len(self.messages), n, timeout))
+            time.sleep(0.05)
+        return self.messages
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()
+
+
+def long_line_message(subject):
+    refs = "References:"
+    n = 0
+    while len(refs) < 1500:
+        refs += " <%08d.thread@example.net>" % n
+        n += 1
+    refs = refs[:1500]
+    body_line = "".join(chr(ord("A") + i % 26) for i in range(2000))
+    msg = message("carol@example.net", "dave@remote.test", subject,
+                  "short line\n%s\nlast line\n" % body_line, refs + "\r\n")
+    return msg, refs, body_line
+
+
+def set_line_limit(rig, value):
+    """spawn.smtp_line_length_limit in the rig's dkimmod.conf (read per connection)."""
+    path = os.path.join(rig.etc, "dkimmod.conf")
+    with open(path) as f:
+        text = f.read()
+    text = re.sub(r"\n  smtp_line_length_limit = \d+;", "", text)
+    if value is not None:
+        text = text.replace("spawn = {\n", "spawn = {\n  smtp_line_length_limit = %d;\n" % value, 1)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def case_long_lines():
+    """Issue 9 item 5: the outbound smtp client breaks lines over 998 bytes
+    (CRLF SP); signing must hash the message in the shape it leaves in."""
+    sink = RecordingSink()
+    try:
+        with Rig() as rig:
+            with open(os.path.join(rig.etc, "transport"), "w") as f:
+                f.write("remote.test smtp:[127.0.0.1]:%d\n" % sink.port)
+            rig.postconf("-e", "transport_maps=texthash:%s" % os.path.join(rig.etc, "transport"))
+            rig.reload()
+
+            # 1. smtp_line_length_limit = 0: signed as received, broken after
+            # signing by the outbound smtp client; the far end sees fail.
+            set_line_limit(rig, 0)
+            msg, _, _ = long_line_message("long lines, folding off")
+            s = smtplib.SMTP("127.0.0.1", rig.port("RIG_PROXY_SUBMISSION"), "client.rig.test",
+                             timeout=30)
+            s.sendmail("carol@example.net", ["dave@remote.test"], msg)
+            s.quit()
+            got = sink.wait(1)[0]
+            import dkim
+            try:
+                verdicts = rig.verify(got)
+            except dkim.ValidationError as e:     # dkimpy raises on a body hash mismatch
+                verdicts = [("example.net", "mondomaine-dkim", str(e), False)]
+            expect(len(verdicts) == 1 and not verdicts[0][3],
+                   "without folding dkimpy should say fail: %s" % verdicts)
+            expect(re.search(rb"\n [A-Z]", got) is not None, "outbound smtp broke nothing?")
+
+            # 2. the default (998): the message leaves as we signed it.
+            set_line_limit(rig, None)
+            msg, refs, body_line = long_line_message("long lines")
+            s = smtplib.SMTP("127.0.0.1", rig.port("RIG_PROXY_SUBMISSION"), "client.rig.test",
+                             timeout=30)
+            s.sendmail("carol@example.net", ["dave@remote.test"], msg)
+            s.quit()
+            got = sink.wait(2)[1]
+            expect_signed(rig, got, ART)
+            lines = got.split(b"\r\n")
+            expect(max(len(l) for l in lines) <= 998, "a line over 998 bytes arrived")
+            head, body = got.split(b"\r\n\r\n", 1)
+            # the field was folded at its blanks: unfolding gives it back
+            unfolded = re.sub(rb"\r\n(?=[ \t])", b"", head + b"\r\n")
+            expect(refs.encode() + b"\r\n" in unfolded, "References changed:\n%r" % head)
+            # the body line was broken exactly as Postfix breaks it
+            want = (body_line[:998] + "\r\n " + body_line[998:1995] + "\r\n "
+                    + body_line[1995:]).encode()
+            expect(b"\r\n" + want + b"\r\n" in body, "body line not broken as Postfix does:\n%r"
+                   % body[:200])
+            log = rig.maillog()
+            expect("message changed before signing: 1 header lines folded, 1 lines broken" in log,
+                   "no log line for the change")
+            rig.wait_empty()
+    finally:
+        sink.close()
+
+
 CASES = {
     "baseline": case_baseline,
     "submission": case_submission,
@@ -368,6 +528,7 @@ CASES = {
     "inbound": case_inbound,
     "inbound-dns-down": case_inbound_dns_down,
     "rig-port-in-use": case_rig_port_in_use,
+    "long-lines": case_long_lines,
 }
 
 if __name__ == "__main__":
