@@ -188,12 +188,20 @@ dkimmod_key_check_owner (const char *path, uid_t owner, unsigned mode, GError **
 
   if (owner == 0 || owner == self)
     return TRUE;
-  g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-               "private key %s is owned by uid %lu (mode %04o), not by root or by this "
-               "process's uid %lu: run `chown %lu %s` (mode 0600), or `chown root %s` "
-               "(mode 0640, group of this process, group-readable keys allowed)",
-               path, (unsigned long) owner, mode & 07777, (unsigned long) self,
-               (unsigned long) self, path, path);
+  if (self == 0)
+    /* root checking the filter's keys (check-config, sign): chown would
+     * take them away from the filter; run as the filter's user instead */
+    g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
+                 "private key %s is owned by uid %lu (mode %04o), not by root or by this "
+                 "process's uid 0: run this as the key's user (sudo -u '#%lu' ...)",
+                 path, (unsigned long) owner, mode & 07777, (unsigned long) owner);
+  else
+    g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
+                 "private key %s is owned by uid %lu (mode %04o), not by root or by this "
+                 "process's uid %lu: run `chown %lu %s` (mode 0600), or `chown root %s` "
+                 "(mode 0640, group of this process, group-readable keys allowed)",
+                 path, (unsigned long) owner, mode & 07777, (unsigned long) self,
+                 (unsigned long) self, path, path);
   return FALSE;
 }
 

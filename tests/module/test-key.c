@@ -220,6 +220,8 @@ test_owner (Fixture *f, gconstpointer data)
   want = g_strdup_printf ("private key %s is owned by uid 12345 (mode 0600), not by root", theirs);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, want));
+  /* root is told to run as the key's user, not to chown it away from the filter */
+  g_assert_nonnull (strstr (error->message, "sudo -u '#12345'"));
   /* ...through the context too (the path dkimmod-spawn takes) */
   {
     DkimmodError err;
