@@ -425,7 +425,7 @@ def main():
         spawn = os.path.join(rigdir, "bin", "dkimmod-spawn")
         svc = f"127.0.0.1:{p_kfspawn}/inet"
         subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{p_kfspawn} inet n n n - 10 spawn "
-                             f"user=nobody:postdrop argv={spawn} -c {kfconf} "
+                             f"user=dkimmod:postdrop argv={spawn} -c {kfconf} "
                              f"-o next_hop=127.0.0.1:{renv['RIG_AFTERPROXY']} verify"], check=True)
         subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/verify-keyfile-spawn",
                              f"{svc}/command_time_limit=300s"], check=True)
