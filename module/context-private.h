@@ -11,10 +11,11 @@
 G_BEGIN_DECLS
 
 struct DkimmodContext {
-  grefcount ref;
+  gatomicrefcount ref;   /* atomic: shared across threads (dkimmod.h THREADS) */
   DkimmodClockFunc clock;
   void *clock_data;
-  GMutex key_lock;       /* guards keys, the only mutable part once built */
+  GRWLock key_lock;      /* guards keys, the only mutable part once built:
+                            lookups share it, inserts take it alone */
   GHashTable *keys;      /* path -> KeyCacheEntry */
 };
 

@@ -9,8 +9,10 @@
  *	Everything that would otherwise be global lives here: the clock used
  *	for t= and x= (injectable so tests are reproducible) and the cache of
  *	parsed private keys by path. A host builds one context, sets the
- *	clock, then shares it read-only across threads; the key cache is the
- *	only part that changes afterwards and it is guarded by a mutex.
+ *	clock, then shares it read-only across threads (the reference count
+ *	is atomic); the key cache is the only part that changes afterwards
+ *	and it is guarded by a reader-writer lock: lookups, the common case,
+ *	run side by side.
  *	A key file is parsed once per context: parsing a PEM key costs about
  *	as much as one RSA signature under OpenSSL 3, so doing it per message
  *	would halve throughput. A new context re-reads keys (a reload).
@@ -50,8 +52,8 @@ dkimmod_context_new (void)
 {
   DkimmodContext *ctx = g_new0 (DkimmodContext, 1);
 
-  g_ref_count_init (&ctx->ref);
-  g_mutex_init (&ctx->key_lock);
+  g_atomic_ref_count_init (&ctx->ref);
+  g_rw_lock_init (&ctx->key_lock);
   ctx->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_cache_entry_free);
   return ctx;
 }
@@ -66,7 +68,7 @@ DkimmodContext *
 dkimmod_context_ref (DkimmodContext *ctx)
 {
   g_return_val_if_fail (ctx != NULL, NULL);
-  g_ref_count_inc (&ctx->ref);
+  g_atomic_ref_count_inc (&ctx->ref);
   return ctx;
 }
 
@@ -77,10 +79,10 @@ dkimmod_context_ref (DkimmodContext *ctx)
 void
 dkimmod_context_unref (DkimmodContext *ctx)
 {
-  if (ctx == NULL || !g_ref_count_dec (&ctx->ref))
+  if (ctx == NULL || !g_atomic_ref_count_dec (&ctx->ref))
     return;
   g_hash_table_destroy (ctx->keys);
-  g_mutex_clear (&ctx->key_lock);
+  g_rw_lock_clear (&ctx->key_lock);
   g_free (ctx);
 }
 
@@ -118,9 +120,9 @@ dkimmod_context_key_cache_size (DkimmodContext *ctx)
 {
   guint n;
 
-  g_mutex_lock (&ctx->key_lock);
+  g_rw_lock_reader_lock (&ctx->key_lock);
   n = g_hash_table_size (ctx->keys);
-  g_mutex_unlock (&ctx->key_lock);
+  g_rw_lock_reader_unlock (&ctx->key_lock);
   return n;
 }
 
@@ -131,14 +133,14 @@ cache_lookup (DkimmodContext *ctx, const char *path, unsigned *cached_flags)
   KeyCacheEntry *e;
   DkimmodKey *key = NULL;
 
-  g_mutex_lock (&ctx->key_lock);
+  g_rw_lock_reader_lock (&ctx->key_lock);
   e = g_hash_table_lookup (ctx->keys, path);
   if (e != NULL)
     {
       key = dkimmod_key_ref (e->key);
       *cached_flags = e->flags;
     }
-  g_mutex_unlock (&ctx->key_lock);
+  g_rw_lock_reader_unlock (&ctx->key_lock);
   return key;
 }
 
@@ -150,7 +152,7 @@ cache_insert (DkimmodContext *ctx, const char *path, DkimmodKey *key, unsigned f
   KeyCacheEntry *e;
   DkimmodKey *ret;
 
-  g_mutex_lock (&ctx->key_lock);
+  g_rw_lock_writer_lock (&ctx->key_lock);
   e = g_hash_table_lookup (ctx->keys, path);
   if (e == NULL)
     {
@@ -160,7 +162,7 @@ cache_insert (DkimmodContext *ctx, const char *path, DkimmodKey *key, unsigned f
       g_hash_table_insert (ctx->keys, g_strdup (path), e);
     }
   ret = dkimmod_key_ref (e->key);
-  g_mutex_unlock (&ctx->key_lock);
+  g_rw_lock_writer_unlock (&ctx->key_lock);
   return ret;
 }
 

@@ -39,7 +39,8 @@
  *
  * THREADS
  *	A context is shared read-only across threads once built (its key
- *	cache is internally locked). A signer, a verifier and a resolver
+ *	cache is internally locked). Context and key reference counts are
+ *	atomic: any thread may ref and unref them. A signer, a verifier and a resolver
  *	belong to one thread at a time; a key file is read-only once loaded
  *	and may be shared.
  * NEVER

@@ -3,7 +3,7 @@
  * NAME
  *	key-private.h - parsed private keys (private)
  * DESCRIPTION
- *	A DkimmodKey wraps one EVP_PKEY parsed once and shared (refcounted)
+ *	A DkimmodKey wraps one EVP_PKEY parsed once and shared (atomically refcounted)
  *	by every signature that uses it, across threads: OpenSSL 3 allows
  *	concurrent signing with one EVP_PKEY.
  */
@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 struct DkimmodKey {
-  grefcount ref;
+  gatomicrefcount ref;   /* atomic: shared across threads (dkimmod.h THREADS) */
   EVP_PKEY *pkey;
   DkimmodAlgorithm algorithm;  /* RSA_SHA256 or ED25519_SHA256 */
   unsigned bits;

@@ -90,7 +90,7 @@ key_new (EVP_PKEY *pkey, GError **error)
       return NULL;
     }
   key = g_new0 (DkimmodKey, 1);
-  g_ref_count_init (&key->ref);
+  g_atomic_ref_count_init (&key->ref);
   key->pkey = g_steal_pointer (&owned);
   key->algorithm = alg;
   key->bits = (unsigned) bits;
@@ -338,7 +338,7 @@ DkimmodKey *
 dkimmod_key_ref (DkimmodKey *key)
 {
   g_return_val_if_fail (key != NULL, NULL);
-  g_ref_count_inc (&key->ref);
+  g_atomic_ref_count_inc (&key->ref);
   return key;
 }
 
@@ -349,7 +349,7 @@ dkimmod_key_ref (DkimmodKey *key)
 void
 dkimmod_key_unref (DkimmodKey *key)
 {
-  if (key == NULL || !g_ref_count_dec (&key->ref))
+  if (key == NULL || !g_atomic_ref_count_dec (&key->ref))
     return;
   EVP_PKEY_free (key->pkey);
   g_free (key);
