@@ -35,9 +35,11 @@
  *	Not reproduced: Postfix keeps a line longer than line_length_limit
  *	(2048) in several queue records, and a record that ends exactly
  *	where a piece ends makes it add a SPACE followed by an empty rest
- *	(a line holding one SPACE). That needs a line of exactly
- *	LIMIT + k * (LIMIT - 1) bytes that is also a multiple of the
- *	reinjecting smtpd's record size; such a message still fails.
+ *	(a line holding one SPACE): a line of exactly LIMIT + k * (LIMIT - 1)
+ *	bytes that is also a multiple of the record size. Postfix alone
+ *	would send that one extra line; we do not. The signature is not
+ *	affected: our output has no line over LIMIT (nor over 2048), so it
+ *	is queued in single records and the smtp client changes nothing.
  * STANDARDS
  *	RFC 5322 sections 2.1.1 (998 characters) and 2.2.3 (folding);
  *	RFC 5321 section 4.5.3.1.6 (text line 1000 octets with CRLF).
