@@ -15,8 +15,8 @@
  * DESCRIPTION
  *	The host feeds header fields, then body chunks. At end of headers
  *	every DKIM-Signature (top first, at most max_signatures) is parsed
- *	and checked (RFC 6376 6.1.1); a malformed one gets its permerror at
- *	once. For each valid one the header hash is computed right away
+ *	and checked (RFC 6376 6.1.1, sigparse.c); a malformed one gets its
+ *	permerror at once. For each valid one the header hash is computed right away
  *	(all headers are known), a body hasher is shared by all signatures
  *	with the same (body canonicalization, hash, l=), and the key name is
  *	added to the list of lookups the host must answer. Answers may come
@@ -39,7 +39,7 @@
  * SECURITY
  *	Header count and bytes bounded (limits-private.h), signatures
  *	evaluated bounded by max_signatures, h= names by
- *	DKIMMOD_VERIFY_LIMIT_H_NAMES, key records per name by
+ *	DKIMMOD_VERIFY_LIMIT_H_NAMES (sigparse.h), key records per name by
  *	DKIMMOD_VERIFY_LIMIT_RECORDS. The body is hashed as it streams, once
  *	per distinct (canon, hash, l=).
  * NEVER
@@ -58,12 +58,10 @@
 #include "keyrecord.h"
 #include "limits-private.h"
 #include "msgparse.h"
+#include "sigparse.h"
 #include "tagparse.h"
 #include "verifier.h"
 
-/* Names in one h= list we are willing to hash (oversigning doubles a
- * normal list; 512 is far above any real signer). */
-#define DKIMMOD_VERIFY_LIMIT_H_NAMES 512u
 /* TXT records tried for one key name. */
 #define DKIMMOD_VERIFY_LIMIT_RECORDS 8u
 #define DEFAULT_MAX_SIGNATURES 5u
@@ -92,12 +90,7 @@ typedef struct {
 typedef struct {
   DkimmodResult result;      /* NONE while still undecided */
   char *reason;
-  char *domain, *identity, *selector, *algorithm_name, *b;
-  DkimmodAlgorithm alg;
-  DkimmodCanon hcanon, bcanon;
-  GPtrArray *h;              /* lower-case names */
-  GBytes *bh, *sig;
-  gint64 l;                  /* -1 when absent */
+  DkimmodSigSpec spec;       /* what the field says (sigparse.c) */
   guchar hdigest[EVP_MAX_MD_SIZE];
   guint hdigest_len;
   BodyEntry *body;           /* owned by the verifier */
@@ -154,14 +147,7 @@ static void
 sig_free (Sig *sig)
 {
   g_free (sig->reason);
-  g_free (sig->domain);
-  g_free (sig->identity);
-  g_free (sig->selector);
-  g_free (sig->algorithm_name);
-  g_free (sig->b);
-  g_clear_pointer (&sig->h, g_ptr_array_unref);
-  g_clear_pointer (&sig->bh, g_bytes_unref);
-  g_clear_pointer (&sig->sig, g_bytes_unref);
+  dkimmod_sigspec_clear (&sig->spec);
   g_free (sig);
 }
 
@@ -264,265 +250,6 @@ dkimmod_verifier_add_header (DkimmodVerifier *v, const char *field, size_t len,
   return 0;
 }
 
-/* --- signature parsing (RFC 6376 3.5, 6.1.1) ------------------------------ */
-
-/* parse_canon - c= ("simple", "relaxed/simple", ...; default simple/simple) */
-static gboolean
-parse_canon (const DkimmodTag *c, Sig *sig)
-{
-  g_autofree char *val = NULL;
-  char *slash;
-
-  sig->hcanon = sig->bcanon = DKIMMOD_CANON_SIMPLE;
-  if (c == NULL)
-    return TRUE;
-  val = dkimmod_tag_value_strip_fws (c);
-  slash = strchr (val, '/');
-  if (slash != NULL)
-    *slash++ = '\0';
-  for (int i = 0; i < 2; i++)
-    {
-      const char *word = i == 0 ? val : slash;
-      DkimmodCanon *out = i == 0 ? &sig->hcanon : &sig->bcanon;
-
-      if (word == NULL)
-        break;
-      if (strcmp (word, "relaxed") == 0)
-        *out = DKIMMOD_CANON_RELAXED;
-      else if (strcmp (word, "simple") != 0)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* parse_uint - a decimal tag value (t=, x=, l=) into *OUT; FALSE on
- * anything but digits or on overflow of 63 bits */
-static gboolean
-parse_uint (const DkimmodTag *tag, gint64 *out)
-{
-  guint64 n = 0;
-
-  if (tag->value_len == 0 || tag->value_len > 18)
-    return FALSE;
-  for (gsize i = 0; i < tag->value_len; i++)
-    {
-      if (!g_ascii_isdigit (tag->value[i]))
-        return FALSE;
-      n = n * 10 + (tag->value[i] - '0');
-    }
-  *out = (gint64) n;
-  return TRUE;
-}
-
-/* parse_h - h= into lower-case names; FALSE on an empty name */
-static GPtrArray *
-parse_h (const DkimmodTag *h)
-{
-  g_autofree char *flat = dkimmod_tag_value_strip_fws (h);
-  g_auto (GStrv) names = g_strsplit (flat, ":", -1);
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
-
-  for (char **n = names; *n != NULL; n++)
-    {
-      if (**n == '\0' || out->len == DKIMMOD_VERIFY_LIMIT_H_NAMES)
-        return NULL;
-      g_ptr_array_add (out, g_ascii_strdown (*n, -1));
-    }
-  return g_steal_pointer (&out);
-}
-
-static gboolean
-h_has_from (const GPtrArray *h)
-{
-  for (guint i = 0; i < h->len; i++)
-    if (strcmp (g_ptr_array_index (h, i), "from") == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* identity_within_domain - i= domain equals d= or is a subdomain of it */
-static gboolean
-identity_within_domain (const char *identity, const char *domain, gboolean exact)
-{
-  const char *at = strrchr (identity, '@');
-  gsize il, dl = strlen (domain);
-
-  if (at == NULL)
-    return FALSE;
-  at++;
-  il = strlen (at);
-  if (g_ascii_strcasecmp (at, domain) == 0)
-    return TRUE;
-  return !exact && il > dl && at[il - dl - 1] == '.'
-         && g_ascii_strcasecmp (at + il - dl, domain) == 0;
-}
-
-/* parse_algorithm - a= */
-static gboolean
-parse_algorithm (const DkimmodTag *a, Sig *sig)
-{
-  static const struct { const char *name; DkimmodAlgorithm alg; } table[] = {
-    { "rsa-sha256", DKIMMOD_ALG_RSA_SHA256 },
-    { "ed25519-sha256", DKIMMOD_ALG_ED25519_SHA256 },
-    { "rsa-sha1", DKIMMOD_ALG_RSA_SHA1 },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
-    if (dkimmod_tag_value_equal (a, table[i].name))
-      {
-        sig->alg = table[i].alg;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-static const EVP_MD *
-sig_md (const Sig *sig)
-{
-  return sig->alg == DKIMMOD_ALG_RSA_SHA1 ? EVP_sha1 () : EVP_sha256 ();
-}
-
-/* check_required - the tags RFC 6376 6.1.1 requires, and v=1 */
-static gboolean
-check_required (const DkimmodTagList *tags, Sig *sig)
-{
-  static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
-  const DkimmodTag *vtag;
-
-  for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
-    if (dkimmod_tag_list_find (tags, required[i]) == NULL)
-      {
-        decide (sig, DKIMMOD_RESULT_PERMERROR, "missing %s= tag", required[i]);
-        return FALSE;
-      }
-  vtag = dkimmod_tag_list_find (tags, "v");
-  if (!dkimmod_tag_value_equal (vtag, "1"))
-    {
-      decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported signature version");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* parse_identity - d=, s=, i= */
-static gboolean
-parse_identity (const DkimmodTagList *tags, Sig *sig)
-{
-  const DkimmodTag *i = dkimmod_tag_list_find (tags, "i");
-
-  sig->domain = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "d"));
-  sig->selector = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "s"));
-  sig->identity = i != NULL ? dkimmod_tag_value_dup (i) : g_strconcat ("@", sig->domain, NULL);
-  if (sig->domain[0] == '\0' || strlen (sig->domain) > DKIMMOD_LIMIT_DOMAIN_BYTES
-      || sig->selector[0] == '\0' || strlen (sig->selector) > DKIMMOD_LIMIT_SELECTOR_BYTES)
-    {
-      decide (sig, DKIMMOD_RESULT_PERMERROR, "bad d= or s=");
-      return FALSE;
-    }
-  if (!identity_within_domain (sig->identity, sig->domain, FALSE))
-    {
-      decide (sig, DKIMMOD_RESULT_PERMERROR, "i= not within d=");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* parse_hashes - bh= and b= (base64), bh= sized for the hash */
-static gboolean
-parse_hashes (const DkimmodTagList *tags, Sig *sig)
-{
-  g_autofree char *bh = dkimmod_tag_value_strip_fws (dkimmod_tag_list_find (tags, "bh"));
-
-  sig->sig = dkimmod_base64_decode_strict (sig->b, strlen (sig->b));
-  sig->bh = dkimmod_base64_decode_strict (bh, strlen (bh));
-  if (sig->sig == NULL)
-    decide (sig, DKIMMOD_RESULT_PERMERROR, "bad base64 in b=");
-  else if (sig->bh == NULL)
-    decide (sig, DKIMMOD_RESULT_PERMERROR, "bad base64 in bh=");
-  else if (g_bytes_get_size (sig->bh) != (gsize) EVP_MD_get_size (sig_md (sig)))
-    decide (sig, DKIMMOD_RESULT_PERMERROR, "bh= has the wrong length for %s",
-            sig->algorithm_name);
-  return sig->result == DKIMMOD_RESULT_NONE;
-}
-
-/* parse_times - t=, x= and l= against the context clock */
-static gboolean
-parse_times (DkimmodVerifier *v, const DkimmodTagList *tags, Sig *sig)
-{
-  const DkimmodTag *t = dkimmod_tag_list_find (tags, "t");
-  const DkimmodTag *x = dkimmod_tag_list_find (tags, "x");
-  const DkimmodTag *l = dkimmod_tag_list_find (tags, "l");
-  gint64 now = dkimmod_context_now (v->ctx), tv = -1, xv = -1;
-
-  sig->l = -1;
-  if ((t != NULL && !parse_uint (t, &tv)) || (x != NULL && !parse_uint (x, &xv))
-      || (l != NULL && !parse_uint (l, &sig->l)))
-    decide (sig, DKIMMOD_RESULT_PERMERROR, "bad number in t=, x= or l=");
-  else if (tv >= 0 && xv >= 0 && xv < tv)
-    decide (sig, DKIMMOD_RESULT_PERMERROR, "x= is before t=");
-  else if (xv >= 0 && xv + v->opts.clock_drift < now)
-    decide (sig, DKIMMOD_RESULT_PERMERROR, "signature expired");
-  else if (tv > now + v->opts.clock_drift)
-    decide (sig, DKIMMOD_RESULT_PERMERROR, "signature timestamp in the future");
-  return sig->result == DKIMMOD_RESULT_NONE;
-}
-
-/* check_query_method - q= must offer dns/txt when present */
-static gboolean
-check_query_method (const DkimmodTagList *tags, Sig *sig)
-{
-  const DkimmodTag *q = dkimmod_tag_list_find (tags, "q");
-  g_autofree char *flat = NULL;
-  g_auto (GStrv) items = NULL;
-
-  if (q == NULL)
-    return TRUE;
-  flat = dkimmod_tag_value_strip_fws (q);
-  items = g_strsplit (flat, ":", -1);
-  for (char **it = items; *it != NULL; it++)
-    if (strcmp (*it, "dns/txt") == 0)
-      return TRUE;
-  decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported query method q=");
-  return FALSE;
-}
-
-/* parse_signature - fills SIG from TAGS; FALSE with SIG decided on error */
-static gboolean
-parse_signature (DkimmodVerifier *v, const DkimmodTagList *tags, Sig *sig)
-{
-  const DkimmodTag *a;
-
-  if (!check_required (tags, sig))
-    return FALSE;
-  a = dkimmod_tag_list_find (tags, "a");
-  sig->algorithm_name = dkimmod_tag_value_dup (a);
-  if (!parse_identity (tags, sig))
-    return FALSE;
-  if (!parse_algorithm (a, sig))
-    {
-      decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported algorithm");
-      return FALSE;
-    }
-  if (!parse_canon (dkimmod_tag_list_find (tags, "c"), sig))
-    {
-      decide (sig, DKIMMOD_RESULT_PERMERROR, "unsupported canonicalization");
-      return FALSE;
-    }
-  sig->h = parse_h (dkimmod_tag_list_find (tags, "h"));
-  if (sig->h == NULL)
-    {
-      decide (sig, DKIMMOD_RESULT_PERMERROR, "bad h= list");
-      return FALSE;
-    }
-  if (!h_has_from (sig->h))
-    {
-      decide (sig, DKIMMOD_RESULT_PERMERROR, "From not signed");
-      return FALSE;
-    }
-  return parse_hashes (tags, sig) && parse_times (v, tags, sig)
-         && check_query_method (tags, sig);
-}
-
 /* --- header hash, body hashers, key queries ------------------------------- */
 
 /* header_digest - RFC 6376 3.7: the h= fields, then this DKIM-Signature
@@ -534,14 +261,14 @@ header_digest (DkimmodVerifier *v, const DkimmodHeaderField *f, const DkimmodTag
   g_autoptr (GString) self = g_string_sized_new (f->len);
   gsize cut = b->raw_value - f->data;
 
-  dkimmod_header_hash_input (v->fields, sig->h, sig->hcanon, data);
+  dkimmod_header_hash_input (v->fields, sig->spec.h, sig->spec.hcanon, data);
   g_string_append_len (self, f->data, cut);
   g_string_append_len (self, b->raw_value + b->raw_value_len,
                        f->len - cut - b->raw_value_len);
-  if (!dkimmod_canon_header (sig->hcanon, self->str, self->len, data))
+  if (!dkimmod_canon_header (sig->spec.hcanon, self->str, self->len, data))
     return FALSE;
   g_string_truncate (data, data->len - 2);
-  return EVP_Digest (data->str, data->len, sig->hdigest, &sig->hdigest_len, sig_md (sig), NULL)
+  return EVP_Digest (data->str, data->len, sig->hdigest, &sig->hdigest_len, dkimmod_sigspec_md (&sig->spec), NULL)
          == 1;
 }
 
@@ -554,21 +281,21 @@ body_entry_for (DkimmodVerifier *v, const Sig *sig, GError **error)
   for (guint i = 0; i < v->bodies->len; i++)
     {
       e = g_ptr_array_index (v->bodies, i);
-      if (e->canon == sig->bcanon && e->md == sig_md (sig) && e->limit == sig->l)
+      if (e->canon == sig->spec.bcanon && e->md == dkimmod_sigspec_md (&sig->spec) && e->limit == sig->spec.l)
         return e;
     }
   e = g_new0 (BodyEntry, 1);
-  e->canon = sig->bcanon;
-  e->md = sig_md (sig);
-  e->limit = sig->l;
+  e->canon = sig->spec.bcanon;
+  e->md = dkimmod_sigspec_md (&sig->spec);
+  e->limit = sig->spec.l;
   e->hash = dkimmod_body_hash_new (e->canon, e->md, error);
   if (e->hash == NULL)
     {
       g_free (e);
       return NULL;
     }
-  if (sig->l >= 0)
-    dkimmod_body_hash_set_limit (e->hash, (guint64) sig->l);
+  if (sig->spec.l >= 0)
+    dkimmod_body_hash_set_limit (e->hash, (guint64) sig->spec.l);
   g_ptr_array_add (v->bodies, e);
   return e;
 }
@@ -577,7 +304,7 @@ body_entry_for (DkimmodVerifier *v, const Sig *sig, GError **error)
 static KeyQuery *
 key_query_for (DkimmodVerifier *v, const Sig *sig)
 {
-  g_autofree char *raw = g_strdup_printf ("%s._domainkey.%s", sig->selector, sig->domain);
+  g_autofree char *raw = g_strdup_printf ("%s._domainkey.%s", sig->spec.selector, sig->spec.domain);
   g_autofree char *name = g_ascii_strdown (raw, -1);
   KeyQuery *q;
 
@@ -594,48 +321,32 @@ key_query_for (DkimmodVerifier *v, const Sig *sig)
   return q;
 }
 
-/* field_tags - the tag-list of a DKIM-Signature field (its final CRLF
- * is not part of the value) */
-static gboolean
-field_tags (const DkimmodHeaderField *f, DkimmodTagList *tags, GError **error)
-{
-  gsize name_len, value_off, len = f->len;
-
-  if (len >= 2 && f->data[len - 2] == '\r' && f->data[len - 1] == '\n')
-    len -= 2;
-  if (!dkimmod_header_split (f->data, len, &name_len, &value_off))
-    {
-      g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_SYNTAX, "no value");
-      return FALSE;
-    }
-  return dkimmod_tag_list_parse (f->data + value_off, len - value_off, tags, error);
-}
-
 /* setup_signature - parse, hash headers, attach hasher and key query */
 static gboolean
 setup_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GError **error)
 {
   DkimmodTagList tags;
   g_autoptr (GError) local = NULL;
-  const DkimmodTag *b;
 
   sig->key_record = -1;
-  if (!field_tags (f, &tags, &local))
+  if (!dkimmod_sigparse_field_tags (f, &tags, &local))
     {
       decide (sig, DKIMMOD_RESULT_PERMERROR, "malformed signature: %s", local->message);
       return TRUE;
     }
-  b = dkimmod_tag_list_find (&tags, "b");
-  sig->b = b != NULL ? dkimmod_tag_value_strip_fws (b) : g_strdup ("");
-  if (!parse_signature (v, &tags, sig))
-    return TRUE;
-  if (sig->alg == DKIMMOD_ALG_RSA_SHA1 && !v->opts.accept_rsa_sha1)
+  if (!dkimmod_sigparse (&tags, dkimmod_context_now (v->ctx), v->opts.clock_drift,
+                         &sig->spec, &local))
+    {
+      decide (sig, DKIMMOD_RESULT_PERMERROR, "%s", local->message);
+      return TRUE;
+    }
+  if (sig->spec.alg == DKIMMOD_ALG_RSA_SHA1 && !v->opts.accept_rsa_sha1)
     {
       /* decided without DNS: no key can make it acceptable */
       decide (sig, DKIMMOD_RESULT_POLICY, "rsa-sha1 not accepted (RFC 8301)");
       return TRUE;
     }
-  if (!header_digest (v, f, b, sig))
+  if (!header_digest (v, f, dkimmod_tag_list_find (&tags, "b"), sig))
     {
       decide (sig, DKIMMOD_RESULT_PERMERROR, "cannot hash the header");
       return TRUE;
@@ -652,7 +363,7 @@ collect_b (DkimmodVerifier *v, const DkimmodHeaderField *f)
   DkimmodTagList tags;
   const DkimmodTag *b;
 
-  if (field_tags (f, &tags, NULL)
+  if (dkimmod_sigparse_field_tags (f, &tags, NULL)
       && (b = dkimmod_tag_list_find (&tags, "b")) != NULL)
     g_ptr_array_add (v->all_b, dkimmod_tag_value_strip_fws (b));
 }
@@ -809,10 +520,10 @@ static gboolean
 verify_crypto (const Sig *sig, EVP_PKEY *pkey)
 {
   gsize slen;
-  const guchar *s = g_bytes_get_data (sig->sig, &slen);
+  const guchar *s = g_bytes_get_data (sig->spec.sig, &slen);
   gboolean ok = FALSE;
 
-  if (sig->alg == DKIMMOD_ALG_ED25519_SHA256)
+  if (sig->spec.alg == DKIMMOD_ALG_ED25519_SHA256)
     {
       g_autoptr (EVP_MD_CTX) md = EVP_MD_CTX_new ();
 
@@ -826,7 +537,7 @@ verify_crypto (const Sig *sig, EVP_PKEY *pkey)
 
       ok = pctx != NULL && EVP_PKEY_verify_init (pctx) == 1
            && EVP_PKEY_CTX_set_rsa_padding (pctx, RSA_PKCS1_PADDING) == 1
-           && EVP_PKEY_CTX_set_signature_md (pctx, sig_md (sig)) == 1
+           && EVP_PKEY_CTX_set_signature_md (pctx, dkimmod_sigspec_md (&sig->spec)) == 1
            && EVP_PKEY_verify (pctx, s, slen, sig->hdigest, sig->hdigest_len) == 1;
     }
   ERR_clear_error ();
@@ -837,8 +548,8 @@ verify_crypto (const Sig *sig, EVP_PKEY *pkey)
 static gboolean
 record_usable (const Sig *sig, const DkimmodKeyRecord *rec, GError **error)
 {
-  guint need = sig->alg == DKIMMOD_ALG_RSA_SHA1 ? DKIMMOD_KEY_HASH_SHA1 : DKIMMOD_KEY_HASH_SHA256;
-  gboolean ed = sig->alg == DKIMMOD_ALG_ED25519_SHA256;
+  guint need = sig->spec.alg == DKIMMOD_ALG_RSA_SHA1 ? DKIMMOD_KEY_HASH_SHA1 : DKIMMOD_KEY_HASH_SHA256;
+  gboolean ed = sig->spec.alg == DKIMMOD_ALG_ED25519_SHA256;
 
   if (ed != (rec->type == DKIMMOD_KEY_TYPE_ED25519))
     g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
@@ -846,7 +557,7 @@ record_usable (const Sig *sig, const DkimmodKeyRecord *rec, GError **error)
   else if ((rec->hashes & need) == 0)
     g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
                  "key h= does not allow %s", need == DKIMMOD_KEY_HASH_SHA1 ? "sha1" : "sha256");
-  else if (rec->strict && !identity_within_domain (sig->identity, sig->domain, TRUE))
+  else if (rec->strict && !dkimmod_sigparse_identity_within_domain (sig->spec.identity, sig->spec.domain, TRUE))
     g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
                  "key t=s forbids i= in a subdomain of d=");
   else
@@ -928,14 +639,14 @@ decide_signature (DkimmodVerifier *v, Sig *sig)
   usable = try_records (sig, q, &first_error);
   if (usable == 0)
     decide_from_record_error (sig, first_error);
-  else if (body->digest_len != g_bytes_get_size (sig->bh)
-           || memcmp (body->digest, g_bytes_get_data (sig->bh, NULL), body->digest_len) != 0)
+  else if (body->digest_len != g_bytes_get_size (sig->spec.bh)
+           || memcmp (body->digest, g_bytes_get_data (sig->spec.bh, NULL), body->digest_len) != 0)
     decide (sig, DKIMMOD_RESULT_FAIL, "body hash did not verify");
   else if (sig->key_record < 0)
     decide (sig, DKIMMOD_RESULT_FAIL, "signature did not verify");
-  else if (sig->l >= 0 && (guint64) sig->l > body->length)
+  else if (sig->spec.l >= 0 && (guint64) sig->spec.l > body->length)
     decide (sig, DKIMMOD_RESULT_PERMERROR, "l= is longer than the body");
-  else if (sig->l >= 0 && (guint64) sig->l < body->length && !v->opts.accept_body_length)
+  else if (sig->spec.l >= 0 && (guint64) sig->spec.l < body->length && !v->opts.accept_body_length)
     decide (sig, DKIMMOD_RESULT_POLICY, "body beyond l= not signed");
   decide (sig, DKIMMOD_RESULT_PASS, "%s", "");
 }
@@ -950,11 +661,11 @@ publish_results (DkimmodVerifier *v)
       DkimmodSignatureResult r = {
         .result = sig->result,
         .reason = sig->reason != NULL ? sig->reason : "",
-        .domain = sig->domain != NULL ? sig->domain : "",
-        .identity = sig->identity != NULL ? sig->identity : "",
-        .selector = sig->selector != NULL ? sig->selector : "",
-        .algorithm = sig->algorithm_name != NULL ? sig->algorithm_name : "",
-        .b = sig->b != NULL ? sig->b : "",
+        .domain = sig->spec.domain != NULL ? sig->spec.domain : "",
+        .identity = sig->spec.identity != NULL ? sig->spec.identity : "",
+        .selector = sig->spec.selector != NULL ? sig->spec.selector : "",
+        .algorithm = sig->spec.algorithm_name != NULL ? sig->spec.algorithm_name : "",
+        .b = sig->spec.b != NULL ? sig->spec.b : "",
         .key_bits = sig->key_bits,
         .testing = sig->testing,
         .secure = sig->secure,
