@@ -23,8 +23,10 @@
  *	  - otherwise DATA to the next hop, its 354, the DKIM-Signature fields
  *	    and the message dot-stuffed in large writes, ".", and the next
  *	    hop's final reply goes back verbatim: the client hears 250 only
- *	    when the next hop said 250, and a next-hop rejection is exactly
- *	    what the client gets.
+ *	    when the next hop said 250 after ".", and a next-hop rejection
+ *	    (4xx, 5xx) is exactly what the client gets. A reply of the wrong
+ *	    class (2xx or 1xx to DATA, 3xx after ".") leaves the next hop in
+ *	    an unknown state: 451 4.3.0 and the session ends (session.c).
  *	Verifying: the same size and spool checks; a header block over the
  *	library's limits is refused with 552 5.3.4 (it cannot be verified or
  *	cleaned of forged fields); an internal verifier error is 451 4.3.0;
@@ -206,20 +208,27 @@ receive (DataSink *sink, GError **error)
   return TRUE;
 }
 
-/* reset_next_hop - RSET after an answer of our own; FALSE: session over */
+/* reset_next_hop - RSET after an answer of our own; its reply is not the
+ * client's, but one that ends the session (421, unexpected) sets
+ * R->closing. FALSE: I/O error, session over. */
 static gboolean
-reset_next_hop (DkimmodSession *sess, GError **error)
+reset_next_hop (DkimmodSession *sess, DkimmodReply *r, GError **error)
 {
-  int code;
+  g_autoptr (DkimmodReply) rset = dkimmod_reply_new ();
 
-  return dkimmod_session_relay (sess, "RSET", &code, error);
+  if (!dkimmod_session_relay (sess, "RSET", DKIMMOD_WANT_OK, rset, error))
+    return FALSE;
+  r->closing = r->closing || rset->closing;
+  return TRUE;
 }
 
-/* answer_locally - our own reply for an abandoned transaction */
+/* answer_locally - our own reply TEXT for an abandoned transaction */
 static gboolean
-answer_locally (DkimmodSession *sess, const char *text, GError **error)
+answer_locally (DkimmodSession *sess, DkimmodReply *r, const char *text, GError **error)
 {
-  return reset_next_hop (sess, error) && dkimmod_stream_printf (sess->client, error, "%s\r\n", text);
+  dkimmod_reply_set (r, text);
+  return reset_next_hop (sess, r, error)
+         && dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
 }
 
 /* write_next - spool bytes to the next hop, dot-stuffed */
@@ -283,26 +292,22 @@ stuff_kept (const char *data, gsize len, gpointer user_data, GError **error)
   return TRUE;
 }
 
-/* forward - DATA, our fields, message (minus DROP), "."; the final reply
- * is in sess->reply. FALSE only for I/O failures (session over). */
+/* forward - DATA, our fields, message (minus DROP), "."; the reply for
+ * the client is in R: the next hop's final reply (2xx, 4xx, 5xx), its
+ * refusal of DATA, or 451 4.3.0 with R->closing for a reply of the wrong
+ * class (a 2xx to DATA, a 3xx after "."). FALSE only for I/O failures. */
 static gboolean
-forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *drop, int *code,
-         GError **error)
+forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *drop,
+         DkimmodReply *r, GError **error)
 {
   StuffCtx sc = { .sess = sess, .drop = drop };
 
-  if (!dkimmod_session_relay (sess, "DATA", code, error))
+  if (!dkimmod_session_relay (sess, "DATA", DKIMMOD_WANT_MORE, r, error))
     return FALSE;
-  if (*code != 354)
-    {
-      /* The client must see this reply; the RSET's reply is dropped. */
-      g_autoptr (GString) said = g_string_new (sess->reply->str);
-      gboolean ok = reset_next_hop (sess, error);
-
-      g_string_assign (sess->reply, said->str);
-      *code = (int) g_ascii_strtoull (said->str, NULL, 10);
-      return ok;
-    }
+  if (r->closing)
+    return TRUE;
+  if (r->code / 100 != 3)
+    return reset_next_hop (sess, r, error);
   dkimmod_stuffer_init (&sc.st);
   if (headers != NULL && g_bytes_get_size (headers) > 0
       && !stuff_chunk (g_bytes_get_data (headers, NULL), g_bytes_get_size (headers), &sc, error))
@@ -310,7 +315,7 @@ forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *dro
   if (!dkimmod_spool_foreach (spool, stuff_kept, &sc, error))
     return FALSE;
   return dkimmod_stream_write (sess->next, ".\r\n", 3, error)
-         && dkimmod_smtp_read_reply (sess->next, sess->reply, code, error);
+         && dkimmod_session_read_reply (sess, "end of data", DKIMMOD_WANT_OK, r, error);
 }
 
 /* mode_label - "DKIM signing" or "DKIM verify", the log lines' tag */
@@ -323,9 +328,9 @@ mode_label (const DkimmodSession *sess)
 /* next_queue_id - "; next hop queued as ID" from a Postfix 250 reply, for
  * a transaction with no queue id of its own (before-queue), else "" */
 static char *
-next_queue_id (const DkimmodSession *sess)
+next_queue_id (const DkimmodSession *sess, const DkimmodReply *r)
 {
-  const char *p = sess->queue_id == NULL ? strstr (sess->reply->str, "queued as ") : NULL;
+  const char *p = sess->queue_id == NULL ? strstr (r->text->str, "queued as ") : NULL;
   g_autofree char *id = NULL;
 
   if (p == NULL)
@@ -337,19 +342,20 @@ next_queue_id (const DkimmodSession *sess)
 
 /* log_outcome - the one line per message, TEXT after "DKIM ... - " */
 static void
-log_outcome (DkimmodSession *sess, int priority, const char *text, const char *extra, int code)
+log_outcome (DkimmodSession *sess, int priority, const char *text, const char *extra,
+             const DkimmodReply *r)
 {
   g_autofree char *said = NULL;
 
-  if (code / 100 == 2)
+  if (r->code / 100 == 2)
     {
-      g_autofree char *queued = next_queue_id (sess);
+      g_autofree char *queued = next_queue_id (sess, r);
 
       dkimmod_log (priority, "%s: %s - %s%s%s", dkimmod_session_queue_id (sess),
                    mode_label (sess), text, extra, queued);
       return;
     }
-  said = dkimmod_log_sanitize (sess->reply->str, strcspn (sess->reply->str, "\r\n"),
+  said = dkimmod_log_sanitize (r->text->str, strcspn (r->text->str, "\r\n"),
                                DKIMMOD_LOG_TEXT_MAX);
   dkimmod_log (LOG_INFO, "%s: %s - %s; next hop %s said: %s", dkimmod_session_queue_id (sess),
                mode_label (sess), text, sess->next_name, said);
@@ -358,19 +364,18 @@ log_outcome (DkimmodSession *sess, int priority, const char *text, const char *e
 /* relay_and_answer - forward, log, pass the next hop's reply back */
 static gboolean
 relay_and_answer (DkimmodSession *sess, DkimmodSpool *spool, GBytes *fields, GArray *drop,
-                  int priority, const char *text, const char *extra, GError **error)
+                  DkimmodReply *r, int priority, const char *text, const char *extra,
+                  GError **error)
 {
-  int code = 0;
-
-  if (!forward (sess, spool, fields, drop, &code, error))
+  if (!forward (sess, spool, fields, drop, r, error))
     return FALSE;
-  log_outcome (sess, priority, text, extra, code);
-  return dkimmod_stream_write (sess->client, sess->reply->str, sess->reply->len, error);
+  log_outcome (sess, priority, text, extra, r);
+  return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
 }
 
 /* finish_signing - sign, then relay (or 451) */
 static gboolean
-finish_signing (DkimmodSession *sess, DataSink *sink, GError **error)
+finish_signing (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError **error)
 {
   static const char *const word[] = { "signed", "skipped", "error" };
   g_autoptr (GBytes) headers = NULL;
@@ -385,7 +390,7 @@ finish_signing (DkimmodSession *sess, DataSink *sink, GError **error)
 
       dkimmod_log (LOG_ERR, "%s: DKIM signing - error; %s; answered 451, message kept",
                    dkimmod_session_queue_id (sess), d);
-      return answer_locally (sess, "451 4.7.1 Error: DKIM signing failed, try again later",
+      return answer_locally (sess, r, "451 4.7.1 Error: DKIM signing failed, try again later",
                              error);
     }
   if (sink->fold != NULL && sink->fold->folded + sink->fold->broken > 0)
@@ -395,15 +400,15 @@ finish_signing (DkimmodSession *sess, DataSink *sink, GError **error)
                  sink->fold->limit);
   text = g_strdup_printf ("%s; %s", word[result], detail);
   if (result == DKIMMOD_SIGNJOB_FAILED)
-    return relay_and_answer (sess, sink->spool, headers, NULL, LOG_WARNING, text,
+    return relay_and_answer (sess, sink->spool, headers, NULL, r, LOG_WARNING, text,
                              "; relayed unsigned (on_error=relay)", error);
-  return relay_and_answer (sess, sink->spool, headers, NULL, LOG_INFO, text, "", error);
+  return relay_and_answer (sess, sink->spool, headers, NULL, r, LOG_INFO, text, "", error);
 }
 
 /* finish_verifying - verify, then relay with our fields (or 4xx/5xx for
  * faults, never for a DKIM result unless on_temperror = tempfail) */
 static gboolean
-finish_verifying (DkimmodSession *sess, DataSink *sink, GError **error)
+finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError **error)
 {
   g_autoptr (GBytes) fields = NULL;
   g_autofree char *detail = NULL;
@@ -416,10 +421,10 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, GError **error)
     {
     case DKIMMOD_VERIFYJOB_HEADER_LIMIT:
       dkimmod_log (LOG_WARNING, "%s: DKIM verify - error; %s; answered 552", qid, detail);
-      return answer_locally (sess, "552 5.3.4 Error: message header too big", error);
+      return answer_locally (sess, r, "552 5.3.4 Error: message header too big", error);
     case DKIMMOD_VERIFYJOB_FAILED:
       dkimmod_log (LOG_ERR, "%s: DKIM verify - error; %s; answered 451", qid, detail);
-      return answer_locally (sess, "451 4.3.0 Error: DKIM verification failed, try again later",
+      return answer_locally (sess, r, "451 4.3.0 Error: DKIM verification failed, try again later",
                              error);
     case DKIMMOD_VERIFYJOB_DONE:
     default:
@@ -430,20 +435,20 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, GError **error)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 451 (on_temperror=tempfail)", qid,
                    detail);
-      return answer_locally (sess, "451 4.7.5 Error: DKIM key lookup failed, try again later",
+      return answer_locally (sess, r, "451 4.7.5 Error: DKIM key lookup failed, try again later",
                              error);
     }
   if (summary == DKIMMOD_RESULT_FAIL && sess->verify->on_fail == DKIMMOD_VERIFY_REJECT)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_fail=reject)", qid, detail);
-      return answer_locally (sess, "550 5.7.20 Error: no passing DKIM signature found", error);
+      return answer_locally (sess, r, "550 5.7.20 Error: no passing DKIM signature found", error);
     }
-  return relay_and_answer (sess, sink->spool, fields, drop, LOG_INFO, detail, "", error);
+  return relay_and_answer (sess, sink->spool, fields, drop, r, LOG_INFO, detail, "", error);
 }
 
 /* finish_transaction - decide, forward, answer; FALSE: session over */
 static gboolean
-finish_transaction (DkimmodSession *sess, DataSink *sink, GError **error)
+finish_transaction (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError **error)
 {
   const char *qid = dkimmod_session_queue_id (sess);
 
@@ -451,17 +456,17 @@ finish_transaction (DkimmodSession *sess, DataSink *sink, GError **error)
     {
       dkimmod_log (LOG_WARNING, "%s: %s - error; message larger than %" G_GUINT64_FORMAT
                    " bytes refused", qid, mode_label (sess), sess->size_limit);
-      return answer_locally (sess, "552 5.3.4 Error: message too big", error);
+      return answer_locally (sess, r, "552 5.3.4 Error: message too big", error);
     }
   if (sink->spool_error != NULL)
     {
       dkimmod_log (LOG_ERR, "%s: %s - error; %s", qid, mode_label (sess),
                    sink->spool_error->message);
-      return answer_locally (sess, "452 4.3.1 Error: insufficient system storage", error);
+      return answer_locally (sess, r, "452 4.3.1 Error: insufficient system storage", error);
     }
   if (sess->verify != NULL)
-    return finish_verifying (sess, sink, error);
-  return finish_signing (sess, sink, error);
+    return finish_verifying (sess, sink, r, error);
+  return finish_signing (sess, sink, r, error);
 }
 
 /* new_job - the sign or verify job for this transaction */
@@ -488,6 +493,7 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (DkimmodSpool) spool = NULL;
+  g_autoptr (DkimmodReply) r = dkimmod_reply_new ();
   DataSink sink = { .sess = sess };
   DkimmodLinefold fold;
   gboolean ok;
@@ -514,7 +520,7 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
        && receive (&sink, &error);
   dkimmod_stream_set_timeout (sess->client, sess->set->timeout_command);
   if (ok)
-    ok = finish_transaction (sess, &sink, &error);
+    ok = finish_transaction (sess, &sink, r, &error);
   g_clear_error (&sink.spool_error);
   g_clear_pointer (&sink.job, dkimmod_job_free);
   dkimmod_linefold_clear (&fold);
@@ -532,6 +538,14 @@ dkimmod_session_data (DkimmodSession *sess, int *status)
   if (!ok)
     {
       *status = dkimmod_session_abort (sess, error, "DATA");
+      return FALSE;
+    }
+  if (r->closing)
+    {
+      dkimmod_log (LOG_WARNING, "%s: next hop %s: session ended after DATA",
+                   dkimmod_session_queue_id (sess), sess->next_name);
+      (void) dkimmod_stream_flush (sess->client, NULL);
+      *status = DKIMMOD_EXIT_TEMPFAIL;
       return FALSE;
     }
   dkimmod_session_reset (sess);

@@ -147,13 +147,13 @@ serve (const DkimmodConfig *cfg, const DkimmodVerifyEnv *verify)
   g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
   g_autoptr (DkimmodStream) client = dkimmod_stream_new (STDIN_FILENO, STDOUT_FILENO, "client");
   g_autoptr (DkimmodStream) next = NULL;
+  g_autoptr (DkimmodReply) greeting = dkimmod_reply_new ();
   g_autofree char *next_label = g_strdup_printf ("next hop %s", set->next_hop ? set->next_hop : "");
   g_autofree char *unavailable = g_strdup_printf ("421 4.4.1 next hop %s unavailable",
                                                   set->next_hop ? set->next_hop : "(none)");
   DkimmodSession sess = { .cfg = cfg, .set = set, .ctx = ctx, .verify = verify,
                           .client = client, .next_name = set->next_hop };
   int fd = dkimmod_nexthop_connect (set->next_hop, set->timeout_next_hop, &error);
-  int code = 0;
   int status;
 
   dkimmod_stream_set_timeout (client, set->timeout_command);
@@ -167,22 +167,21 @@ serve (const DkimmodConfig *cfg, const DkimmodVerifyEnv *verify)
   dkimmod_stream_set_timeout (next, set->timeout_next_hop);
   dkimmod_stream_set_nodelay (next);
   sess.next = next;
-  sess.reply = g_string_new (NULL);
-  if (!dkimmod_smtp_read_reply (next, sess.reply, &code, &error) || code != 220)
+  if (!dkimmod_smtp_read_reply (next, greeting->text, &greeting->code, &error)
+      || greeting->code != 220)
     {
       g_autofree char *said = error ? g_strdup (error->message)
-                                    : dkimmod_log_sanitize (sess.reply->str, sess.reply->len,
+                                    : dkimmod_log_sanitize (greeting->text->str,
+                                                            greeting->text->len,
                                                             DKIMMOD_LOG_TEXT_MAX);
 
+      /* Not passed back: a 5xx greeting (a submission port's "530") would
+       * make Postfix bounce mail that only waits for a configuration fix. */
       dkimmod_log (LOG_WARNING, "NOQUEUE: next hop %s greeting: %s", set->next_hop, said);
       reply_and_exit (unavailable, DKIMMOD_EXIT_TEMPFAIL);
     }
-  g_string_free (sess.reply, TRUE);
-  sess.reply = NULL;
   status = dkimmod_session_run (&sess);
   dkimmod_session_reset (&sess);
-  if (sess.reply != NULL)
-    g_string_free (sess.reply, TRUE);
   close (fd);
   return status;
 }

@@ -8,7 +8,7 @@
  * DESCRIPTION
  *	dkimmod-spawn connects to the next hop before it greets its client, so
  *	a next hop that is down costs the client one 421 and Postfix defers
- *	(postfix-rig.md section 8). The connect is non-blocking with a poll
+ *	(the client has sent nothing yet, so nothing is half done). The connect is non-blocking with a poll
  *	deadline; every address getaddrinfo(3) returns is tried in turn.
  *
  *	Replies are read line by line with the same bounds as commands and
@@ -243,13 +243,13 @@ ehlo_keyword (const char *text)
 }
 
 GString *
-dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint *ext, guint64 *next_size)
+dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 *next_size)
 {
+  guint ext = 0;
   g_auto (GStrv) lines = g_strsplit (reply, "\r\n", -1);
   g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
   GString *out = g_string_new (NULL);
 
-  *ext = 0;
   *next_size = 0;
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -265,7 +265,7 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint *ext, guint64 *n
         }
       if (bit == 0)
         continue;
-      *ext |= bit;
+      ext |= bit;
       if (bit == DKIMMOD_EXT_SIZE)
         {
           *next_size = g_ascii_strtoull (text + MIN (strlen (text), 5), NULL, 10);
@@ -278,11 +278,8 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint *ext, guint64 *n
       g_ptr_array_add (keep, g_strdup (text));
     }
   /* Announce our own limit even when the next hop has none. */
-  if (size_max > 0 && !(*ext & DKIMMOD_EXT_SIZE) && keep->len > 0)
-    {
-      g_ptr_array_add (keep, g_strdup_printf ("SIZE %" G_GUINT64_FORMAT, size_max));
-      *ext |= DKIMMOD_EXT_SIZE;
-    }
+  if (size_max > 0 && !(ext & DKIMMOD_EXT_SIZE) && keep->len > 0)
+    g_ptr_array_add (keep, g_strdup_printf ("SIZE %" G_GUINT64_FORMAT, size_max));
   for (guint i = 0; i < keep->len; i++)
     g_string_append_printf (out, "250%c%s\r\n", i + 1 < keep->len ? '-' : ' ',
                             (const char *) keep->pdata[i]);

@@ -34,10 +34,9 @@ gboolean dkimmod_smtp_read_reply (DkimmodStream *s, GString *reply, int *code, G
 
 /* The next hop's EHLO reply reduced to the extensions we handle. SIZE is
  * lowered to SIZE_MAX when that is non-zero and smaller (and announced
- * when the next hop has none). *EXT receives the
- * extensions kept, *NEXT_SIZE the next hop's SIZE (0 if none or no limit). */
-GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint *ext,
-                              guint64 *next_size);
+ * when the next hop has none). *NEXT_SIZE receives the next hop's SIZE
+ * (0 if none or no limit). */
+GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 *next_size);
 
 G_END_DECLS
 

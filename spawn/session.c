@@ -19,14 +19,22 @@
  *	  - STARTTLS, AUTH, BDAT and anything unknown get 502: we never
  *	    advertise them, and a tunnel we cannot read cannot be signed.
  *	XFORWARD is relayed verbatim and never cached: the Postfix client
- *	sends it again for each transaction (postfix-rig.md section 7). Its
+ *	sends it again for each transaction (smtp(8), smtp_send_xforward_command). Its
  *	IDENT, NAME and ADDR are remembered only for our log lines until the
  *	transaction ends (a before-queue proxy gets no IDENT: the queue file
  *	does not exist yet, so the log names the client instead).
  *
+ *	Every next-hop exchange expects a reply class, as Postfix's
+ *	smtpd_proxy.c does: 2xx for commands and end of data, 3xx for DATA;
+ *	4xx and 5xx are always valid. Anything else means the next hop's state
+ *	is unknown: the client gets 451 4.3.0 and the session ends. A 5xx to
+ *	HELO, EHLO or MAIL is the next hop's configuration, not the message's:
+ *	it becomes 451 4.3.5 (logged with the next hop's text).
+ *
  *	End of session: QUIT (relayed, its reply passed back), or EOF from the
- *	client, which Postfix's connection cache does routinely and which ends
- *	quietly. A 421 from the next hop is passed on and ends the session.
+ *	client between commands, which Postfix's connection cache and a
+ *	before-queue smtpd do routinely: exit 0 (EOF inside DATA is 75). A
+ *	421 from the next hop is passed on and ends the session.
  * STANDARDS
  *	RFC 5321 sections 4.1.1 (commands), 4.1.4 (order), 4.3.2 (replies);
  *	RFC 2920 (pipelining); Postfix XFORWARD_README.
@@ -36,7 +44,8 @@
  *	nothing odd is relayed, and every read has timeout_command.
  * DIAGNOSTICS
  *	Timeouts and lost connections are logged with the last command; the
- *	exit status is 75 (EX_TEMPFAIL) for those, 0 for QUIT or a quiet EOF.
+ *	exit status is 75 (EX_TEMPFAIL) for those, 0 for QUIT or an EOF
+ *	between commands (an info line when a transaction was abandoned).
  */
 #include "session.h"
 
@@ -67,10 +76,6 @@ dkimmod_session_abort (DkimmodSession *sess, GError *error, const char *where)
 {
   gboolean client_side = !dkimmod_stream_broken (sess->next);
 
-  /* Postfix's connection cache ends idle sessions with EOF: not news. */
-  if (client_side && !sess->in_mail
-      && g_error_matches (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_EOF))
-    return DKIMMOD_EXIT_OK;
   dkimmod_log (LOG_WARNING, "%s: %s after %s", dkimmod_session_queue_id (sess), error->message,
                where);
   if (!client_side || g_error_matches (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_TIMEOUT))
@@ -85,11 +90,71 @@ dkimmod_session_abort (DkimmodSession *sess, GError *error, const char *where)
   return DKIMMOD_EXIT_TEMPFAIL;
 }
 
-gboolean
-dkimmod_session_relay (DkimmodSession *sess, const char *line, int *code, GError **error)
+DkimmodReply *
+dkimmod_reply_new (void)
 {
+  DkimmodReply *reply = g_new0 (DkimmodReply, 1);
+
+  reply->text = g_string_new (NULL);
+  return reply;
+}
+
+void
+dkimmod_reply_free (DkimmodReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_string_free (reply->text, TRUE);
+  g_free (reply);
+}
+
+void
+dkimmod_reply_set (DkimmodReply *reply, const char *text)
+{
+  g_string_printf (reply->text, "%s\r\n", text);
+  reply->code = (int) g_ascii_strtoull (text, NULL, 10);
+}
+
+/* reply_expected - 4xx, 5xx, or the class WANT asks for */
+static gboolean
+reply_expected (int code, DkimmodWant want)
+{
+  return want == DKIMMOD_WANT_ANY || code / 100 == 4 || code / 100 == 5 || code / 100 == (int) want;
+}
+
+gboolean
+dkimmod_session_read_reply (DkimmodSession *sess, const char *what, DkimmodWant want,
+                            DkimmodReply *reply, GError **error)
+{
+  reply->closing = FALSE;
+  if (!dkimmod_smtp_read_reply (sess->next, reply->text, &reply->code, error))
+    return FALSE;
+  if (!reply_expected (reply->code, want))
+    {
+      g_autofree char *said = dkimmod_log_sanitize (reply->text->str, reply->text->len,
+                                                    DKIMMOD_LOG_TEXT_MAX);
+
+      /* Postfix's smtpd_proxy.c passes no unexpected 2xx or 3xx either: a
+       * 2xx to DATA passed back as the end-of-data answer would be a 250
+       * for a message the next hop never received. */
+      dkimmod_log (LOG_WARNING, "%s: next hop %s: unexpected reply to %s: %s; session ended",
+                   dkimmod_session_queue_id (sess), sess->next_name, what, said);
+      dkimmod_reply_set (reply, "451 4.3.0 Error: unexpected reply from next hop");
+      reply->closing = TRUE;
+    }
+  else if (reply->code == 421)
+    reply->closing = TRUE;
+  return TRUE;
+}
+
+gboolean
+dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
+                       DkimmodReply *reply, GError **error)
+{
+  g_autofree char *what = dkimmod_log_sanitize (line, strcspn (line, " "), 16);
+
   return dkimmod_stream_printf (sess->next, error, "%s\r\n", line)
-         && dkimmod_smtp_read_reply (sess->next, sess->reply, code, error);
+         && dkimmod_session_read_reply (sess, what, want, reply, error);
 }
 
 /* reply - queue one reply line for the client */
@@ -168,30 +233,50 @@ xforward_remember (DkimmodSession *sess, const char *line)
   xforward_keep (&sess->client_addr, xforward_attr (words, "ADDR"));
 }
 
-/* relay_command - the generic relay; TRUE when the session goes on */
+/* relay_command - the generic relay: LINE to the next hop, its reply (or
+ * our replacement) to the client; FALSE for I/O errors */
 static gboolean
-relay_command (DkimmodSession *sess, const char *line, int *code, GError **error)
+relay_command (DkimmodSession *sess, const char *line, DkimmodWant want, DkimmodReply *r,
+               GError **error)
 {
-  if (!dkimmod_session_relay (sess, line, code, error))
-    return FALSE;
-  return dkimmod_stream_write (sess->client, sess->reply->str, sess->reply->len, error);
+  return dkimmod_session_relay (sess, line, want, r, error)
+         && dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
 }
 
-/* do_ehlo - relay EHLO, pass back only the extensions we handle */
+/* soften_setup_reject - a 5xx to HELO/EHLO or MAIL is about the next hop's
+ * configuration (next_hop pointing at a submission port: "530 5.7.0
+ * authentication required"), not about this message: passed back, it
+ * would make Postfix bounce mail it accepted. The client gets 451 4.3.5
+ * and keeps the message; the next hop's words go to the log. */
+static void
+soften_setup_reject (DkimmodSession *sess, const char *what, DkimmodReply *r)
+{
+  g_autofree char *said = NULL;
+
+  if (r->code / 100 != 5)
+    return;
+  said = dkimmod_log_sanitize (r->text->str, r->text->len, DKIMMOD_LOG_TEXT_MAX);
+  dkimmod_log (LOG_WARNING, "%s: next hop %s rejected %s: %s; answered 451 4.3.5 (check next_hop)",
+               dkimmod_session_queue_id (sess), sess->next_name, what, said);
+  dkimmod_reply_set (r, "451 4.3.5 Error: next hop refused the session, see the mail log");
+}
+
+/* do_helo - relay HELO or EHLO; EHLO's reply keeps only the extensions
+ * we handle, with SIZE lowered to what we accept */
 static gboolean
-do_ehlo (DkimmodSession *sess, const char *line, GError **error)
+do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
+         GError **error)
 {
   g_autoptr (GString) filtered = NULL;
   guint64 next_size = 0;
-  int code;
 
   dkimmod_session_reset (sess);
-  if (!dkimmod_session_relay (sess, line, &code, error))
+  if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
     return FALSE;
-  if (code / 100 != 2)
-    return dkimmod_stream_write (sess->client, sess->reply->str, sess->reply->len, error);
-  filtered = dkimmod_ehlo_filter (sess->reply->str, sess->set->message_size_max, &sess->ext,
-                                  &next_size);
+  soften_setup_reject (sess, ehlo ? "EHLO" : "HELO", r);
+  if (!ehlo || r->code / 100 != 2)
+    return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
+  filtered = dkimmod_ehlo_filter (r->text->str, sess->set->message_size_max, &next_size);
   sess->size_limit = sess->set->message_size_max;
   if (next_size > 0 && (sess->size_limit == 0 || next_size < sess->size_limit))
     sess->size_limit = next_size;
@@ -200,40 +285,40 @@ do_ehlo (DkimmodSession *sess, const char *line, GError **error)
   return dkimmod_stream_write (sess->client, filtered->str, filtered->len, error);
 }
 
-/* do_command - one command line; FALSE with *DONE when the session ends */
+/* do_command - one command line; *DONE when the session ends (*STATUS
+ * then holds the exit status) */
 static gboolean
-do_command (DkimmodSession *sess, const char *line, gboolean *done, int *status,
-            GError **error)
+do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *done,
+            int *status, GError **error)
 {
-  int code = 0;
-
-  if (verb_is (line, "EHLO"))
-    return do_ehlo (sess, line, error);
-  if (verb_is (line, "HELO") || verb_is (line, "RSET"))
+  if (verb_is (line, "EHLO") || verb_is (line, "HELO"))
+    return do_helo (sess, line, verb_is (line, "EHLO"), r, error);
+  if (verb_is (line, "RSET"))
     {
       dkimmod_session_reset (sess);
-      return relay_command (sess, line, &code, error);
+      return relay_command (sess, line, DKIMMOD_WANT_OK, r, error);
     }
   if (verb_is (line, "MAIL"))
     {
       if (sess->in_mail)
         return reply (sess, "503 5.5.1 Error: nested MAIL command", error);
-      if (!relay_command (sess, line, &code, error))
+      if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
         return FALSE;
-      if (code / 100 == 2)
+      soften_setup_reject (sess, "MAIL FROM", r);
+      if (r->code / 100 == 2)
         {
           sess->in_mail = TRUE;
           sess->rcpt_ok = 0;
           g_free (sess->envelope);
           sess->envelope = mail_address (line);
         }
-      return TRUE;
+      return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
     }
   if (verb_is (line, "RCPT"))
     {
-      if (!relay_command (sess, line, &code, error))
+      if (!relay_command (sess, line, DKIMMOD_WANT_OK, r, error))
         return FALSE;
-      if (code / 100 == 2 && sess->in_mail)
+      if (r->code / 100 == 2 && sess->in_mail)
         sess->rcpt_ok++;
       return TRUE;
     }
@@ -246,28 +331,22 @@ do_command (DkimmodSession *sess, const char *line, gboolean *done, int *status,
     }
   if (verb_is (line, "XFORWARD"))
     {
-      if (!relay_command (sess, line, &code, error))
+      if (!relay_command (sess, line, DKIMMOD_WANT_OK, r, error))
         return FALSE;
-      if (code / 100 == 2)
+      if (r->code / 100 == 2)
         xforward_remember (sess, line);
       return TRUE;
     }
   if (verb_is (line, "NOOP"))
-    return relay_command (sess, line, &code, error);
+    return relay_command (sess, line, DKIMMOD_WANT_OK, r, error);
   if (verb_is (line, "QUIT"))
     {
       *done = TRUE;
       *status = DKIMMOD_EXIT_OK;
-      return relay_command (sess, line, &code, error) && dkimmod_stream_flush (sess->client, error);
+      return relay_command (sess, line, DKIMMOD_WANT_ANY, r, error)
+             && dkimmod_stream_flush (sess->client, error);
     }
   return reply (sess, "502 5.5.2 Error: command not recognized", error);
-}
-
-/* next_hop_closing - the next hop said 421: pass it on (already queued), end */
-static gboolean
-next_hop_closing (DkimmodSession *sess)
-{
-  return g_str_has_prefix (sess->reply->str, "421");
 }
 
 /* line_is_clean - no NUL or CR inside a command line */
@@ -277,16 +356,30 @@ line_is_clean (const GString *line)
   return memchr (line->str, '\0', line->len) == NULL && memchr (line->str, '\r', line->len) == NULL;
 }
 
+/* client_left - EOF from the client between commands. Postfix's
+ * connection cache ends idle sessions that way, and a before-queue smtpd
+ * closes the proxy without QUIT whenever its client's transaction ends
+ * early (a dropped spammer): a normal end, exit 0. Only an abandoned
+ * transaction is worth an info line. */
+static int
+client_left (DkimmodSession *sess, const char *last)
+{
+  if (sess->in_mail)
+    dkimmod_log (LOG_INFO, "%s: client ended the session without QUIT after %s; transaction "
+                 "abandoned", dkimmod_session_queue_id (sess), last);
+  return DKIMMOD_EXIT_OK;
+}
+
 int
 dkimmod_session_run (DkimmodSession *sess)
 {
   g_autoptr (GString) line = g_string_new (NULL);
+  g_autoptr (DkimmodReply) r = dkimmod_reply_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *last = g_strdup ("CONNECT");
   gboolean done = FALSE;
   int status = DKIMMOD_EXIT_OK;
 
-  sess->reply = g_string_new (NULL);
   sess->size_limit = sess->set->message_size_max ? sess->set->message_size_max
                                                  : DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
   if (!dkimmod_stream_printf (sess->client, &error, "220 %s ESMTP dkimmod-spawn\r\n",
@@ -296,9 +389,13 @@ dkimmod_session_run (DkimmodSession *sess)
     {
       guint flags;
 
-      g_string_truncate (sess->reply, 0);
+      r->closing = FALSE;
       if (!dkimmod_stream_read_line (sess->client, line, DKIMMOD_SMTP_LINE_MAX, &flags, &error))
-        return dkimmod_session_abort (sess, error, last);
+        {
+          if (g_error_matches (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_EOF))
+            return client_left (sess, last);
+          return dkimmod_session_abort (sess, error, last);
+        }
       g_free (last);
       last = dkimmod_log_sanitize (line->str, strcspn (line->str, " "), 16);
       if (flags & DKIMMOD_LINE_TRUNCATED)
@@ -313,14 +410,14 @@ dkimmod_session_run (DkimmodSession *sess)
             return dkimmod_session_abort (sess, error, last);
           continue;
         }
-      if (!do_command (sess, line->str, &done, &status, &error))
+      if (!do_command (sess, line->str, r, &done, &status, &error))
         return dkimmod_session_abort (sess, error, last);
-      if (!done && next_hop_closing (sess))
+      if (!done && r->closing)
         {
-          g_autofree char *said = dkimmod_log_sanitize (sess->reply->str, sess->reply->len,
+          g_autofree char *said = dkimmod_log_sanitize (r->text->str, r->text->len,
                                                         DKIMMOD_LOG_TEXT_MAX);
 
-          dkimmod_log (LOG_WARNING, "%s: next hop %s closed the session after %s: %s",
+          dkimmod_log (LOG_WARNING, "%s: next hop %s: session ended after %s: %s",
                        dkimmod_session_queue_id (sess), sess->next_name, last, said);
           (void) dkimmod_stream_flush (sess->client, NULL);
           return DKIMMOD_EXIT_TEMPFAIL;

@@ -18,7 +18,6 @@ G_BEGIN_DECLS
 /* sysexits(3) values the helper exits with. */
 #define DKIMMOD_EXIT_OK        0
 #define DKIMMOD_EXIT_USAGE     64
-#define DKIMMOD_EXIT_SOFTWARE  70
 #define DKIMMOD_EXIT_TEMPFAIL  75
 
 /* Ceiling on one message when neither message_size_max nor the next hop's
@@ -33,7 +32,6 @@ typedef struct {
   DkimmodStream *client;
   DkimmodStream *next;
   const char *next_name;      /* next_hop as configured, for replies/logs */
-  guint ext;                  /* next hop's extensions we pass on */
   guint64 size_limit;         /* bytes per message we accept */
   /* transaction state: reset after DATA, RSET, HELO/EHLO */
   gboolean in_mail;
@@ -42,8 +40,32 @@ typedef struct {
   char *queue_id;             /* XFORWARD IDENT, for logs */
   char *client_name;          /* XFORWARD NAME and ADDR, for logs */
   char *client_addr;          /*   without IDENT (before-queue) */
-  GString *reply;             /* scratch: last next-hop reply */
 } DkimmodSession;
+
+/* The reply class one next-hop exchange expects, as Postfix's
+ * smtpd_proxy.c has SMTPD_PROX_WANT_OK and SMTPD_PROX_WANT_MORE: a 4xx or
+ * 5xx is always a valid answer, any other class than the one wanted means
+ * the next hop's state is unknown (a broken or desynchronised server). */
+typedef enum {
+  DKIMMOD_WANT_ANY = 0,       /* QUIT: whatever it says, we are done */
+  DKIMMOD_WANT_OK = 2,        /* commands, end of data */
+  DKIMMOD_WANT_MORE = 3,      /* DATA */
+} DkimmodWant;
+
+/* One next-hop reply, and what the client gets for it. */
+typedef struct {
+  int code;                   /* three-digit code of TEXT */
+  GString *text;              /* every line with its CRLF: the next hop's reply
+                               * verbatim, or our own replacement */
+  gboolean closing;           /* the session ends once TEXT is sent: the next
+                               * hop said 421, or its reply was unexpected */
+} DkimmodReply;
+
+DkimmodReply *dkimmod_reply_new (void);
+void dkimmod_reply_free (DkimmodReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodReply, dkimmod_reply_free)
+/* Replaces REPLY's text with our own one-line TEXT ("ddd x.y.z ..."). */
+void dkimmod_reply_set (DkimmodReply *reply, const char *text);
 
 /* Greets the client (the next hop is already connected) and serves
  * commands until QUIT or EOF. Returns the process exit status. */
@@ -51,9 +73,15 @@ int dkimmod_session_run (DkimmodSession *sess);
 void dkimmod_session_reset (DkimmodSession *sess);
 /* Exit path for fatal I/O: 421 to the client when possible, log, status. */
 int dkimmod_session_abort (DkimmodSession *sess, GError *error, const char *where);
-/* Relays LINE to the next hop and reads its reply into sess->reply. */
-gboolean dkimmod_session_relay (DkimmodSession *sess, const char *line, int *code,
-                                GError **error);
+/* Relays LINE to the next hop and reads its reply into REPLY. A reply of
+ * an unexpected class (not WANT, not 4xx/5xx) is logged and replaced by
+ * "451 4.3.0" with REPLY->closing set. FALSE only for I/O errors. */
+gboolean dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
+                                DkimmodReply *reply, GError **error);
+/* Reads the next hop's reply to something already sent (end of data);
+ * the same checks as dkimmod_session_relay. WHAT names it in the log. */
+gboolean dkimmod_session_read_reply (DkimmodSession *sess, const char *what, DkimmodWant want,
+                                     DkimmodReply *reply, GError **error);
 /* The queue id for log lines ("NOQUEUE" without XFORWARD IDENT). */
 const char *dkimmod_session_queue_id (const DkimmodSession *sess);
 

@@ -12,7 +12,9 @@
  *	the next hop. Both go through this small buffered stream, in the
  *	manner of Postfix's smtp_stream: every wait is a poll(2) with a
  *	deadline, so neither a silent client nor a hung next hop can keep the
- *	process alive (spawn(8) cannot kill us, see postfix-rig.md section 6).
+ *	process alive: spawn(8)'s command_time_limit kill runs with the
+ *	postfix euid against a process owned by the service user and fails
+ *	(EPERM), so our own deadlines are the only ones.
  *
  *	Output is queued and written at once when the stream must wait for
  *	input. A pipelined batch of commands therefore gets all its replies
@@ -328,10 +330,9 @@ dkimmod_stream_read_line (DkimmodStream *s, GString *line, gsize maxlen, guint *
       if (lf != NULL)
         {
           s->ipos++;
-          /* A truncated line already lost its final CR with the excess. */
-          if (last != '\r')
-            *flags |= DKIMMOD_LINE_BARE_LF;
-          else if (!(*flags & DKIMMOD_LINE_TRUNCATED))
+          /* A bare LF ends a line too, as in Postfix's smtpd; a truncated
+           * line already lost its final CR with the excess. */
+          if (last == '\r' && !(*flags & DKIMMOD_LINE_TRUNCATED))
             g_string_truncate (line, line->len - 1);
           return TRUE;
         }

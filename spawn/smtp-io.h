@@ -36,7 +36,6 @@ typedef struct DkimmodStream DkimmodStream;
 
 /* Flags from dkimmod_stream_read_line. */
 #define DKIMMOD_LINE_TRUNCATED (1u << 0)  /* longer than MAXLEN: rest skipped */
-#define DKIMMOD_LINE_BARE_LF   (1u << 1)  /* ended in LF without CR */
 
 DkimmodStream *dkimmod_stream_new (int read_fd, int write_fd, const char *name);
 void dkimmod_stream_free (DkimmodStream *s);

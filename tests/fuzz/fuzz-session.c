@@ -11,11 +11,15 @@
  *	input controls, goes through the macro checks), and spills messages
  *	over 2 KB to a spool file. Control bits make the next hop refuse:
  *	bit 0 RCPT (550), bit 1 DATA (554), bit 2 the message (451), bit 3
- *	closes with 421 after MAIL, bit 4 announces SIZE 500.
+ *	closes with 421 after MAIL, bit 4 announces SIZE 500; bits 5 and 6
+ *	make it misbehave: bit 5 answers DATA with its end-of-data 250 (a
+ *	desynchronised reply stream), bit 6 answers "." with 354.
  *	Checks: the session ends with a sysexits status the helper may use,
  *	every line we sent the client is an SMTP reply ("ddd" then space or
- *	dash), and the next hop never receives more messages than the client
- *	sent DATA commands.
+ *	dash), the next hop never receives more messages than the client
+ *	sent DATA commands, and the client saw 2xx at end of data only for
+ *	messages the next hop received whole (its end-of-data "250 2.0.0
+ *	queued" reaches the client at most once per message received).
  * STANDARDS
  *	RFC 5321 sections 4.1, 4.2, 4.5.2; RFC 2920.
  */
@@ -32,6 +36,10 @@
 #include "fuzz.h"
 #include "log.h"
 #include "session.h"
+
+/* The next hop's end-of-data 2xx: the client must see it only for a
+ * message the next hop received whole. */
+#define HOP_QUEUED "250 2.0.0 queued"
 
 typedef struct {
   int fd;
@@ -74,8 +82,9 @@ hop_answer (NextHop *h, const char *line, gboolean *in_data)
     hop_say (h, "550 5.1.1 no\r\n");
   else if (g_ascii_strncasecmp (line, "DATA", 4) == 0)
     {
-      *in_data = !(h->control & 2);
-      hop_say (h, *in_data ? "354 go\r\n" : "554 5.5.1 no\r\n");
+      *in_data = !(h->control & (2 | 32));
+      hop_say (h, *in_data ? "354 go\r\n" : (h->control & 32) ? HOP_QUEUED "\r\n"
+                                                                 : "554 5.5.1 no\r\n");
     }
   else if (g_ascii_strncasecmp (line, "QUIT", 4) == 0)
     {
@@ -114,7 +123,8 @@ hop_main (gpointer data)
             {
               in_data = FALSE;
               h->messages++;
-              hop_say (h, (h->control & 4) ? "451 4.3.0 later\r\n" : "250 2.0.0 queued\r\n");
+              hop_say (h, (h->control & 4) ? "451 4.3.0 later\r\n"
+                          : (h->control & 64) ? "354 more\r\n" : HOP_QUEUED "\r\n");
             }
           else if (!in_data && !hop_answer (h, line->str, &in_data))
             return NULL;
@@ -174,10 +184,13 @@ load_config (void)
   atexit (remove_tmp);
 }
 
-/* check_output - every line the client got is an SMTP reply */
+/* check_output - every line the client got is an SMTP reply, and the
+ * next hop's end-of-data 2xx came at most once per message it received */
 static void
-check_output (int fd)
+check_output (int fd, guint messages)
 {
+  guint queued = 0;
+
   off_t size = lseek (fd, 0, SEEK_END);
   g_autofree char *out = g_malloc ((gsize) size + 1);
   char *save = NULL;
@@ -186,8 +199,13 @@ check_output (int fd)
   out[size] = '\0';
   fuzz_check (size == 0 || g_str_has_suffix (out, "\r\n"));
   for (char *l = strtok_r (out, "\n", &save); l != NULL; l = strtok_r (NULL, "\n", &save))
-    fuzz_check (strlen (l) >= 4 && g_ascii_isdigit (l[0]) && g_ascii_isdigit (l[1])
-                && g_ascii_isdigit (l[2]) && (l[3] == ' ' || l[3] == '-' || l[3] == '\r'));
+    {
+      fuzz_check (strlen (l) >= 4 && g_ascii_isdigit (l[0]) && g_ascii_isdigit (l[1])
+                  && g_ascii_isdigit (l[2]) && (l[3] == ' ' || l[3] == '-' || l[3] == '\r'));
+      if (g_str_has_prefix (l, HOP_QUEUED))
+        queued++;
+    }
+  fuzz_check (queued <= messages);
 }
 
 /* count_data - DATA commands in the input: an upper bound on messages */
@@ -244,8 +262,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     dkimmod_stream_set_timeout (next, sess.set->timeout_next_hop);
     status = dkimmod_session_run (&sess);
     dkimmod_session_reset (&sess);
-    if (sess.reply != NULL)
-      g_string_free (sess.reply, TRUE);
     (void) dkimmod_stream_flush (client, NULL);
   }
   shutdown (pair[0], SHUT_RDWR);
@@ -254,7 +270,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   close (pair[1]);
   fuzz_check (status == DKIMMOD_EXIT_OK || status == DKIMMOD_EXIT_TEMPFAIL);
   fuzz_check (hop.messages <= count_data ((const char *) data + 1, size - 1));
-  check_output (out_fd);
+  check_output (out_fd, hop.messages);
   close (in_fd);
   close (out_fd);
   return 0;

@@ -240,7 +240,7 @@ def session():
     tx = (b"XFORWARD NAME=client.example ADDR=192.0.2.1 IDENT=4QABC\r\n"
           b"MAIL FROM:<alice@example.net> SIZE=200\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
     full = b"EHLO postfix.example\r\n" + tx + msg + b".\r\n" + tx + msg + b".\r\nQUIT\r\n"
-    for ctl in (0, 1, 2, 4, 8, 16):
+    for ctl in (0, 1, 2, 4, 8, 16, 32, 64):
         put("session", "two-messages-%02x" % ctl, bytes([ctl]) + full)
     put("session", "pipelined", b"\x00EHLO x\r\n" + tx + msg + b".\r\nRSET\r\nNOOP\r\nQUIT\r\n")
     put("session", "big-spills", b"\x00EHLO x\r\n" + tx + msg + b"x" * 5000 + b"\r\n.\r\nQUIT\r\n")

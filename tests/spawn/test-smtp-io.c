@@ -53,7 +53,7 @@ test_lines (Fixture *f, gconstpointer data)
   g_assert_cmpuint (flags, ==, 0);
   g_assert_true (dkimmod_stream_read_line (f->s, line, 100, &flags, NULL));
   g_assert_cmpstr (line->str, ==, "NOOP");
-  g_assert_cmpuint (flags, ==, DKIMMOD_LINE_BARE_LF);
+  g_assert_cmpuint (flags, ==, 0);   /* a bare LF ends a line too */
   /* CR and LF in different reads */
   put (f, "\nQUIT\r\n");
   g_assert_true (dkimmod_stream_read_line (f->s, line, 100, &flags, NULL));
@@ -168,9 +168,8 @@ test_ehlo_filter (void)
                    "250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-AUTH PLAIN LOGIN\r\n"
                    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n"
                    "250-XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n250 CHUNKING\r\n";
-  guint ext;
   guint64 size;
-  g_autoptr (GString) out = dkimmod_ehlo_filter (in, 0, &ext, &size);
+  g_autoptr (GString) out = dkimmod_ehlo_filter (in, 0, &size);
   g_autoptr (GString) small = NULL;
   g_autoptr (GString) none = NULL;
 
@@ -179,10 +178,9 @@ test_ehlo_filter (void)
                    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n"
                    "250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n");
   g_assert_cmpuint (size, ==, 10240000);
-  g_assert_true (ext & DKIMMOD_EXT_XFORWARD);
-  small = dkimmod_ehlo_filter (in, 1000, &ext, &size);
+  small = dkimmod_ehlo_filter (in, 1000, &size);
   g_assert_nonnull (strstr (small->str, "250-SIZE 1000\r\n"));
-  none = dkimmod_ehlo_filter ("250-x\r\n250 STARTTLS\r\n", 5000, &ext, &size);
+  none = dkimmod_ehlo_filter ("250-x\r\n250 STARTTLS\r\n", 5000, &size);
   g_assert_cmpstr (none->str, ==, "250-x\r\n250 SIZE 5000\r\n");
 }
 

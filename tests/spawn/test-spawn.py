@@ -882,6 +882,173 @@ class TestNextHopDisconnects(SpawnCase):
         self.assertEqual(p.wait(timeout=10), 75)
 
 
+class ScriptedHop:
+    """A misbehaving next hop: a small SMTP server on a free loopback port
+    answering from a script ({"GREETING"|verb|".": reply}, default 250),
+    one session at a time. It records the lines it got and whether it
+    received a whole message (a "." line after its own 354)."""
+
+    def __init__(self, script):
+        import threading
+        self.script = script
+        self.lines = []
+        self.messages = 0
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(5)
+        self.port = self.ls.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        try:
+            conn, _ = self.ls.accept()
+        except OSError:
+            return
+        with conn:
+            f = conn.makefile("rb")
+            conn.sendall(self.script.get("GREETING", "220 hop ESMTP").encode() + b"\r\n")
+            in_data = False
+            for raw in f:
+                line = raw.rstrip(b"\r\n").decode("latin-1")
+                self.lines.append(line)
+                if in_data:
+                    if line != ".":
+                        continue
+                    in_data = False
+                    self.messages += 1
+                    reply = self.script.get(".", "250 2.0.0 queued")
+                else:
+                    verb = line.split(" ", 1)[0].upper()
+                    reply = self.script.get(verb, "354 go" if verb == "DATA" else
+                                            "221 bye" if verb == "QUIT" else "250 ok")
+                    in_data = verb == "DATA" and reply.startswith("354")
+                conn.sendall(reply.encode() + b"\r\n")
+                if verb == "QUIT":
+                    return
+
+    def close(self):
+        self.ls.close()
+
+
+class TestNextHopReplyClasses(SpawnCase):
+    """Item 1 of issue 9: every next-hop exchange expects a reply class."""
+
+    def hop(self, script):
+        h = ScriptedHop(script)
+        self.addCleanup(h.close)
+        return h
+
+    def test_250_to_data_is_451_and_session_ends(self):
+        h = self.hop({"DATA": "250 2.0.0 queued as DESYNC"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.3.0", text)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.assertEqual(h.messages, 0)
+        self.log_text("unexpected reply to DATA")
+
+    def test_354_after_end_of_data_is_451(self):
+        h = self.hop({".": "354 more please"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.3.0", text)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+
+    def test_354_to_mail_is_451(self):
+        h = self.hop({"MAIL": "354 what"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = c.cmd("MAIL FROM:<alice@example.net>")
+        self.assertEqual(code, 451, text)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+
+    def test_well_behaved_hop_passes(self):
+        h = self.hop({})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.assertEqual(h.messages, 1)
+
+
+class TestMisconfiguredNextHop(SpawnCase):
+    """Item 3 of issue 9: a 5xx not about the message must not bounce it."""
+
+    def hop(self, script):
+        h = ScriptedHop(script)
+        self.addCleanup(h.close)
+        return h
+
+    def test_530_greeting_is_4xx(self):
+        h = self.hop({"GREETING": "530 5.7.0 Must issue a STARTTLS command first"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port, greet=False)
+        code, text = c.reply()
+        self.assertEqual(code // 100, 4, text)
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.log_text("530 5.7.0 Must issue a STARTTLS")
+
+    def test_530_to_ehlo_is_451_435(self):
+        h = self.hop({"EHLO": "530 5.7.0 Authentication required"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        code, text = c.cmd("EHLO client.example")
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.3.5", text)
+        self.log_text("530 5.7.0 Authentication required")
+        self.quit(p, c)
+
+    def test_530_to_mail_is_451_435(self):
+        h = self.hop({"MAIL": "530 5.7.0 Authentication required"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = c.cmd("MAIL FROM:<alice@example.net>")
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.3.5", text)
+        self.log_text("530 5.7.0 Authentication required")
+        self.quit(p, c)
+
+    def test_550_to_rcpt_stays_550(self):
+        h = self.hop({"RCPT": "550 5.1.1 no such user"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 550)
+        self.quit(p, c)
+
+
+class TestEndOfSession(SpawnCase):
+    """Item 13 of issue 9: EOF outside DATA is a normal end, 75 inside."""
+
+    def test_eof_after_mail_is_exit_0(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        c.s.shutdown(socket.SHUT_WR)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 0)
+        self.assertFalse(any("warning" in l for l in T.logs()))
+
+    def test_eof_inside_data_is_exit_75(self):
+        p, c = self.start()
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(b"From: a@example.net\r\n\r\npartial")
+        c.s.shutdown(socket.SHUT_WR)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.assertEqual(self.sink.messages(), [])
+
+
 def setUpModule():
     global T
     if SPAWN is None or not os.access(SPAWN, os.X_OK):
