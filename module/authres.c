@@ -229,16 +229,32 @@ append_folded (GString *out, GPtrArray *words, gboolean last)
  * @all_b: (array length=n_all_b) (nullable): every b= in the message
  * @n_all_b: their number
  *
- * Returns: (transfer full): the whole field, folded, ending in CRLF.
+ * Returns: (transfer full) (nullable): the whole field, folded, ending
+ *   in CRLF; NULL when a result's reserved[] is not zero.
  */
+/* reserved_zero - whether R's padding is zero: a field a later version
+ * put there would be misread as absent */
+static gboolean
+reserved_zero (const DkimmodSignatureResult *r)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (r->reserved); i++)
+    if (r->reserved[i] != NULL)
+      return FALSE;
+  return TRUE;
+}
+
 char *
 dkimmod_authres_format (const char *authserv_id, const DkimmodSignatureResult *results, size_t n,
                         const char *const *all_b, size_t n_all_b)
 {
-  GString *out = g_string_new ("Authentication-Results: ");
+  GString *out;
   g_autofree const char **own_b = NULL;
 
-  g_return_val_if_fail (authserv_id != NULL, NULL);
+  g_return_val_if_fail (authserv_id != NULL && (results != NULL || n == 0), NULL);
+  for (size_t i = 0; i < n; i++)
+    if (!reserved_zero (&results[i]))
+      return NULL;
+  out = g_string_new ("Authentication-Results: ");
   if (is_token (authserv_id))
     g_string_append (out, authserv_id);
   else
@@ -268,7 +284,8 @@ dkimmod_authres_format (const char *authserv_id, const DkimmodSignatureResult *r
  * @result: one signature's result
  * @all_b: (array length=n_all_b) (nullable): every b= in the message
  *
- * Returns: (transfer full): the resinfo on one line, no CRLF.
+ * Returns: (transfer full) (nullable): the resinfo on one line, no CRLF;
+ *   NULL when @result's reserved[] is not zero.
  */
 char *
 dkimmod_authres_resinfo (const DkimmodSignatureResult *result, const char *const *all_b,
@@ -278,6 +295,8 @@ dkimmod_authres_resinfo (const DkimmodSignatureResult *result, const char *const
   g_autoptr (GPtrArray) words = NULL;
 
   g_return_val_if_fail (result != NULL, NULL);
+  if (!reserved_zero (result))
+    return NULL;
   if (all_b == NULL)
     {
       own[0] = result->b;

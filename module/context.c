@@ -4,7 +4,8 @@
  *	context.c - shared, refcounted library context: clock and key cache
  * SYNOPSIS
  *	dkimmod_context_new, dkimmod_context_ref, dkimmod_context_unref,
- *	dkimmod_context_set_clock, dkimmod_context_now, dkimmod_key_load_file
+ *	dkimmod_context_set_clock, dkimmod_context_now, dkimmod_context_set_log,
+ *	dkimmod_context_log, dkimmod_key_load_file
  * DESCRIPTION
  *	Everything that would otherwise be global lives here: the clock used
  *	for t= and x= (injectable so tests are reproducible) and the cache of
@@ -18,9 +19,16 @@
  *	would halve throughput. A new context re-reads keys (a reload).
  * SECURITY
  *	Key files are checked for their mode and size (key.c) before parsing.
+ *	The library has no logger of its own: what it has to say goes to the
+ *	context's log function, or nowhere. A host's stderr may be a socket
+ *	(spawn(8) makes it the SMTP connection) or a terminal it owns; GLib's
+ *	default handlers would write there, so module/ never calls g_log and
+ *	its precondition checks return their documented value silently
+ *	(quiet-private.h).
  * NEVER
- *	Parse a key once per message; keep a static cache.
+ *	Parse a key once per message; keep a static cache; print.
  */
+#include <stdarg.h>
 #include <time.h>
 #include <glib/gstdio.h>
 
@@ -113,6 +121,34 @@ dkimmod_context_now (const DkimmodContext *ctx)
   if (ctx->clock != NULL)
     return ctx->clock (ctx->clock_data);
   return (int64_t) time (NULL);
+}
+
+/**
+ * dkimmod_context_set_log:
+ * @ctx: a context not yet shared with other threads
+ * @log: (nullable): called with each message, or NULL to drop them
+ * @user_data: passed to @log
+ */
+void
+dkimmod_context_set_log (DkimmodContext *ctx, DkimmodLogFunc log, void *user_data)
+{
+  g_return_if_fail (ctx != NULL);
+  ctx->log = log;
+  ctx->log_data = user_data;
+}
+
+void
+dkimmod_context_log (const DkimmodContext *ctx, DkimmodLogLevel level, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  if (ctx == NULL || ctx->log == NULL)
+    return;
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  ctx->log (level, msg, ctx->log_data);
 }
 
 guint

@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define DKIMMOD_ABI_MAJOR 1
-#define DKIMMOD_ABI_MINOR 1
+#define DKIMMOD_ABI_MINOR 2
 
 #if defined(DKIMMOD_COMPILATION)
 #define DKIMMOD_API __attribute__ ((visibility ("default")))
@@ -103,6 +103,18 @@ typedef struct DkimmodSigner DkimmodSigner;
 /* Seconds since the epoch; injectable so tests get reproducible t=. */
 typedef int64_t (*DkimmodClockFunc) (void *user_data);
 
+/* What the library has to say besides return values: DEBUG notes (a
+ * header line without a field name was not signed, ...). MESSAGE is one
+ * line, valid during the call. The callback may run in any thread that
+ * uses the context, at the same time in several. */
+typedef enum {
+  DKIMMOD_LOG_ERROR = 0,
+  DKIMMOD_LOG_WARNING,
+  DKIMMOD_LOG_INFO,
+  DKIMMOD_LOG_DEBUG,
+} DkimmodLogLevel;
+typedef void (*DkimmodLogFunc) (DkimmodLogLevel level, const char *message, void *user_data);
+
 /* --- library ------------------------------------------------------------ */
 DKIMMOD_API const char *dkimmod_version (void);
 DKIMMOD_API const char *dkimmod_status_name (DkimmodStatus code);
@@ -120,6 +132,10 @@ DKIMMOD_API DkimmodContext *dkimmod_context_ref (DkimmodContext *ctx);
 DKIMMOD_API void dkimmod_context_unref (DkimmodContext *ctx);
 DKIMMOD_API void dkimmod_context_set_clock (DkimmodContext *ctx, DkimmodClockFunc clock, void *user_data);
 DKIMMOD_API int64_t dkimmod_context_now (const DkimmodContext *ctx);
+/* The library never prints: without a log function its messages are
+ * dropped. Set it before the context is shared; NULL drops them again. */
+DKIMMOD_API void dkimmod_context_set_log (DkimmodContext *ctx, DkimmodLogFunc log,
+                                          void *user_data);
 
 /* --- private keys: parsed once per process, reused for every message ---- */
 #define DKIMMOD_KEY_ALLOW_GROUP_READABLE (1u << 0)
@@ -216,7 +232,12 @@ typedef struct {
 
 /* The outcome for one DKIM-Signature, in header order (top first). All
  * strings are owned by the verifier (valid until dkimmod_verifier_free)
- * and NUL-terminated; those that the signature did not carry are "". */
+ * and NUL-terminated; those that the signature did not carry are "".
+ * Hosts may build arrays of these for dkimmod_authres_format: zero the
+ * whole struct first (= { 0 }). The size never changes within ABI major
+ * 1: new fields take the place of reserved[] entries, and zero (NULL)
+ * always means "absent", so an old host's results stay valid; functions
+ * taking results refuse ones whose reserved[] is not all zero. */
 typedef struct {
   DkimmodResult result;
   const char *reason;       /* "" on pass; else why, for a postmaster */
@@ -229,6 +250,7 @@ typedef struct {
   int testing;              /* key record t=y */
   int secure;               /* key came with DKIMMOD_DNS_FLAG_SECURE */
   int key_record;           /* index of the TXT record used, -1 when none */
+  void *reserved[8];        /* ABI padding: zero */
 } DkimmodSignatureResult;
 
 typedef struct DkimmodVerifier DkimmodVerifier;
@@ -339,7 +361,8 @@ DKIMMOD_API int dkimmod_resolver_query_txt (DkimmodResolver *r, const char *name
 /* --- loadable plugin entry point ----------------------------------------- */
 /* A host that dlopen()s the module looks up "dkimmod_plugin_v1", calls it,
  * and refuses a table whose abi_major differs from the one it was built
- * for. Fields are only ever appended; struct_size tells what is present. */
+ * for. Fields are only ever appended; struct_size tells what is present.
+ * Every exported function but dkimmod_plugin_v1 is in the table. */
 typedef struct {
   uint32_t abi_major;
   uint32_t abi_minor;
@@ -400,6 +423,15 @@ typedef struct {
   int (*verifier_lookup_keys) (DkimmodVerifier *v, DkimmodResolver *r, DkimmodError *err);
   int (*resolver_query_txt) (DkimmodResolver *r, const char *name, DkimmodDnsStatus *status,
                              char ***records_out, unsigned *flags_out, DkimmodError *err);
+  /* abi_minor 2: every other public function, and the log function */
+  const char *(*algorithm_name) (DkimmodAlgorithm alg);
+  int (*algorithm_from_name) (const char *name);
+  int (*canon_from_name) (const char *name, DkimmodCanon *header, DkimmodCanon *body);
+  int64_t (*context_now) (const DkimmodContext *ctx);
+  void (*context_set_log) (DkimmodContext *ctx, DkimmodLogFunc log, void *user_data);
+  DkimmodKey *(*key_ref) (DkimmodKey *key);
+  DkimmodAlgorithm (*key_algorithm) (const DkimmodKey *key);
+  unsigned (*key_bits) (const DkimmodKey *key);
 } DkimmodPluginV1;
 
 DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);

@@ -11,7 +11,10 @@
  *	not mutable state. Fields are only ever appended; struct_size says
  *	how many a given library has: abi_minor 0 ended at signer_free,
  *	abi_minor 1 appended the verifier, key file, resolver and
- *	Authentication-Results functions.
+ *	Authentication-Results functions, abi_minor 2 the rest (key_ref,
+ *	key_bits, context_set_log, ...): every exported function but this
+ *	entry point is in the table (tests/module/test-api.c checks it
+ *	against the library's dynamic symbols).
  * NEVER
  *	Reorder or remove fields (that is a new abi_major).
  */
@@ -70,6 +73,15 @@ static const DkimmodPluginV1 plugin_v1 = {
   .resolver_free = dkimmod_resolver_free,
   .verifier_lookup_keys = dkimmod_verifier_lookup_keys,
   .resolver_query_txt = dkimmod_resolver_query_txt,
+  /* abi_minor 2: every other public function, and the log function */
+  .algorithm_name = dkimmod_algorithm_name,
+  .algorithm_from_name = dkimmod_algorithm_from_name,
+  .canon_from_name = dkimmod_canon_from_name,
+  .context_now = dkimmod_context_now,
+  .context_set_log = dkimmod_context_set_log,
+  .key_ref = dkimmod_key_ref,
+  .key_algorithm = dkimmod_key_algorithm,
+  .key_bits = dkimmod_key_bits,
 };
 
 /**

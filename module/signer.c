@@ -392,7 +392,8 @@ dkimmod_signer_add_header (DkimmodSigner *signer, const char *field, size_t len,
       /* A line that is no field (no name and colon, as in broken mail):
        * h= cannot name it, so it is simply not signed. Failing here
        * would make a filter defer such a message forever. */
-      g_debug ("header line without a field name: not signed");
+      dkimmod_context_log (signer->ctx, DKIMMOD_LOG_DEBUG,
+                           "header line without a field name: not signed");
       signer->header_bytes += len;
       dkimmod_error_clear (err);
       return 0;

@@ -14,7 +14,9 @@
  *	through the table, answering the verifier's key lookups itself, the
  *	way an event-driven MTA would: the queries go out at end of headers,
  *	the body streams on, and the answer (from a one-record "zone" built
- *	from the key) is handed in when it "arrives", halfway through.
+ *	from the key) is handed in when it "arrives", halfway through. The
+ *	library's own messages go to the host's log through the context's
+ *	log function (the library never prints).
  *	Exit status: 0 signed, verified pass, the changed copy failed;
  *	1 a DKIM step went wrong; 2 usage or loading; 3 incompatible library.
  * STANDARDS
@@ -31,8 +33,8 @@
 
 #include <dkimmod.h>
 
-/* The last table field this host calls; the library must reach past it. */
-#define HOST_NEEDS_UP_TO(t) (offsetof (DkimmodPluginV1, verifier_free) + sizeof (t)->verifier_free)
+/* The last table field this host calls (ABI 1.2); the library must reach past it. */
+#define HOST_NEEDS_UP_TO(t) (offsetof (DkimmodPluginV1, key_bits) + sizeof (t)->key_bits)
 
 static const char *const headers[] = {
   "From: Alice <alice@example.net>\r\n",
@@ -69,7 +71,7 @@ load_table (const char *lib, int *code)
     return fprintf (stderr, "host: refusing %s: ABI %u.x, this host speaks %u.x\n", lib,
                     t ? (unsigned) t->abi_major : 0u, (unsigned) DKIMMOD_ABI_MAJOR), NULL;
   if (t->struct_size < HOST_NEEDS_UP_TO (t))
-    return fprintf (stderr, "host: refusing %s: ABI %u.%u lacks the verifier (need 1.1)\n",
+    return fprintf (stderr, "host: refusing %s: ABI %u.%u lacks what this host calls (need 1.2)\n",
                     lib, (unsigned) t->abi_major, (unsigned) t->abi_minor), NULL;
   *code = 0;
   return t;
@@ -168,6 +170,16 @@ verify (const DkimmodPluginV1 *t, DkimmodContext *ctx, const char *sig, const ch
   return rc;
 }
 
+/* host_log - the library's messages, into the host's own log (here stdout) */
+static void
+host_log (DkimmodLogLevel level, const char *message, void *user_data)
+{
+  static const char *const names[] = { "error", "warning", "info", "debug" };
+
+  printf ("%s: libdkimmod %s: %s\n", (const char *) user_data,
+          level <= DKIMMOD_LOG_DEBUG ? names[level] : "?", message);
+}
+
 /* run - sign, then verify the message and a copy with a changed body */
 static int
 run (const DkimmodPluginV1 *t, DkimmodContext *ctx, const char *keyfile, DkimmodError *err)
@@ -180,6 +192,7 @@ run (const DkimmodPluginV1 *t, DkimmodContext *ctx, const char *keyfile, Dkimmod
 
   if (sig != NULL)
     {
+      printf ("key: %s, %u bits\n", t->algorithm_name (t->key_algorithm (key)), t->key_bits (key));
       fputs (sig, stdout);
       good = verify (t, ctx, sig, body, &zone, err);
       if (good >= 0)
@@ -209,6 +222,7 @@ main (int argc, char **argv)
   printf ("loaded libdkimmod %s, ABI %u.%u\n", t->version (),
           (unsigned) t->abi_major, (unsigned) t->abi_minor);
   ctx = t->context_new ();
+  t->context_set_log (ctx, host_log, "host");
   code = run (t, ctx, argv[2], &err);
   t->context_unref (ctx);
   return code;

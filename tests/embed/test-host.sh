@@ -20,6 +20,7 @@ for k in ed25519 rsa2048; do
   rc=$?
   if [ $rc -eq 0 ] && grep -q '^loaded libdkimmod .*, ABI 1\.' "$tmp/out" \
      && grep -q '^DKIM-Signature: v=1; a=' "$tmp/out" \
+     && grep -Eq '^key: (ed25519-sha256, 256|rsa-sha256, 2048) bits$' "$tmp/out" \
      && [ "$(grep -c '^dns: host1._domainkey.example.net TXT$' "$tmp/out")" = 2 ] \
      && grep -qx 'd=example.net s=host1: pass ' "$tmp/out" \
      && grep -q '^d=example.net s=host1: fail .*body hash' "$tmp/out" \
@@ -40,8 +41,8 @@ fi
 
 "$host" "$fake10" "$tmp/ed25519.key" > "$tmp/out" 2>&1
 rc=$?
-if [ $rc -eq 3 ] && grep -q '^host: refusing .*ABI 1\.0 lacks the verifier' "$tmp/out"; then
-  ok "an ABI 1.0 table (no verifier) is refused (exit 3)"
+if [ $rc -eq 3 ] && grep -q '^host: refusing .*ABI 1\.0 lacks what this host calls (need 1\.2)' "$tmp/out"; then
+  ok "an ABI 1.0 table (no verifier, no key_bits) is refused (exit 3)"
 else
   notok "an ABI 1.0 table is refused (exit $rc)"
 fi

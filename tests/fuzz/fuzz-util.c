@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	Warnings the library logs about hostile input would flood the
  *	fuzzer's output and slow it down; criticals still abort, because
- *	they mean a caller bug (g_return_val_if_fail) reached from input.
+ *	they mean a bug reached from input (the library's own precondition
+ *	checks return silently, module/quiet-private.h, but GLib's do not).
  */
 #include <glib.h>
 

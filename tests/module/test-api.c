@@ -6,7 +6,10 @@
  *	The dlopen test loads the built libdkimmod.so (path in
  *	DKIMMOD_TEST_LIBRARY) the way a host would and checks that private
  *	symbols are not visible, then signs and verifies a message through
- *	the function table alone (abi_minor 1).
+ *	the function table alone (abi_minor 1), and that every function the
+ *	library exports (nm -D) is in the table. The log tests check that
+ *	the library prints nothing by itself and hands its messages to the
+ *	context's log function.
  */
 #include <dlfcn.h>
 #include <string.h>
@@ -190,25 +193,35 @@ test_plugin_roundtrip (void)
   plugin_roundtrip (dkimmod_plugin_v1 ());
 }
 
-static void
-test_dlopen (void)
+/* open_built_library - dlopen()s the built libdkimmod.so as a host
+ * would: its table, with *H the handle; NULL (test skipped) without one */
+static const DkimmodPluginV1 *
+open_built_library (void **h)
 {
   const char *lib = g_getenv ("DKIMMOD_TEST_LIBRARY");
   const DkimmodPluginV1 *(*entry) (void);
-  const DkimmodPluginV1 *t;
-  DkimmodContext *ctx;
-  void *h;
 
   if (lib == NULL)
     {
       g_test_skip ("DKIMMOD_TEST_LIBRARY not set");
-      return;
+      return NULL;
     }
-  h = dlopen (lib, RTLD_NOW | RTLD_LOCAL);
-  g_assert_nonnull (h);
-  entry = (const DkimmodPluginV1 *(*) (void)) dlsym (h, "dkimmod_plugin_v1");
+  *h = dlopen (lib, RTLD_NOW | RTLD_LOCAL);
+  g_assert_nonnull (*h);
+  entry = (const DkimmodPluginV1 *(*) (void)) dlsym (*h, "dkimmod_plugin_v1");
   g_assert_nonnull (entry);
-  t = entry ();
+  return entry ();
+}
+
+static void
+test_dlopen (void)
+{
+  DkimmodContext *ctx;
+  void *h = NULL;
+  const DkimmodPluginV1 *t = open_built_library (&h);
+
+  if (t == NULL)
+    return;
   g_assert_cmpuint (t->abi_major, ==, DKIMMOD_ABI_MAJOR);
   g_assert_cmpstr (t->version (), ==, DKIMMOD_TEST_VERSION);
   ctx = t->context_new ();
@@ -226,6 +239,128 @@ test_dlopen (void)
   dlclose (h);
 }
 
+/* table_has - whether FN is one of the table's function pointers */
+static gboolean
+table_has (const DkimmodPluginV1 *t, void *fn)
+{
+  gsize first = G_STRUCT_OFFSET (DkimmodPluginV1, version);
+
+  for (gsize off = first; off + sizeof (void *) <= t->struct_size; off += sizeof (void *))
+    {
+      void *slot;
+
+      memcpy (&slot, (const char *) t + off, sizeof slot);
+      if (slot == fn)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_plugin_complete (void)
+{
+  g_autofree char *nm_out = NULL, *nm_cmd = NULL;
+  g_auto (GStrv) lines = NULL;
+  int status = -1;
+  guint checked = 0;
+  void *h = NULL;
+  const DkimmodPluginV1 *t = open_built_library (&h);
+
+  if (t == NULL)
+    return;
+  g_assert_cmpuint (t->struct_size, ==, sizeof (DkimmodPluginV1));
+  for (gsize off = G_STRUCT_OFFSET (DkimmodPluginV1, version); off < t->struct_size;
+       off += sizeof (void *))
+    {
+      void *slot;
+
+      memcpy (&slot, (const char *) t + off, sizeof slot);
+      g_assert_nonnull (slot);
+    }
+  nm_cmd = g_strdup_printf ("nm -D --defined-only '%s'", g_getenv ("DKIMMOD_TEST_LIBRARY"));
+  g_assert_true (g_spawn_command_line_sync (nm_cmd, &nm_out, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  lines = g_strsplit (nm_out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) w = g_strsplit_set (lines[i], " ", -1);
+      char *at;
+
+      /* "name@@DKIMMOD_1.0": the default version of the symbol */
+      if (g_strv_length (w) == 3 && (at = strchr (w[2], '@')) != NULL)
+        *at = '\0';
+      if (g_strv_length (w) != 3 || strcmp (w[1], "T") != 0
+          || strcmp (w[2], "dkimmod_plugin_v1") == 0)
+        continue;
+      g_test_message ("%s", w[2]);
+      if (!table_has (t, dlsym (h, w[2])))
+        g_error ("%s is exported but not in DkimmodPluginV1", w[2]);
+      checked++;
+    }
+  g_assert_cmpuint (checked, ==, (t->struct_size - G_STRUCT_OFFSET (DkimmodPluginV1, version))
+                                   / sizeof (void *));
+  dlclose (h);
+}
+
+/* caller_bugs - wrong calls the library must survive without a word */
+static void
+caller_bugs (void)
+{
+  DkimmodSignatureResult bad = { 0 };
+
+  g_assert_null (dkimmod_context_ref (NULL));
+  g_assert_cmpuint (dkimmod_key_bits (NULL), ==, 0);
+  g_assert_cmpint (dkimmod_key_algorithm (NULL), ==, DKIMMOD_ALG_FROM_KEY);
+  g_assert_null (dkimmod_authres_format (NULL, NULL, 0, NULL, 0));
+  g_assert_cmpuint (dkimmod_verifier_result_count (NULL), ==, 0);
+  bad.reserved[0] = &bad;
+  g_assert_null (dkimmod_authres_resinfo (&bad, NULL, 0));
+}
+
+static void
+test_log_silent (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_log_set_always_fatal (0);
+      caller_bugs ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("");
+  g_test_trap_assert_stdout ("");
+}
+
+static void
+collect_log (DkimmodLogLevel level, const char *message, void *user_data)
+{
+  g_string_append_printf (user_data, "%d %s\n", (int) level, message);
+}
+
+static void
+test_log_callback (void)
+{
+  static const char line[] = "this line has no colon\r\n";
+  g_autoptr (GString) got = g_string_new ("");
+  DkimmodContext *ctx = dkimmod_context_new ();
+  DkimmodSigner *s;
+  DkimmodError err;
+
+  dkimmod_context_set_log (ctx, collect_log, got);
+  s = dkimmod_signer_new (ctx);
+  g_assert_cmpint (dkimmod_signer_add_header (s, line, strlen (line), &err), ==, 0);
+  g_assert_cmpstr (got->str, ==, "3 header line without a field name: not signed\n");
+  dkimmod_signer_free (s);
+  /* NULL: dropped again */
+  dkimmod_context_set_log (ctx, NULL, NULL);
+  s = dkimmod_signer_new (ctx);
+  g_assert_cmpint (dkimmod_signer_add_header (s, line, strlen (line), &err), ==, 0);
+  g_assert_cmpuint (got->len, ==, strlen ("3 header line without a field name: not signed\n"));
+  dkimmod_signer_free (s);
+  dkimmod_context_unref (ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -235,5 +370,8 @@ main (int argc, char **argv)
   g_test_add_func ("/api/plugin/table", test_plugin_table);
   g_test_add_func ("/api/plugin/roundtrip", test_plugin_roundtrip);
   g_test_add_func ("/api/plugin/dlopen", test_dlopen);
+  g_test_add_func ("/api/plugin/complete", test_plugin_complete);
+  g_test_add_func ("/api/log/silent-by-default", test_log_silent);
+  g_test_add_func ("/api/log/callback", test_log_callback);
   return g_test_run ();
 }
