@@ -15,7 +15,9 @@
  *	kept verbatim, because the next hop's final reply is what the client
  *	must see.
  *
- *	EHLO: only extensions the filter really handles are passed back.
+ *	EHLO: only extensions the filter really handles are passed back, and
+ *	SIZE is what we accept: the next hop's (or message_size_max) minus
+ *	the bytes we may add (headroom.c).
  *	STARTTLS would encrypt a session the filter must read, CHUNKING would
  *	bring BDAT, which it does not parse, and AUTH belongs to the real
  *	submission server; all other unknown keywords are dropped too.
@@ -27,6 +29,8 @@
  *	DKIMMOD_SMTP_LINE_MAX bytes; anything else is a broken next hop.
  */
 #include "nexthop.h"
+
+#include "headroom.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,14 +247,14 @@ ehlo_keyword (const char *text)
 }
 
 GString *
-dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 *next_size)
+dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guint64 *limit)
 {
-  guint ext = 0;
+  guint64 next_size = 0;
+  guint size_at = 0;          /* index in KEEP of the SIZE line, 0: none */
   g_auto (GStrv) lines = g_strsplit (reply, "\r\n", -1);
   g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
   GString *out = g_string_new (NULL);
 
-  *next_size = 0;
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *text = strlen (lines[i]) > 4 ? lines[i] + 4 : "";
@@ -265,21 +269,28 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 *next_size)
         }
       if (bit == 0)
         continue;
-      ext |= bit;
       if (bit == DKIMMOD_EXT_SIZE)
         {
-          *next_size = g_ascii_strtoull (text + MIN (strlen (text), 5), NULL, 10);
-          if (size_max > 0 && (*next_size == 0 || *next_size > size_max))
-            {
-              g_ptr_array_add (keep, g_strdup_printf ("SIZE %" G_GUINT64_FORMAT, size_max));
-              continue;
-            }
+          next_size = g_ascii_strtoull (text + MIN (strlen (text), 5), NULL, 10);
+          size_at = keep->len;
         }
       g_ptr_array_add (keep, g_strdup (text));
     }
-  /* Announce our own limit even when the next hop has none. */
-  if (size_max > 0 && !(ext & DKIMMOD_EXT_SIZE) && keep->len > 0)
-    g_ptr_array_add (keep, g_strdup_printf ("SIZE %" G_GUINT64_FORMAT, size_max));
+  /* Our limit replaces the next hop's, and is announced even when the
+   * next hop has none. */
+  *limit = dkimmod_headroom_limit (size_max, next_size, headroom);
+  if (*limit > 0 && keep->len > 0)
+    {
+      char *size = g_strdup_printf ("SIZE %" G_GUINT64_FORMAT, *limit);
+
+      if (size_at > 0)
+        {
+          g_free (keep->pdata[size_at]);
+          keep->pdata[size_at] = size;
+        }
+      else
+        g_ptr_array_add (keep, size);
+    }
   for (guint i = 0; i < keep->len; i++)
     g_string_append_printf (out, "250%c%s\r\n", i + 1 < keep->len ? '-' : ' ',
                             (const char *) keep->pdata[i]);

@@ -32,11 +32,12 @@ int dkimmod_nexthop_connect (const char *spec, guint timeout, GError **error);
  * received; *CODE is the three-digit code. A malformed reply is an error. */
 gboolean dkimmod_smtp_read_reply (DkimmodStream *s, GString *reply, int *code, GError **error);
 
-/* The next hop's EHLO reply reduced to the extensions we handle. SIZE is
- * lowered to SIZE_MAX when that is non-zero and smaller (and announced
- * when the next hop has none). *NEXT_SIZE receives the next hop's SIZE
- * (0 if none or no limit). */
-GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 *next_size);
+/* The next hop's EHLO reply reduced to the extensions we handle. SIZE
+ * becomes *LIMIT, the smaller non-zero of SIZE_MAX and the next hop's
+ * SIZE minus HEADROOM (dkimmod_headroom_limit), announced also when the
+ * next hop has none; *LIMIT is 0 when neither sets a limit. */
+GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom,
+                              guint64 *limit);
 
 G_END_DECLS
 

@@ -51,6 +51,7 @@
 
 #include <string.h>
 
+#include "headroom.h"
 #include "log.h"
 #include "nexthop.h"
 
@@ -173,6 +174,21 @@ verb_is (const char *line, const char *verb)
   return g_ascii_strncasecmp (line, verb, n) == 0 && (line[n] == '\0' || line[n] == ' ');
 }
 
+/* mail_size - the SIZE= parameter of a MAIL command (RFC 1870), 0 if none */
+static guint64
+mail_size (const char *line)
+{
+  const char *p = line;
+
+  while ((p = strchr (p, ' ')) != NULL)
+    {
+      p++;
+      if (g_ascii_strncasecmp (p, "SIZE=", 5) == 0)
+        return g_ascii_strtoull (p + 5, NULL, 10);
+    }
+  return 0;
+}
+
 /* mail_address - the address in "MAIL FROM:<addr> params" ("" for <>) */
 static char *
 mail_address (const char *line)
@@ -268,7 +284,7 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
          GError **error)
 {
   g_autoptr (GString) filtered = NULL;
-  guint64 next_size = 0;
+  guint64 limit = 0;
 
   dkimmod_session_reset (sess);
   if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
@@ -276,12 +292,9 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
   soften_setup_reject (sess, ehlo ? "EHLO" : "HELO", r);
   if (!ehlo || r->code / 100 != 2)
     return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
-  filtered = dkimmod_ehlo_filter (r->text->str, sess->set->message_size_max, &next_size);
-  sess->size_limit = sess->set->message_size_max;
-  if (next_size > 0 && (sess->size_limit == 0 || next_size < sess->size_limit))
-    sess->size_limit = next_size;
-  if (sess->size_limit == 0)
-    sess->size_limit = DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
+  filtered = dkimmod_ehlo_filter (r->text->str, sess->set->message_size_max, sess->headroom,
+                                  &limit);
+  sess->size_limit = limit > 0 ? limit : DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
   return dkimmod_stream_write (sess->client, filtered->str, filtered->len, error);
 }
 
@@ -302,6 +315,10 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
     {
       if (sess->in_mail)
         return reply (sess, "503 5.5.1 Error: nested MAIL command", error);
+      /* As Postfix's smtpd: a declared size over our limit is refused
+       * before anything reaches the next hop. */
+      if (mail_size (line) > sess->size_limit)
+        return reply (sess, "552 5.3.4 Error: message file too big", error);
       if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
         return FALSE;
       soften_setup_reject (sess, "MAIL FROM", r);
@@ -380,8 +397,13 @@ dkimmod_session_run (DkimmodSession *sess)
   gboolean done = FALSE;
   int status = DKIMMOD_EXIT_OK;
 
-  sess->size_limit = sess->set->message_size_max ? sess->set->message_size_max
-                                                 : DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
+  sess->headroom = sess->verify != NULL
+                   ? dkimmod_headroom_verifying (sess->verify->opts.max_signatures,
+                                                 sess->verify->x_header)
+                   : dkimmod_headroom_signing ();
+  sess->size_limit = dkimmod_headroom_limit (sess->set->message_size_max, 0, sess->headroom);
+  if (sess->size_limit == 0)
+    sess->size_limit = DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
   if (!dkimmod_stream_printf (sess->client, &error, "220 %s ESMTP dkimmod-spawn\r\n",
                               g_get_host_name ()))
     return dkimmod_session_abort (sess, error, last);

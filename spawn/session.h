@@ -32,6 +32,7 @@ typedef struct {
   DkimmodStream *client;
   DkimmodStream *next;
   const char *next_name;      /* next_hop as configured, for replies/logs */
+  guint64 headroom;           /* bytes we may add to a message (headroom.c) */
   guint64 size_limit;         /* bytes per message we accept */
   /* transaction state: reset after DATA, RSET, HELO/EHLO */
   gboolean in_mail;

@@ -147,7 +147,7 @@ next_hop_side (DkimmodStream *s)
       fuzz_check (code >= 0 && code <= 999);
       if (code == 250)
         {
-          g_autoptr (GString) kept = dkimmod_ehlo_filter (reply->str, 10240000, &next_size);
+          g_autoptr (GString) kept = dkimmod_ehlo_filter (reply->str, 10240000, 1000, &next_size);
 
           fuzz_check (kept != NULL);
         }

@@ -169,19 +169,29 @@ test_ehlo_filter (void)
                    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n"
                    "250-XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n250 CHUNKING\r\n";
   guint64 size;
-  g_autoptr (GString) out = dkimmod_ehlo_filter (in, 0, &size);
+  g_autoptr (GString) out = dkimmod_ehlo_filter (in, 0, 0, &size);
   g_autoptr (GString) small = NULL;
   g_autoptr (GString) none = NULL;
+  g_autoptr (GString) room = NULL;
+  g_autoptr (GString) unlimited = NULL;
 
   g_assert_cmpstr (out->str, ==,
                    "250-next.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
                    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n"
                    "250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n");
   g_assert_cmpuint (size, ==, 10240000);
-  small = dkimmod_ehlo_filter (in, 1000, &size);
+  small = dkimmod_ehlo_filter (in, 1000, 0, &size);
   g_assert_nonnull (strstr (small->str, "250-SIZE 1000\r\n"));
-  none = dkimmod_ehlo_filter ("250-x\r\n250 STARTTLS\r\n", 5000, &size);
+  none = dkimmod_ehlo_filter ("250-x\r\n250 STARTTLS\r\n", 5000, 0, &size);
   g_assert_cmpstr (none->str, ==, "250-x\r\n250 SIZE 5000\r\n");
+  /* The headroom comes off the next hop's SIZE (issue 9 item 2). */
+  room = dkimmod_ehlo_filter (in, 0, 4000, &size);
+  g_assert_nonnull (strstr (room->str, "250-SIZE 10236000\r\n"));
+  g_assert_cmpuint (size, ==, 10236000);
+  /* "SIZE" alone: no limit, left as it is. */
+  unlimited = dkimmod_ehlo_filter ("250-x\r\n250 SIZE\r\n", 0, 4000, &size);
+  g_assert_cmpstr (unlimited->str, ==, "250-x\r\n250 SIZE\r\n");
+  g_assert_cmpuint (size, ==, 0);
 }
 
 int

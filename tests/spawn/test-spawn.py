@@ -1023,6 +1023,45 @@ class TestMisconfiguredNextHop(SpawnCase):
         self.quit(p, c)
 
 
+class TestSizeHeadroom(SpawnCase):
+    """Item 2 of issue 9: SIZE minus the bytes our signatures may add."""
+
+    HEADROOM = 135504   # dkimmod-spawn(8), SIZE: signing
+
+    def test_size_advertised_and_enforced_with_headroom(self):
+        n = 1000000
+        h = ScriptedHop({"EHLO": "250-hop\r\n250-PIPELINING\r\n250 SIZE %d" % n})
+        self.addCleanup(h.close)
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        ehlo = self.session(c)
+        self.assertIn("SIZE %d" % (n - self.HEADROOM), ehlo)
+        limit = n - self.HEADROOM
+        head = message()
+
+        def sized(total):
+            # 78-byte lines (no line folding): head + lines + a short last line
+            lines, rest = divmod(total - len(head), 80)
+            return head + (b"x" * 78 + b"\r\n") * lines + b"y" * (rest - 2) + b"\r\n"
+        # One byte over: refused by us, never offered to the next hop.
+        over = sized(limit + 1)
+        self.assertEqual(len(over), limit + 1)
+        code, text = self.transaction(c, over)
+        self.assertEqual(code, 552, text)
+        self.assertIn("5.3.4", text)
+        self.assertEqual(h.messages, 0)
+        self.assertNotIn("DATA", h.lines)
+        # Exactly the limit: relayed and signed.
+        fits = sized(limit)
+        self.assertEqual(len(fits), limit)
+        code, text = self.transaction(c, fits)
+        self.assertEqual(code, 250, text)
+        self.assertEqual(h.messages, 1)
+        # A declared SIZE= over the limit is refused at MAIL.
+        code, text = c.cmd("MAIL FROM:<alice@example.net> SIZE=%d" % (limit + 1))
+        self.assertEqual(code, 552, text)
+        self.quit(p, c)
+
+
 class TestEndOfSession(SpawnCase):
     """Item 13 of issue 9: EOF outside DATA is a normal end, 75 inside."""
 
