@@ -339,10 +339,14 @@ DKIMMOD_API size_t dkimmod_key_file_lookup (const DkimmodKeyFile *kf, const char
 DKIMMOD_API void dkimmod_key_file_free (DkimmodKeyFile *kf);
 
 /* --- default DNS resolver ------------------------------------------------ */
-/* NAMESERVER is "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" or NULL for the first
- * nameserver of /etc/resolv.conf (else 127.0.0.1). TIMEOUT_MS is the
- * deadline per message (0: 5000). The AD bit (DNSSEC) is trusted only from
- * a loopback nameserver. */
+/* NAMESERVER is "ADDR", "ADDR:PORT", "[V6ADDR]:PORT", a list of up to
+ * three of those separated by spaces or commas (tried in turn), or NULL
+ * for the nameservers and "options timeout:N attempts:N rotate" of
+ * /etc/resolv.conf (else 127.0.0.1). TIMEOUT_MS is the deadline per
+ * message (0: 5000): every nameserver gets its try within it, each at
+ * most timeout:N seconds (default 5) and its share of what is left;
+ * one where nothing listens is passed over at once. The AD bit (DNSSEC)
+ * is trusted only from a loopback nameserver. */
 DKIMMOD_API DkimmodResolver *dkimmod_resolver_new (const char *nameserver, unsigned timeout_ms,
                                                    DkimmodError *err);
 DKIMMOD_API void dkimmod_resolver_free (DkimmodResolver *r);

@@ -6,13 +6,21 @@
  *	dkimmod_resolver_new, dkimmod_resolver_free,
  *	dkimmod_resolver_query_txt, dkimmod_verifier_lookup_keys
  * DESCRIPTION
- *	A stub resolver talking to one recursive nameserver. All of a
- *	message's TXT queries leave at once on one connected UDP socket (so
- *	the kernel drops datagrams from anyone but the nameserver), each with
- *	a random ID, RD, AD (RFC 6840 5.7: ask for the AD bit) and an EDNS0
- *	OPT record offering 1232 bytes. Unanswered queries are resent every
- *	second. A truncated answer is retried over TCP. Everything shares one
- *	deadline: what is not answered by then is a timeout (temperror).
+ *	A stub resolver talking to up to three (MAXNS) recursive nameservers,
+ *	given by the host or read from resolv.conf with its options
+ *	timeout:N, attempts:N and rotate (resolv.conf(5)). All of a
+ *	message's TXT queries leave at once on one connected UDP socket per
+ *	nameserver (so the kernel drops datagrams from anyone but that
+ *	nameserver), each with a random ID, RD, AD (RFC 6840 5.7: ask for
+ *	the AD bit) and an EDNS0 OPT record offering 1232 bytes. As
+ *	res_send does, the open queries go to each nameserver in turn, for
+ *	attempts rounds; each try waits at most timeout seconds and never
+ *	more than its share of what is left of the deadline, so the last
+ *	nameserver still gets its turn; port unreachable skips a nameserver
+ *	at once. A late answer from an earlier nameserver is still taken. A
+ *	truncated answer is retried over TCP to the nameserver that sent it.
+ *	Everything shares one deadline: what is not answered by then is a
+ *	timeout (temperror).
  *	Answers are matched by ID and question; responses are parsed with
  *	libresolv's ns_initparse()/ns_parserr(), which bound-check the packet.
  *	A TXT record's character-strings are concatenated (RFC 6376 3.6.2.2).
@@ -52,16 +60,24 @@
 #include "resolver.h"
 
 #define DEFAULT_TIMEOUT_MS 5000u
-#define RETRANSMIT_MS 1000
 #define EDNS_UDP_SIZE 1232
 #define MAX_PACKET 65535
 #define QUERY_MAX 300
 
-struct DkimmodResolver {
+typedef struct {
   struct sockaddr_storage addr;
   socklen_t addr_len;
-  unsigned timeout_ms;
   gboolean trust_ad;
+} Nameserver;
+
+struct DkimmodResolver {
+  Nameserver ns[MAXNS];      /* resolv.conf(5): at most MAXNS (3) are used */
+  guint n_ns;
+  unsigned timeout_ms;       /* the whole call's deadline */
+  unsigned try_ms;           /* options timeout:N, per nameserver try */
+  unsigned attempts;         /* options attempts:N, rounds over the list */
+  gboolean rotate;           /* options rotate */
+  guint next_ns;             /* where the next call starts when rotating */
 };
 
 typedef struct {
@@ -74,29 +90,10 @@ typedef struct {
   DkimmodDnsStatus status;
   GPtrArray *records;        /* char* */
   unsigned flags;
+  guint ns;                  /* the nameserver that answered (for TCP) */
 } Lookup;
 
 /* --- nameserver address ---------------------------------------------------- */
-
-/* first_resolv_conf_nameserver - the first "nameserver" line, or NULL */
-static char *
-first_resolv_conf_nameserver (void)
-{
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-
-  if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
-    return NULL;
-  lines = g_strsplit (text, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    {
-      g_auto (GStrv) words = g_strsplit_set (g_strstrip (*l), " \t", -1);
-
-      if (g_strv_length (words) >= 2 && strcmp (words[0], "nameserver") == 0)
-        return g_strdup (words[1]);
-    }
-  return NULL;
-}
 
 /* split_host_port - "a.b.c.d[:p]", "[v6]:p", "v6" */
 static gboolean
@@ -137,10 +134,12 @@ is_loopback (const struct sockaddr_storage *ss)
   return FALSE;
 }
 
-/* parse_nameserver - SPEC into R's address */
+/* parse_nameserver - SPEC appended to R's nameservers (beyond MAXNS: ignored) */
 static gboolean
 parse_nameserver (DkimmodResolver *r, const char *spec, GError **error)
 {
+  Nameserver *ns = &r->ns[MIN (r->n_ns, MAXNS - 1)];
+
   g_autofree char *host = NULL, *port = NULL;
   struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
                             .ai_socktype = SOCK_DGRAM };
@@ -152,11 +151,80 @@ parse_nameserver (DkimmodResolver *r, const char *spec, GError **error)
                    "nameserver \"%s\" is not ADDR, ADDR:PORT or [ADDR]:PORT", spec);
       return FALSE;
     }
-  memcpy (&r->addr, res->ai_addr, res->ai_addrlen);
-  r->addr_len = res->ai_addrlen;
+  if (r->n_ns < MAXNS)
+    {
+      memcpy (&ns->addr, res->ai_addr, res->ai_addrlen);
+      ns->addr_len = res->ai_addrlen;
+      ns->trust_ad = is_loopback (&ns->addr);
+      r->n_ns++;
+    }
   freeaddrinfo (res);
-  r->trust_ad = is_loopback (&r->addr);
   return TRUE;
+}
+
+/* parse_option - one word of an "options" line (resolv.conf(5)); others
+ * (ndots:, edns0, ...) do not apply to key lookups and are ignored */
+static void
+parse_option (DkimmodResolver *r, const char *word)
+{
+  guint64 v;
+
+  if (g_str_has_prefix (word, "timeout:")
+      && g_ascii_string_to_unsigned (word + 8, 10, 1, G_MAXUINT, &v, NULL))
+    r->try_ms = (unsigned) MIN (v, RES_MAXRETRANS) * 1000u;
+  else if (g_str_has_prefix (word, "attempts:")
+           && g_ascii_string_to_unsigned (word + 9, 10, 1, G_MAXUINT, &v, NULL))
+    r->attempts = (unsigned) MIN (v, RES_MAXRETRY);
+  else if (strcmp (word, "rotate") == 0)
+    r->rotate = TRUE;
+}
+
+/* read_resolv_conf - nameserver and options lines of PATH into R; a
+ * missing file or no usable nameserver leaves R without nameservers */
+static void
+read_resolv_conf (DkimmodResolver *r, const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return;
+  lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_auto (GStrv) words = g_strsplit_set (g_strstrip (*l), " \t", -1);
+
+      if (g_strv_length (words) < 2)
+        continue;
+      if (strcmp (words[0], "nameserver") == 0)
+        (void) parse_nameserver (r, words[1], NULL);
+      else if (strcmp (words[0], "options") == 0)
+        for (char **w = words + 1; *w != NULL; w++)
+          parse_option (r, *w);
+    }
+}
+
+/* resolver_alloc - a resolver with resolv.conf(5)'s defaults */
+static DkimmodResolver *
+resolver_alloc (unsigned timeout_ms)
+{
+  DkimmodResolver *r = g_new0 (DkimmodResolver, 1);
+
+  r->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+  r->try_ms = RES_TIMEOUT * 1000u;
+  r->attempts = RES_DFLRETRY;
+  return r;
+}
+
+DkimmodResolver *
+dkimmod_resolver_new_from_conf (const char *path, unsigned timeout_ms)
+{
+  DkimmodResolver *r = resolver_alloc (timeout_ms);
+
+  read_resolv_conf (r, path);
+  if (r->n_ns == 0)
+    (void) parse_nameserver (r, "127.0.0.1", NULL);
+  return r;
 }
 
 /**
@@ -169,20 +237,26 @@ parse_nameserver (DkimmodResolver *r, const char *spec, GError **error)
 DkimmodResolver *
 dkimmod_resolver_new (const char *nameserver, unsigned timeout_ms, DkimmodError *err)
 {
-  g_autofree char *from_conf = NULL;
-  DkimmodResolver *r = g_new0 (DkimmodResolver, 1);
+  DkimmodResolver *r;
+  g_auto (GStrv) specs = NULL;
   GError *error = NULL;
 
   dkimmod_error_clear (err);
   if (nameserver == NULL)
-    {
-      from_conf = first_resolv_conf_nameserver ();
-      nameserver = from_conf != NULL ? from_conf : "127.0.0.1";
-    }
-  r->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
-  if (!parse_nameserver (r, nameserver, &error))
+    return dkimmod_resolver_new_from_conf ("/etc/resolv.conf", timeout_ms);
+  r = resolver_alloc (timeout_ms);
+  specs = g_strsplit_set (nameserver, " \t,", -1);
+  for (char **sp = specs; *sp != NULL; sp++)
+    if (**sp != '\0' && !parse_nameserver (r, *sp, &error))
+      {
+        g_free (r);
+        dkimmod_error_take (err, error);
+        return NULL;
+      }
+  if (r->n_ns == 0)
     {
       g_free (r);
+      g_set_error (&error, DKIMMOD_ERROR, DKIMMOD_E_CONFIG, "no nameserver in \"%s\"", nameserver);
       dkimmod_error_take (err, error);
       return NULL;
     }
@@ -292,8 +366,8 @@ take_answers (ns_msg *h, Lookup *l)
 
 /* handle_response - matches BUF to a pending lookup and records the outcome */
 static void
-handle_response (const DkimmodResolver *r, Lookup *lookups, guint n, const guchar *buf,
-                 gsize len, gboolean tcp)
+handle_response (const DkimmodResolver *r, guint ns, Lookup *lookups, guint n,
+                 const guchar *buf, gsize len, gboolean tcp)
 {
   ns_msg h;
   ns_rr q;
@@ -309,6 +383,7 @@ handle_response (const DkimmodResolver *r, Lookup *lookups, guint n, const gucha
   if (l == NULL)
     return;
   l->done = TRUE;
+  l->ns = ns;
   if (ns_msg_getflag (h, ns_f_tc) && !tcp)
     {
       l->truncated = TRUE;
@@ -327,7 +402,7 @@ handle_response (const DkimmodResolver *r, Lookup *lookups, guint n, const gucha
     default:
       l->status = DKIMMOD_DNS_SERVFAIL;
     }
-  if (r->trust_ad && ns_msg_getflag (h, ns_f_ad))
+  if (r->ns[ns].trust_ad && ns_msg_getflag (h, ns_f_ad))
     l->flags |= DKIMMOD_DNS_FLAG_SECURE;
 }
 
@@ -342,15 +417,15 @@ remaining_ms (gint64 deadline)
   return left <= 0 ? 0 : (int) MIN ((left + 999) / 1000, G_MAXINT);
 }
 
-/* open_socket - nonblocking socket connected to the nameserver */
+/* open_socket - nonblocking socket connected to nameserver NS */
 static int
-open_socket (const DkimmodResolver *r, int type)
+open_socket (const Nameserver *ns, int type)
 {
-  int fd = socket (r->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket (ns->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
   if (fd < 0)
     return -1;
-  if (connect (fd, (const struct sockaddr *) &r->addr, r->addr_len) != 0
+  if (connect (fd, (const struct sockaddr *) &ns->addr, ns->addr_len) != 0
       && errno != EINPROGRESS)
     {
       close (fd);
@@ -399,7 +474,8 @@ io_full (int fd, guchar *buf, gsize len, gboolean writing, gint64 deadline)
 static void
 tcp_query (const DkimmodResolver *r, Lookup *lookups, guint n, Lookup *l, gint64 deadline)
 {
-  int fd = open_socket (r, SOCK_STREAM);
+  guint ns = l->ns;
+  int fd = open_socket (&r->ns[ns], SOCK_STREAM);
   guchar lenbuf[2];
   g_autofree guchar *buf = NULL;
   gsize len;
@@ -420,52 +496,111 @@ tcp_query (const DkimmodResolver *r, Lookup *lookups, guint n, Lookup *l, gint64
           len = (lenbuf[0] << 8) | lenbuf[1];
           buf = g_malloc (len);
           if (io_full (fd, buf, len, FALSE, deadline))
-            handle_response (r, lookups, n, buf, len, TRUE);
+            handle_response (r, ns, lookups, n, buf, len, TRUE);
         }
     }
   close (fd);
 }
 
-/* udp_round - sends every pending query, collects answers until all are
- * in, the retransmit time or DEADLINE; FALSE on a socket failure */
-static void
-udp_exchange (const DkimmodResolver *r, Lookup *lookups, guint n, gint64 deadline)
+/* pending_count - lookups still without an answer */
+static guint
+pending_count (const Lookup *lookups, guint n)
 {
-  int fd = open_socket (r, SOCK_DGRAM);
-  g_autofree guchar *buf = g_malloc (MAX_PACKET);
+  guint pending = 0;
 
-  if (fd < 0)
-    return;
-  for (;;)
+  for (guint i = 0; i < n; i++)
+    pending += !lookups[i].done;
+  return pending;
+}
+
+/* udp_collect - reads every answer waiting on the nameservers' sockets
+ * until UNTIL, all answered, or nameserver CURRENT refused (ICMP port
+ * unreachable: nothing listens there, go on to the next at once) */
+static void
+udp_collect (const DkimmodResolver *r, int *fds, gboolean *refused, guint current,
+             Lookup *lookups, guint n, guchar *buf, gint64 until)
+{
+  while (pending_count (lookups, n) > 0 && !refused[current])
     {
-      gint64 resend = MIN (deadline, g_get_monotonic_time () + RETRANSMIT_MS * 1000);
-      guint pending = 0;
+      struct pollfd pfd[MAXNS];
+      guint map[MAXNS], np = 0;
+      int rc;
 
-      for (guint i = 0; i < n; i++)
-        if (!lookups[i].done)
+      for (guint k = 0; k < r->n_ns; k++)
+        if (fds[k] >= 0 && !refused[k])
           {
-            pending++;
-            (void) send (fd, lookups[i].query, lookups[i].query_len, MSG_NOSIGNAL);
+            pfd[np] = (struct pollfd) { .fd = fds[k], .events = POLLIN };
+            map[np++] = k;
           }
-      if (pending == 0 || remaining_ms (deadline) == 0)
-        break;
-      while (pending > 0 && wait_fd (fd, POLLIN, resend))
-        {
-          ssize_t got = recv (fd, buf, MAX_PACKET, 0);
+      do
+        rc = poll (pfd, np, remaining_ms (until));
+      while (rc < 0 && errno == EINTR);
+      if (rc <= 0)
+        return;
+      for (guint j = 0; j < np; j++)
+        if (pfd[j].revents != 0)
+          {
+            ssize_t got = recv (pfd[j].fd, buf, MAX_PACKET, 0);
 
-          if (got > 0)
-            handle_response (r, lookups, n, buf, got, FALSE);
-          pending = 0;
-          for (guint i = 0; i < n; i++)
-            pending += !lookups[i].done;
-        }
+            if (got > 0)
+              handle_response (r, map[j], lookups, n, buf, got, FALSE);
+            else if (got < 0 && errno == ECONNREFUSED)
+              refused[map[j]] = TRUE;
+          }
     }
-  close (fd);
+}
+
+/* udp_exchange - resolv.conf(5)'s order: each round (attempts) sends the
+ * open queries to each nameserver in turn and waits for it a slice of
+ * the deadline (at most options timeout, and the rest of the deadline
+ * shared among the tries left, so every nameserver gets its turn before
+ * the one deadline); answers that come late from an earlier nameserver
+ * are still taken */
+static void
+udp_exchange (DkimmodResolver *r, Lookup *lookups, guint n, gint64 deadline)
+{
+  g_autofree guchar *buf = g_malloc (MAX_PACKET);
+  int fds[MAXNS] = { -1, -1, -1 };
+  gboolean refused[MAXNS] = { FALSE };
+  guint tries = r->n_ns * r->attempts, start = 0;
+
+  if (r->rotate)
+    start = r->next_ns++ % r->n_ns;
+  for (guint t = 0; t < tries && pending_count (lookups, n) > 0; t++)
+    {
+      guint k = (start + t) % r->n_ns, live = 0;
+      gint64 left = deadline - g_get_monotonic_time (), slice;
+
+      for (guint j = 0; j < r->n_ns; j++)
+        live += !refused[j];
+      if (left <= 0 || live == 0)
+        break;
+      if (refused[k])
+        continue;
+      if (fds[k] < 0 && (fds[k] = open_socket (&r->ns[k], SOCK_DGRAM)) < 0)
+        {
+          refused[k] = TRUE;
+          continue;
+        }
+      /* On loopback the port-unreachable error arrives at once and is
+       * reported by the next call on the socket: this loop's send(). */
+      for (guint i = 0; i < n && !refused[k]; i++)
+        if (!lookups[i].done
+            && send (fds[k], lookups[i].query, lookups[i].query_len, MSG_NOSIGNAL) < 0
+            && errno == ECONNREFUSED)
+          refused[k] = TRUE;
+      slice = MIN ((gint64) r->try_ms * 1000, left / (gint64) (tries - t));
+      udp_collect (r, fds, refused, k, lookups, n, buf,
+                   t + 1 == tries ? deadline : g_get_monotonic_time () + slice);
+    }
+  for (guint k = 0; k < MAXNS; k++)
+    if (fds[k] >= 0)
+      close (fds[k]);
 }
 
 /* resolve_all - every lookup answered or timed out by the deadline */
 static void
-resolve_all (const DkimmodResolver *r, Lookup *lookups, guint n)
+resolve_all (DkimmodResolver *r, Lookup *lookups, guint n)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) r->timeout_ms * 1000;
 

@@ -9,7 +9,11 @@
  *	only TCP can carry (about 2.8 KB), explicit strings, two records for
  *	one name. Checks the texts arrive intact, NXDOMAIN and REFUSED map to
  *	permerror and temperror, the RFC 8463 message verifies through DNS,
- *	and a stopped server gives a timeout within the deadline.
+ *	and a stopped server gives a timeout within the deadline. Failover
+ *	(resolv.conf(5): up to three nameservers, options timeout: and
+ *	attempts:): a first nameserver where nothing listens or that never
+ *	answers is passed over for the second within the deadline; none
+ *	answering is a timeout at the deadline.
  *	Needs root (dnsmasq changes user) and dnsmasq: skipped otherwise.
  */
 #include <netinet/in.h>
@@ -103,13 +107,16 @@ start_dnsmasq (void)
                                 NULL, NULL, &dns_pid, &error));
   g_assert_no_error (error);
 
-  /* wait until it answers (at most 5 s) */
+  /* wait until it answers (at most 5 s; the resolver returns at once
+   * while nothing listens there yet) */
   g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (nameserver, 200, NULL);
   for (int i = 0; i < 25; i++)
     {
       DkimmodDnsStatus st;
       char **recs = NULL;
 
+      if (i > 0)
+        g_usleep (200 * 1000);
       dkimmod_resolver_query_txt (r, "two._domainkey.example.net", &st, &recs, NULL, NULL);
       g_strfreev (recs);
       if (st == DKIMMOD_DNS_OK)
@@ -252,11 +259,12 @@ static const char *const rfc8463_rest[] = {
 };
 static const char rfc8463_body[] = "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n";
 
+/* verify_rfc8463_with - the RFC 8463 message verified through R; the
+ * time the key lookups took in *ELAPSED_MS */
 static DkimmodVerifier *
-verify_rfc8463 (unsigned timeout_ms, gint64 *elapsed_ms)
+verify_rfc8463_with (DkimmodResolver *r, gint64 *elapsed_ms)
 {
   g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
-  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (nameserver, timeout_ms, NULL);
   DkimmodVerifier *v = dkimmod_verifier_new (ctx, NULL);
   DkimmodError err;
   gint64 start;
@@ -273,6 +281,110 @@ verify_rfc8463 (unsigned timeout_ms, gint64 *elapsed_ms)
                    0);
   g_assert_cmpint (dkimmod_verifier_finish (v, &err), ==, 0);
   return v;
+}
+
+static DkimmodVerifier *
+verify_rfc8463 (unsigned timeout_ms, gint64 *elapsed_ms)
+{
+  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (nameserver, timeout_ms, NULL);
+
+  g_assert_nonnull (r);
+  return verify_rfc8463_with (r, elapsed_ms);
+}
+
+/* silent_port - a bound UDP socket that never answers; *FD to close */
+static guint
+silent_port (int *fd)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (0x7f000001) };
+  socklen_t len = sizeof sin;
+
+  *fd = socket (AF_INET, SOCK_DGRAM, 0);
+  g_assert_cmpint (bind (*fd, (struct sockaddr *) &sin, sizeof sin), ==, 0);
+  g_assert_cmpint (getsockname (*fd, (struct sockaddr *) &sin, &len), ==, 0);
+  return ntohs (sin.sin_port);
+}
+
+static void
+assert_results (DkimmodVerifier *v, DkimmodResult want)
+{
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 2);
+  for (size_t i = 0; i < 2; i++)
+    g_assert_cmpint (dkimmod_verifier_result (v, i)->result, ==, want);
+}
+
+static void
+test_failover_refused (void)
+{
+  g_autofree char *spec = g_strdup_printf ("127.0.0.1:%u %s", free_port (), nameserver);
+  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (spec, 2000, NULL);
+  gint64 ms;
+
+  g_assert_nonnull (r);
+  g_autoptr (DkimmodVerifier) v = verify_rfc8463_with (r, &ms);
+  assert_results (v, DKIMMOD_RESULT_PASS);
+  g_assert_cmpint (ms, <, 500);   /* port unreachable: on to the next at once */
+}
+
+static void
+test_failover_silent (void)
+{
+  int fd;
+  guint silent = silent_port (&fd);
+  g_autofree char *spec = g_strdup_printf ("127.0.0.1:%u,%s", silent, nameserver);
+  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (spec, 2000, NULL);
+  gint64 ms;
+
+  g_assert_nonnull (r);
+  g_autoptr (DkimmodVerifier) v = verify_rfc8463_with (r, &ms);
+  assert_results (v, DKIMMOD_RESULT_PASS);
+  /* four tries (2 nameservers, 2 attempts) share 2 s: 500 ms for the first */
+  g_assert_cmpint (ms, >=, 400);
+  g_assert_cmpint (ms, <, 1000);
+  close (fd);
+}
+
+static void
+test_failover_resolv_conf (void)
+{
+  int fd;
+  guint silent = silent_port (&fd);
+  g_autofree char *path = g_build_filename (dns_dir, "resolv.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("# first never answers\n"
+                                           "nameserver 127.0.0.1:%u\n"
+                                           "nameserver %s\n"
+                                           "options ndots:1 timeout:1 attempts:1\n",
+                                           silent, nameserver);
+  gint64 ms;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new_from_conf (path, 8000);
+  g_autoptr (DkimmodVerifier) v = verify_rfc8463_with (r, &ms);
+  assert_results (v, DKIMMOD_RESULT_PASS);
+  /* timeout:1 bounds the first try to 1 s (without it: 8 s / 4 tries) */
+  g_assert_cmpint (ms, >=, 900);
+  g_assert_cmpint (ms, <, 1600);
+  g_unlink (path);
+  close (fd);
+}
+
+static void
+test_failover_none_answers (void)
+{
+  int fd1, fd2;
+  guint p1 = silent_port (&fd1), p2 = silent_port (&fd2);
+  g_autofree char *spec = g_strdup_printf ("127.0.0.1:%u 127.0.0.1:%u 127.0.0.1:%u", p1,
+                                           free_port (), p2);
+  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (spec, 700, NULL);
+  gint64 ms;
+
+  g_assert_nonnull (r);
+  g_autoptr (DkimmodVerifier) v = verify_rfc8463_with (r, &ms);
+  assert_results (v, DKIMMOD_RESULT_TEMPERROR);
+  g_assert_cmpint (ms, >=, 650);
+  g_assert_cmpint (ms, <, 1500);
+  close (fd1);
+  close (fd2);
 }
 
 static void
@@ -298,8 +410,7 @@ test_server_down (void)
       g_assert_cmpint (dkimmod_verifier_result (v, i)->result, ==, DKIMMOD_RESULT_TEMPERROR);
       g_assert_cmpstr (dkimmod_verifier_result (v, i)->reason, ==, "DNS timeout");
     }
-  /* both queries share one deadline */
-  g_assert_cmpint (ms, >=, 650);
+  /* nothing listens: port unreachable ends the wait before the deadline */
   g_assert_cmpint (ms, <, 1500);
 }
 
@@ -321,6 +432,10 @@ main (int argc, char **argv)
   g_test_add_func ("/resolver/errors", test_errors);
   g_test_add_func ("/resolver/bad-nameserver", test_bad_nameserver);
   g_test_add_func ("/resolver/verify-rfc8463-via-dns", test_verify_via_dns);
+  g_test_add_func ("/resolver/failover-first-refused", test_failover_refused);
+  g_test_add_func ("/resolver/failover-first-silent", test_failover_silent);
+  g_test_add_func ("/resolver/failover-resolv-conf-options", test_failover_resolv_conf);
+  g_test_add_func ("/resolver/failover-none-answers", test_failover_none_answers);
   g_test_add_func ("/resolver/server-down-timeout", test_server_down);
   rc = g_test_run ();
   stop_dnsmasq ();
