@@ -70,6 +70,8 @@ typedef struct {
   guint timeout_command;     /* seconds per SMTP command read */
   guint timeout_data;        /* seconds per DATA block read */
   guint timeout_next_hop;    /* seconds for each next-hop exchange */
+  guint timeout_connect;     /* seconds to connect to one next-hop address */
+  guint timeout_data_done;   /* seconds for the next hop's reply after "." */
   DkimmodOnError on_error;
   char *syslog_ident;        /* default "dkimmod-spawn" */
   char *syslog_facility;     /* default "mail" */

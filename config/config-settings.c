@@ -37,6 +37,9 @@ static const struct {
   { "timeout_command", K_SECONDS, G_STRUCT_OFFSET (DkimmodSpawnSettings, timeout_command) },
   { "timeout_data", K_SECONDS, G_STRUCT_OFFSET (DkimmodSpawnSettings, timeout_data) },
   { "timeout_next_hop", K_SECONDS, G_STRUCT_OFFSET (DkimmodSpawnSettings, timeout_next_hop) },
+  { "timeout_connect", K_SECONDS, G_STRUCT_OFFSET (DkimmodSpawnSettings, timeout_connect) },
+  { "timeout_data_done", K_SECONDS,
+    G_STRUCT_OFFSET (DkimmodSpawnSettings, timeout_data_done) },
   { "on_error", K_ON_ERROR, G_STRUCT_OFFSET (DkimmodSpawnSettings, on_error) },
   { "syslog_ident", K_IDENT, G_STRUCT_OFFSET (DkimmodSpawnSettings, syslog_ident) },
   { "syslog_facility", K_FACILITY, G_STRUCT_OFFSET (DkimmodSpawnSettings, syslog_facility) },
@@ -75,6 +78,12 @@ dkimmod_config_spawn_defaults (DkimmodSpawnSettings *spawn)
   spawn->timeout_command = 300;
   spawn->timeout_data = 300;
   spawn->timeout_next_hop = 300;
+  /* Postfix's smtp_connect_timeout: a dead address is tried for 30 s,
+   * not for a whole exchange. */
+  spawn->timeout_connect = 30;
+  /* Postfix's smtp_data_done_timeout: the next hop has the whole message
+   * when we wait here, so giving up early is what duplicates mail. */
+  spawn->timeout_data_done = 600;
   spawn->on_error = DKIMMOD_ON_ERROR_TEMPFAIL;
   spawn->syslog_ident = g_strdup ("dkimmod-spawn");
   spawn->syslog_facility = g_strdup ("mail");

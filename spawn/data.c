@@ -15,6 +15,8 @@
  *
  *	Signing, in order:
  *	  - over message size: 552 5.3.4; spool failure: 452 4.3.1;
+ *	  - a header block over the library's limits: 552 5.3.4 (retrying
+ *	    cannot help), or unsigned with on_error = relay; logged;
  *	  - signing failed: 451 4.7.1, so Postfix keeps the message, unless
  *	    on_error = relay, which sends it unsigned (DKIMproxy's behaviour
  *	    without reject_error); either way it is logged;
@@ -301,6 +303,7 @@ forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *dro
          DkimmodReply *r, GError **error)
 {
   StuffCtx sc = { .sess = sess, .drop = drop };
+  gboolean ok;
 
   if (!dkimmod_session_relay (sess, "DATA", DKIMMOD_WANT_MORE, r, error))
     return FALSE;
@@ -314,8 +317,15 @@ forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *dro
     return FALSE;
   if (!dkimmod_spool_foreach (spool, stuff_kept, &sc, error))
     return FALSE;
-  return dkimmod_stream_write (sess->next, ".\r\n", 3, error)
-         && dkimmod_session_read_reply (sess, "end of data", DKIMMOD_WANT_OK, r, error);
+  if (!dkimmod_stream_write (sess->next, ".\r\n", 3, error))
+    return FALSE;
+  /* The next hop has the whole message now: wait as long as Postfix's
+   * smtp client would (smtp_data_done_timeout), since giving up here
+   * leaves the client retrying a message that may already be queued. */
+  dkimmod_stream_set_timeout (sess->next, sess->set->timeout_data_done);
+  ok = dkimmod_session_read_reply (sess, "end of data", DKIMMOD_WANT_OK, r, error);
+  dkimmod_stream_set_timeout (sess->next, sess->set->timeout_next_hop);
+  return ok;
 }
 
 /* mode_label - "DKIM signing" or "DKIM verify", the log lines' tag */
@@ -377,13 +387,23 @@ relay_and_answer (DkimmodSession *sess, DkimmodSpool *spool, GBytes *fields, GAr
 static gboolean
 finish_signing (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError **error)
 {
-  static const char *const word[] = { "signed", "skipped", "error" };
+  static const char *const word[] = { "signed", "skipped", "error", "error" };
   g_autoptr (GBytes) headers = NULL;
   g_autofree char *detail = NULL;
   g_autofree char *text = NULL;
   DkimmodSignJobResult result;
 
   result = dkimmod_signjob_finish (sink->job, &headers, &detail);
+  /* Retrying cannot shrink a header block: 451 would only delay the
+   * bounce by days. 552 as in verify mode, or unsigned with relay. */
+  if (result == DKIMMOD_SIGNJOB_HEADER_LIMIT && sess->set->on_error != DKIMMOD_ON_ERROR_RELAY)
+    {
+      g_autofree char *d = dkimmod_log_sanitize (detail, strlen (detail), 400);
+
+      dkimmod_log (LOG_WARNING, "%s: DKIM signing - error; %s; answered 552 (header block over "
+                   "the limits, cannot be signed)", dkimmod_session_queue_id (sess), d);
+      return answer_locally (sess, r, "552 5.3.4 Error: message header too big", error);
+    }
   if (result == DKIMMOD_SIGNJOB_FAILED && sess->set->on_error != DKIMMOD_ON_ERROR_RELAY)
     {
       g_autofree char *d = dkimmod_log_sanitize (detail, strlen (detail), 400);
@@ -399,7 +419,7 @@ finish_signing (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError **
                  dkimmod_session_queue_id (sess), sink->fold->folded, sink->fold->broken,
                  sink->fold->limit);
   text = g_strdup_printf ("%s; %s", word[result], detail);
-  if (result == DKIMMOD_SIGNJOB_FAILED)
+  if (result == DKIMMOD_SIGNJOB_FAILED || result == DKIMMOD_SIGNJOB_HEADER_LIMIT)
     return relay_and_answer (sess, sink->spool, headers, NULL, r, LOG_WARNING, text,
                              "; relayed unsigned (on_error=relay)", error);
   return relay_and_answer (sess, sink->spool, headers, NULL, r, LOG_INFO, text, "", error);

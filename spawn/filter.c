@@ -153,7 +153,7 @@ serve (const DkimmodConfig *cfg, const DkimmodVerifyEnv *verify)
                                                   set->next_hop ? set->next_hop : "(none)");
   DkimmodSession sess = { .cfg = cfg, .set = set, .ctx = ctx, .verify = verify,
                           .client = client, .next_name = set->next_hop };
-  int fd = dkimmod_nexthop_connect (set->next_hop, set->timeout_next_hop, &error);
+  int fd = dkimmod_nexthop_connect (set->next_hop, set->timeout_connect, &error);
   int status;
 
   dkimmod_stream_set_timeout (client, set->timeout_command);

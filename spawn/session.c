@@ -81,8 +81,11 @@ dkimmod_session_abort (DkimmodSession *sess, GError *error, const char *where)
                where);
   if (!client_side || g_error_matches (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_TIMEOUT))
     {
+      gboolean timeout = g_error_matches (error, DKIMMOD_STREAM_ERROR,
+                                          DKIMMOD_STREAM_ERROR_TIMEOUT);
       const char *text = client_side ? "4.4.2 Error: timeout exceeded"
-                                     : "4.4.2 Error: lost connection with next hop";
+                         : timeout ? "4.4.2 Error: timeout exceeded waiting for next hop"
+                                   : "4.4.2 Error: lost connection with next hop";
 
       /* Best effort: the client may be gone too. */
       if (dkimmod_stream_printf (sess->client, NULL, "421 %s\r\n", text))

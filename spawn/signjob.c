@@ -165,7 +165,10 @@ add_headers (DkimmodSignJob *job)
       const char *f = g_bytes_get_data (fields->pdata[i], &len);
 
       if (dkimmod_signer_add_header (job->signer, f, len, &err) != 0)
-        fail (job, "header field %u: %s", i + 1, err.message);
+        {
+          job->base.header_limit = job->base.header_limit || err.code == DKIMMOD_E_LIMIT;
+          fail (job, "header field %u: %s", i + 1, err.message);
+        }
     }
   if (job->signer != NULL && dkimmod_signer_end_headers (job->signer, &err) != 0)
     fail (job, "end of headers: %s", err.message);
@@ -285,5 +288,5 @@ dkimmod_signjob_finish (DkimmodJob *base, GBytes **headers, char **detail)
         }
     }
   *detail = g_strdup (job->base.failed);
-  return DKIMMOD_SIGNJOB_FAILED;
+  return job->base.header_limit ? DKIMMOD_SIGNJOB_HEADER_LIMIT : DKIMMOD_SIGNJOB_FAILED;
 }

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 typedef enum {
   DKIMMOD_SIGNJOB_SIGNED,    /* signatures produced */
   DKIMMOD_SIGNJOB_SKIPPED,   /* nothing to sign (no entry, no From...) */
-  DKIMMOD_SIGNJOB_FAILED,    /* an error: key, signer, header limits */
+  DKIMMOD_SIGNJOB_FAILED,    /* an error: key, signer */
+  DKIMMOD_SIGNJOB_HEADER_LIMIT, /* header block over the limits: refuse (552) */
 } DkimmodSignJobResult;
 
 /* ENVELOPE_SENDER is the MAIL FROM address (may be ""); QUEUE_ID prefixes

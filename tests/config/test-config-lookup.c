@@ -433,6 +433,8 @@ test_new_default (void)
   g_assert_cmpuint (sp->timeout_command, ==, 300);
   g_assert_cmpuint (sp->timeout_data, ==, 300);
   g_assert_cmpuint (sp->timeout_next_hop, ==, 300);
+  g_assert_cmpuint (sp->timeout_connect, ==, 30);
+  g_assert_cmpuint (sp->timeout_data_done, ==, 600);
   g_assert_cmpint (sp->on_error, ==, DKIMMOD_ON_ERROR_TEMPFAIL);
   g_assert_cmpstr (sp->syslog_ident, ==, "dkimmod-spawn");
   g_assert_cmpstr (sp->syslog_facility, ==, "mail");
@@ -449,6 +451,7 @@ test_spawn_section (void)
     "spawn = { next_hop = \"[::1]:10026\"; spool_directory = \"/var/spool/dk\";\n"
     "  spool_memory_max = \"2M\"; message_size_max = 10240000L; timeout_command = \"5m\";\n"
     "  timeout_data = 60; timeout_next_hop = \"1h\"; on_error = \"relay\";\n"
+    "  timeout_connect = \"10s\"; timeout_data_done = \"20m\";\n"
     "  syslog_ident = \"dk-out\"; syslog_facility = \"local3\";\n"
     "  allow_group_readable_keys = true; };\n"
     "signing = { sender_source = \"sender-then-from\"; };\n", NULL);
@@ -461,6 +464,8 @@ test_spawn_section (void)
   g_assert_cmpuint (sp->timeout_command, ==, 300);
   g_assert_cmpuint (sp->timeout_data, ==, 60);
   g_assert_cmpuint (sp->timeout_next_hop, ==, 3600);
+  g_assert_cmpuint (sp->timeout_connect, ==, 10);
+  g_assert_cmpuint (sp->timeout_data_done, ==, 1200);
   g_assert_cmpint (sp->on_error, ==, DKIMMOD_ON_ERROR_RELAY);
   g_assert_cmpstr (sp->syslog_ident, ==, "dk-out");
   g_assert_cmpstr (sp->syslog_facility, ==, "local3");

@@ -158,7 +158,7 @@ class Hostile(H.SpawnCase):
 
 
 class TestSignHostile(Hostile):
-    def test_10mb_header_block_is_451_memory_bounded(self):
+    def test_10mb_header_block_is_552_memory_bounded(self):
         p, c = self.start()
         self.session(c)
         pad = b"X-Pad-%d: " + b"p" * 10000 + b"\r\n"
@@ -166,7 +166,8 @@ class TestSignHostile(Hostile):
         msg = H.message(extra=head)
         self.assertGreater(len(msg), 9_900_000)
         code, text = self.data(c, H.stuff(msg))
-        self.assertEqual((code, text), (451, "451 4.7.1 Error: DKIM signing failed, try again later"))
+        # 552, not 451: a retry cannot shrink the header (issue 9 item 4)
+        self.assertEqual((code, text), (552, "552 5.3.4 Error: message header too big"))
         self.bounded_rss(p)
         self.assertEqual(c.cmd("RSET")[0], 250)
         self.assertEqual(self.transaction(c, H.message())[0], 250)   # session goes on
@@ -174,15 +175,27 @@ class TestSignHostile(Hostile):
         self.assertEqual(len(self.sink.messages(1)), 1)
         self.assertIn("header block larger than", self.log_text("DKIM signing - error")[0])
 
-    def test_1mb_header_line_is_451(self):
+    def test_1mb_header_line_is_552(self):
         p, c = self.start()
         self.session(c)
         msg = H.message(extra=b"X-Long: " + b"l" * (1 << 20) + b"\r\n")
         code, text = self.data(c, H.stuff(msg))
-        self.assertEqual((code, text), (451, "451 4.7.1 Error: DKIM signing failed, try again later"))
+        self.assertEqual((code, text), (552, "552 5.3.4 Error: message header too big"))
         self.bounded_rss(p)
         self.quit(p, c)
         self.assertEqual(self.sink.messages(), [])
+        self.assertIn("answered 552", self.log_text("DKIM signing - error")[0])
+
+    def test_1mb_header_line_on_error_relay_goes_unsigned(self):
+        p, c = self.start("on_error=relay")
+        self.session(c)
+        msg = H.message(extra=b"X-Long: " + b"l" * (1 << 20) + b"\r\n")
+        code, text = self.data(c, H.stuff(msg))
+        self.assertEqual(code, 250, text)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertNotIn(b"DKIM-Signature:", got[:1000])
+        self.assertIn("relayed unsigned", self.log_text("DKIM signing - error")[0])
 
     def test_1mb_body_line_signed_broken_as_postfix(self):
         # broken before signing as Postfix's smtp client would break it

@@ -885,7 +885,8 @@ class TestNextHopDisconnects(SpawnCase):
 
 class ScriptedHop:
     """A misbehaving next hop: a small SMTP server on a free loopback port
-    answering from a script ({"GREETING"|verb|".": reply}, default 250),
+    answering from a script ({"GREETING"|verb|".": reply}, default 250;
+    a reply may be (seconds, reply) to answer late),
     one session at a time. It records the lines it got and whether it
     received a whole message (a "." line after its own 354)."""
 
@@ -924,7 +925,13 @@ class ScriptedHop:
                     reply = self.script.get(verb, "354 go" if verb == "DATA" else
                                             "221 bye" if verb == "QUIT" else "250 ok")
                     in_data = verb == "DATA" and reply.startswith("354")
-                conn.sendall(reply.encode() + b"\r\n")
+                if isinstance(reply, tuple):
+                    time.sleep(reply[0])
+                    reply = reply[1]
+                try:
+                    conn.sendall(reply.encode() + b"\r\n")
+                except OSError:
+                    return
                 if verb == "QUIT":
                     return
 
@@ -1061,6 +1068,59 @@ class TestSizeHeadroom(SpawnCase):
         code, text = c.cmd("MAIL FROM:<alice@example.net> SIZE=%d" % (limit + 1))
         self.assertEqual(code, 552, text)
         self.quit(p, c)
+
+
+class TestNextHopTimeouts(SpawnCase):
+    """Item 14 of issue 9: connect and end-of-data timeouts of their own."""
+
+    def test_connect_timeout_is_short(self):
+        # A listening socket with a full backlog: the SYN is dropped, the
+        # connect hangs as to a blackholed address.
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(0)
+        self.addCleanup(ls.close)
+        port = ls.getsockname()[1]
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            try:
+                s.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            self.addCleanup(s.close)
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        p, c = self.start("timeout_connect=1", "timeout_next_hop=20",
+                          next_hop="127.0.0.1:%d" % port, greet=False)
+        code, text = c.reply(timeout=15)
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.1", text)
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.assertLess(time.monotonic() - t0, 5)
+
+    def test_final_reply_waited_for_timeout_data_done(self):
+        h = ScriptedHop({".": (3, "250 2.0.0 queued late")})
+        self.addCleanup(h.close)
+        p, c = self.start("timeout_next_hop=1", "timeout_data_done=20",
+                          next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual(code, 250, text)
+        self.quit(p, c)
+
+    def test_final_reply_timeout_is_421(self):
+        h = ScriptedHop({".": (4, "250 2.0.0 queued too late")})
+        self.addCleanup(h.close)
+        p, c = self.start("timeout_data_done=1", next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(stuff(message()))
+        code, text = c.reply(timeout=10)
+        self.assertEqual(text, "421 4.4.2 Error: timeout exceeded waiting for next hop")
+        self.assertEqual(p.wait(timeout=10), 75)
 
 
 class TestEndOfSession(SpawnCase):
