@@ -89,6 +89,30 @@ class VerifyCase(H.SpawnCase):
         return value, got[m.end():]
 
 
+class TestVerifySizeHeadroom(VerifyCase):
+    """Issue 9 item 2: our Authentication-Results must fit the next hop's SIZE."""
+
+    HEADROOM = 23330    # dkimmod-spawn(8), SIZE: verify, max_signatures = 5
+
+    def test_size_advertised_minus_ar_headroom(self):
+        n = 500000
+        h = H.ScriptedHop({"EHLO": "250-hop\r\n250 SIZE %d" % n})
+        self.addCleanup(h.close)
+        p, c = self.vstart(next_hop="127.0.0.1:%d" % h.port)
+        ehlo = self.session(c)
+        limit = n - self.HEADROOM
+        self.assertIn("SIZE %d" % limit, ehlo)
+        head = H.message()
+        lines, rest = divmod(limit + 1 - len(head), 80)
+        over = head + (b"x" * 78 + b"\r\n") * lines + b"y" * (rest - 2) + b"\r\n"
+        self.assertEqual(len(over), limit + 1)
+        code, text = self.transaction(c, over)
+        self.assertEqual(code, 552, text)
+        self.assertIn("5.3.4", text)
+        self.assertEqual(h.messages, 0)
+        self.quit(p, c)
+
+
 class TestVerifyKeyFile(VerifyCase):
     def test_signed_message_passes(self):
         msg = sign(H.message())
