@@ -32,7 +32,11 @@
  *	rsa-sha1 is "policy" (RFC 8301) unless accept_rsa_sha1; a body longer
  *	than l= is "policy" unless accept_body_length (the appended-content
  *	attack); t= further in the future than clock_drift and x= in the
- *	past are permerror; From must be in h= (RFC 6376 5.4 MUST).
+ *	past are permerror; From must be in h= (RFC 6376 5.4 MUST); a
+ *	signature that verifies is still "fail" ("unsigned From field") when
+ *	an RFC 5322 singleton it signs (From, Sender, Reply-To, To, Cc,
+ *	Subject, Date) occurs more often than h= names it (RFC 6376 8.15;
+ *	docs/design.md says why fail, not policy).
  * STANDARDS
  *	RFC 6376 sections 3.5, 3.7, 5.4.2, 6.1; RFC 8301; RFC 8463;
  *	RFC 8601 section 2.7.1 (result names).
@@ -98,6 +102,7 @@ typedef struct {
   unsigned key_bits;
   gboolean testing, secure;
   int key_record;
+  const char *unsigned_field; /* a singleton with more fields than h= names */
 } Sig;
 
 struct DkimmodVerifier {
@@ -321,6 +326,36 @@ key_query_for (DkimmodVerifier *v, const Sig *sig)
   return q;
 }
 
+/* unsigned_singleton - the first RFC 5322 singleton that h= names but
+ * that occurs more often than h= names it (an instance nobody signed, which
+ * a reader may be shown instead of the signed one: RFC 6376 8.15); NULL
+ * when there is none. A singleton h= does not name at all is simply not
+ * signed, which is the signer's choice (From always is: sigparse.c). */
+static const char *
+unsigned_singleton (const DkimmodVerifier *v, const Sig *sig)
+{
+  static const char *const singletons[] = {
+    "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date",
+  };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (singletons); k++)
+    {
+      guint in_h = 0, in_header = 0;
+
+      for (guint i = 0; i < sig->spec.h->len; i++)
+        in_h += g_ascii_strcasecmp (g_ptr_array_index (sig->spec.h, i), singletons[k]) == 0;
+      if (in_h == 0)
+        continue;
+      for (guint i = 0; i < v->fields->len; i++)
+        in_header += g_ascii_strcasecmp (((const DkimmodHeaderField *)
+                                          g_ptr_array_index (v->fields, i))->lname,
+                                         singletons[k]) == 0;
+      if (in_header > in_h)
+        return singletons[k];
+    }
+  return NULL;
+}
+
 /* setup_signature - parse, hash headers, attach hasher and key query */
 static gboolean
 setup_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GError **error)
@@ -351,6 +386,7 @@ setup_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GErr
       decide (sig, DKIMMOD_RESULT_PERMERROR, "cannot hash the header");
       return TRUE;
     }
+  sig->unsigned_field = unsigned_singleton (v, sig);
   sig->body = body_entry_for (v, sig, error);
   sig->query = key_query_for (v, sig);
   return sig->body != NULL;
@@ -644,6 +680,8 @@ decide_signature (DkimmodVerifier *v, Sig *sig)
     decide (sig, DKIMMOD_RESULT_FAIL, "body hash did not verify");
   else if (sig->key_record < 0)
     decide (sig, DKIMMOD_RESULT_FAIL, "signature did not verify");
+  else if (sig->unsigned_field != NULL)
+    decide (sig, DKIMMOD_RESULT_FAIL, "unsigned %s field", sig->unsigned_field);
   else if (sig->spec.l >= 0 && (guint64) sig->spec.l > body->length)
     decide (sig, DKIMMOD_RESULT_PERMERROR, "l= is longer than the body");
   else if (sig->spec.l >= 0 && (guint64) sig->spec.l < body->length && !v->opts.accept_body_length)

@@ -491,6 +491,30 @@ class TestVerifyHostile(Hostile, V.VerifyCase):
         ar, _ = self.verify_one(two)
         self.assertIn('dkim=fail (2048-bit key) reason="signature did not verify"', ar)
 
+    def test_two_from_fields_from_signed_once(self):
+        # Issue 9 item 6: h= names From once, a From is added above the
+        # signed one. The signature covers the bottom From and verifies,
+        # but a reader may be shown the top one: fail, as dkimpy says
+        # (it hashes an extra "from" when verifying).
+        import dkim
+        base = H.message()
+        with open(H.T.key_rsa, "rb") as f:
+            sig = dkim.sign(base, b"sel", b"example.net", f.read(),
+                            include_headers=[b"from", b"to", b"subject"])
+        msg = sig.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + base
+        h = re.search(rb"h=([^;]*);", msg).group(1)
+        self.assertEqual([n.strip() for n in h.split(b":")].count(b"from"), 1, h)
+        ar, _ = self.verify_one(msg)
+        self.assertIn("dkim=pass", ar)
+        two = msg.replace(b"\r\nFrom: ", b"\r\nFrom: Mallory <m@evil.example>\r\nFrom: ", 1)
+        self.assertEqual(H.dkim_verify(two), [False])
+        rc, out, _ = cli_verify(two)
+        self.assertEqual(rc, 1, out)
+        self.assertTrue(out[0].startswith('dkim=fail (2048-bit key) reason="unsigned From field"'),
+                        out)
+        ar, _ = self.verify_one(two)
+        self.assertIn('dkim=fail (2048-bit key) reason="unsigned From field"', ar)
+
     def test_tag_mutations_never_pass_never_crash(self):
         base = V.sign(H.message())
         m = re.match(rb"DKIM-Signature:((?:[^\r]|\r\n[ \t])*)\r\n", base)

@@ -398,6 +398,108 @@ test_own_signer (void)
   dkimmod_key_unref (keys[1]);
 }
 
+/* sign_once - one relaxed rsa-sha256 signature by KEY over HEADERS and
+ * BODY that names each of SIGNED once (no oversigning) */
+static char *
+sign_once (DkimmodKey *key, const char *signed_names, const char *headers, const char *body)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autoptr (DkimmodSigner) s = dkimmod_signer_new (ctx);
+  g_autoptr (GPtrArray) fields = NULL;
+  DkimmodSignSpec spec;
+  DkimmodError err;
+  const char *unused;
+  gsize unused_len;
+
+  dkimmod_sign_spec_init (&spec);
+  spec.domain = "example.org";
+  spec.selector = "once";
+  spec.key = key;
+  spec.headers = signed_names;
+  spec.oversign = "";
+  g_assert_cmpint (dkimmod_signer_add_signature (s, &spec, &err), ==, 0);
+  fields = split_message (headers, strlen (headers), &unused, &unused_len);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      gsize flen;
+      const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
+      g_assert_cmpint (dkimmod_signer_add_header (s, f, flen, &err), ==, 0);
+    }
+  g_assert_cmpint (dkimmod_signer_end_headers (s, &err), ==, 0);
+  g_assert_cmpint (dkimmod_signer_add_body (s, body, strlen (body), &err), ==, 0);
+  return dkimmod_signer_finish (s, NULL, &err);
+}
+
+/* Issue 9 item 6: a signature whose h= names From once, over a message
+ * with a second From above the signed one, verifies cryptographically
+ * (the bottom From is the one hashed) but must not pass; the same for
+ * every RFC 5322 singleton h= names. A singleton h= does not name is
+ * not the signature's business. */
+static void
+test_unsigned_singleton (void)
+{
+  static const struct { const char *added, *reason; } cases[] = {
+    { "From: Mallory <mallory@evil.example>\r\n", "unsigned From field" },
+    { "from: mallory@evil.example\r\n", "unsigned From field" },
+    { "Subject: pay now\r\n", "unsigned Subject field" },
+    { "Reply-To: mallory@evil.example\r\n", "unsigned Reply-To field" },
+    { "Sender: mallory@evil.example\r\n", "unsigned Sender field" },
+    { "To: victim@example.net\r\n", "unsigned To field" },
+    { "Cc: victim@example.net\r\n", "unsigned Cc field" },
+    { "Date: Sun, 29 Nov 2026 12:00:00 +0000\r\n", "unsigned Date field" },
+    { "Keywords: not a singleton\r\n", NULL },
+  };
+  const char headers[] = "From: Carol <carol@example.org>\r\n"
+                         "Sender: carol@example.org\r\n"
+                         "Reply-To: carol@example.org\r\n"
+                         "To: Dave <dave@example.net>\r\n"
+                         "Cc: eve@example.net\r\n"
+                         "Subject: once\r\n"
+                         "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
+                         "Keywords: a\r\n";
+  const char body[] = "body\r\n";
+  DkimmodKey *key = fresh_key (EVP_RSA_gen (2048));
+  DkimmodError err;
+  g_autofree char *rec = dkimmod_key_dns_record (key, &err);
+  g_autofree char *keytext = g_strdup_printf ("once._domainkey.example.org %s\n", rec);
+  g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (keytext, strlen (keytext), &err);
+  g_autofree char *sig = sign_once (key, "from:sender:reply-to:to:cc:subject:date:keywords",
+                                    headers, body);
+  g_autofree char *from_only = sign_once (key, "from", headers, body);
+
+  g_assert_nonnull (strstr (sig, "h=from:sender:reply-to:to:cc:subject:date:keywords;"));
+  for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autofree char *msg = g_strconcat (sig, cases[k].added, headers, "\r\n", body, NULL);
+      g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, kf, 0);
+      const DkimmodSignatureResult *r = dkimmod_verifier_result (v, 0);
+
+      g_test_message ("%s: %s %s", cases[k].added, dkimmod_result_name (r->result), r->reason);
+      if (cases[k].reason == NULL)
+        g_assert_cmpint (r->result, ==, DKIMMOD_RESULT_PASS);
+      else
+        {
+          g_assert_cmpint (r->result, ==, DKIMMOD_RESULT_FAIL);
+          g_assert_cmpstr (r->reason, ==, cases[k].reason);
+        }
+    }
+  /* h=from only: an added Subject is not signed anyway, an added From is */
+  for (gsize k = 0; k < 3; k += 2)
+    {
+      g_autofree char *msg = g_strconcat (from_only, cases[k].added, headers, "\r\n", body,
+                                          NULL);
+      g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, kf, 0);
+
+      g_assert_cmpint (dkimmod_verifier_result (v, 0)->result, ==,
+                       k == 0 ? DKIMMOD_RESULT_FAIL : DKIMMOD_RESULT_PASS);
+    }
+  /* the untouched message passes */
+  g_autofree char *msg = g_strconcat (sig, headers, "\r\n", body, NULL);
+  g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, kf, 0);
+  g_assert_cmpint (dkimmod_verifier_result (v, 0)->result, ==, DKIMMOD_RESULT_PASS);
+  dkimmod_key_unref (key);
+}
+
 /* The two RFC 8463 signatures share relaxed body and sha256: one hasher.
  * A secure (DNSSEC) answer shows in the result and the A-R comment. */
 static void
@@ -621,6 +723,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verifier/unsigned", test_unsigned);
   g_test_add_func ("/verifier/call-order", test_call_order);
   g_test_add_func ("/verifier/own-signer", test_own_signer);
+  g_test_add_func ("/verifier/unsigned-singleton", test_unsigned_singleton);
   g_test_add_func ("/verifier/body-hash-shared-and-secure", test_body_hash_shared_and_secure);
   g_test_add_func ("/verifier/mutations", test_mutations);
   g_test_add_func ("/verifier/limits", test_limits);
