@@ -223,7 +223,9 @@ typedef enum {
 #define DKIMMOD_DNS_FLAG_SECURE (1u << 0)  /* DNSSEC-validated (AD from a trusted resolver) */
 
 typedef struct {
-  unsigned max_signatures;  /* signatures evaluated; default 5; more are ignored */
+  unsigned max_signatures;  /* signatures evaluated with a key lookup (From-aligned d=
+                               first); unparsable ones take none and at most this
+                               many are reported; default 5 */
   int64_t clock_drift;      /* seconds tolerated for t= in the future and x=; default 300 */
   int accept_rsa_sha1;      /* 1: rsa-sha1 may pass (legacy); default 0 = policy */
   int accept_body_length;   /* 1: a body beyond l= may pass; default 0 = policy */

@@ -14,9 +14,12 @@
  *	dkimmod_verifier_authres, dkimmod_verifier_free
  * DESCRIPTION
  *	The host feeds header fields, then body chunks. At end of headers
- *	every DKIM-Signature (top first, at most max_signatures) is parsed
- *	and checked (RFC 6376 6.1.1, sigparse.c); a malformed one gets its
- *	permerror at once. For each valid one the header hash is computed right away
+ *	every DKIM-Signature is parsed and checked (RFC 6376 6.1.1,
+ *	sigparse.c); a malformed one gets its permerror at once and takes no
+ *	place in the max_signatures budget (so junk fields cannot push a
+ *	valid signature out), but at most max_signatures of them are kept.
+ *	The budget is for signatures that need a key: d= equal to the From
+ *	domain or a parent of it first, then the others, top first. For each valid one the header hash is computed right away
  *	(all headers are known), a body hasher is shared by all signatures
  *	with the same (body canonicalization, hash, l=), and the key name is
  *	added to the list of lookups the host must answer. Answers may come
@@ -103,6 +106,8 @@ typedef struct {
   gboolean testing, secure;
   int key_record;
   const char *unsigned_field; /* a singleton with more fields than h= names */
+  guint field;               /* index in fields */
+  int wanted;                /* end_headers: 1 reported, 0 candidate, -1 dropped */
 } Sig;
 
 struct DkimmodVerifier {
@@ -356,9 +361,46 @@ unsigned_singleton (const DkimmodVerifier *v, const Sig *sig)
   return NULL;
 }
 
-/* setup_signature - parse, hash headers, attach hasher and key query */
+/* first_from_domain - the domain of the first From field's first
+ * mailbox, lower case, or NULL */
+static char *
+first_from_domain (const DkimmodVerifier *v)
+{
+  for (guint i = 0; i < v->fields->len; i++)
+    {
+      const DkimmodHeaderField *f = g_ptr_array_index (v->fields, i);
+      gsize name_len, value_off;
+      g_autofree char *value = NULL, *addr = NULL;
+
+      if (strcmp (f->lname, "from") != 0
+          || !dkimmod_header_split (f->data, f->len, &name_len, &value_off))
+        continue;
+      value = g_strndup (f->data + value_off, f->len - value_off);
+      addr = dkimmod_address_first (value);
+      return addr != NULL ? g_ascii_strdown (dkimmod_address_domain (addr), -1) : NULL;
+    }
+  return NULL;
+}
+
+/* aligned_with - D (d=) equals FROM or is a parent domain of it */
 static gboolean
-setup_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GError **error)
+aligned_with (const char *d, const char *from)
+{
+  gsize dl, fl;
+
+  if (d == NULL || from == NULL)
+    return FALSE;
+  dl = strlen (d);
+  fl = strlen (from);
+  if (g_ascii_strcasecmp (d, from) == 0)
+    return TRUE;
+  return fl > dl && from[fl - dl - 1] == '.' && g_ascii_strcasecmp (from + fl - dl, d) == 0;
+}
+
+/* parse_field - SIG from field F (RFC 6376 6.1.1); TRUE when it needs a
+ * key lookup, FALSE when it is decided already (permerror, rsa-sha1) */
+static gboolean
+parse_field (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig)
 {
   DkimmodTagList tags;
   g_autoptr (GError) local = NULL;
@@ -367,22 +409,34 @@ setup_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GErr
   if (!dkimmod_sigparse_field_tags (f, &tags, &local))
     {
       decide (sig, DKIMMOD_RESULT_PERMERROR, "malformed signature: %s", local->message);
-      return TRUE;
+      return FALSE;
     }
   if (!dkimmod_sigparse (&tags, dkimmod_context_now (v->ctx), v->opts.clock_drift,
                          &sig->spec, &local))
     {
       decide (sig, DKIMMOD_RESULT_PERMERROR, "%s", local->message);
-      return TRUE;
+      return FALSE;
     }
   if (sig->spec.alg == DKIMMOD_ALG_RSA_SHA1 && !v->opts.accept_rsa_sha1)
     {
       /* decided without DNS: no key can make it acceptable */
       decide (sig, DKIMMOD_RESULT_POLICY, "rsa-sha1 not accepted (RFC 8301)");
-      return TRUE;
+      return FALSE;
     }
-  if (!header_digest (v, f, dkimmod_tag_list_find (&tags, "b"), sig))
+  return TRUE;
+}
+
+/* attach_signature - hash headers, attach hasher and key query to a
+ * signature chosen for evaluation */
+static gboolean
+attach_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GError **error)
+{
+  DkimmodTagList tags;
+
+  if (!dkimmod_sigparse_field_tags (f, &tags, error)
+      || !header_digest (v, f, dkimmod_tag_list_find (&tags, "b"), sig))
     {
+      g_clear_error (error);
       decide (sig, DKIMMOD_RESULT_PERMERROR, "cannot hash the header");
       return TRUE;
     }
@@ -415,11 +469,18 @@ int
 dkimmod_verifier_end_headers (DkimmodVerifier *v, DkimmodError *err)
 {
   GError *error = NULL;
+  g_autoptr (GPtrArray) cands = g_ptr_array_new_with_free_func ((GDestroyNotify) sig_free);
+  g_autoptr (GArray) cand_field = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *from_domain = NULL;
+  guint chosen = 0, decided = 0;
 
   dkimmod_error_clear (err);
   if (v == NULL || v->state != STATE_HEADERS)
     return fault (err, DKIMMOD_E_INVAL, "end_headers: called twice or too late");
   v->state = STATE_BODY;
+  from_domain = first_from_domain (v);
+  /* every field is parsed (cost bounded by the header limits); only
+   * those that need a key count against max_signatures */
   for (guint i = 0; i < v->fields->len; i++)
     {
       const DkimmodHeaderField *f = g_ptr_array_index (v->fields, i);
@@ -428,11 +489,38 @@ dkimmod_verifier_end_headers (DkimmodVerifier *v, DkimmodError *err)
       if (strcmp (f->lname, "dkim-signature") != 0)
         continue;
       collect_b (v, f);
-      if (v->sigs->len >= v->opts.max_signatures)
-        continue;
       sig = g_new0 (Sig, 1);
-      g_ptr_array_add (v->sigs, sig);
-      if (!setup_signature (v, f, sig, &error))
+      sig->field = i;
+      if (parse_field (v, f, sig))
+        sig->wanted = 0;
+      else if (decided++ < v->opts.max_signatures)
+        sig->wanted = 1;      /* reported, bounded too */
+      else
+        sig->wanted = -1;
+      g_ptr_array_add (cands, sig);
+    }
+  /* key lookups: d= aligned with From first, then the others, in order */
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < cands->len && chosen < v->opts.max_signatures; i++)
+      {
+        Sig *sig = g_ptr_array_index (cands, i);
+
+        if (sig->wanted == 0 && (pass == 1 || aligned_with (sig->spec.domain, from_domain)))
+          {
+            sig->wanted = 1;
+            chosen++;
+          }
+      }
+  for (guint i = 0; i < cands->len; i++)
+    {
+      Sig *sig = g_ptr_array_index (cands, i);
+
+      if (sig->wanted != 1)
+        continue;
+      g_ptr_array_add (v->sigs, g_ptr_array_steal_index (cands, i));
+      i--;
+      if (sig->result == DKIMMOD_RESULT_NONE
+          && !attach_signature (v, g_ptr_array_index (v->fields, sig->field), sig, &error))
         return dkimmod_error_take (err, error);
     }
   return 0;

@@ -10,7 +10,8 @@
  *	SERVFAIL or TIMEOUT instead), the body streams in chunks (bits 4-7),
  *	the clock is fixed just after the RFC 8463 example's t=. Bit 2 sets
  *	accept_rsa_sha1, bit 3 accept_body_length.
- *	Checks: never more results than max_signatures; the summary is PASS
+ *	Checks: never more results than 2 x max_signatures (that many key
+ *	lookups, that many unparsable fields reported); the summary is PASS
  *	exactly when some signature passed; the Authentication-Results and
  *	resinfo strings are built for every result.
  * STANDARDS
@@ -73,7 +74,7 @@ check_results (DkimmodVerifier *v)
   size_t n = dkimmod_verifier_result_count (v);
 
   dkimmod_verify_options_init (&defaults);
-  fuzz_check (n <= defaults.max_signatures);
+  fuzz_check (n <= 2 * defaults.max_signatures);
   for (size_t i = 0; i < n; i++)
     {
       const DkimmodSignatureResult *r = dkimmod_verifier_result (v, i);

@@ -515,6 +515,20 @@ class TestVerifyHostile(Hostile, V.VerifyCase):
         ar, _ = self.verify_one(two)
         self.assertIn('dkim=fail (2048-bit key) reason="unsigned From field"', ar)
 
+    def test_junk_signatures_do_not_push_out_the_valid_one(self):
+        # Issue 9 item 7: unparsable DKIM-Signature fields above a valid
+        # signature take no place in the max_signatures (5) budget; at
+        # most 5 of them are reported.
+        signed = V.sign(H.message())
+        for n, reported in ((5, 5), (200, 5)):
+            msg = b"DKIM-Signature: x\r\n" * n + signed
+            ar, _ = self.verify_one(msg)
+            self.assertIn("dkim=pass", ar)
+            self.assertEqual(ar.count("dkim=permerror"), reported, ar)
+            rc, out, _ = cli_verify(msg)
+            self.assertEqual(rc, 0, out)
+            self.assertEqual(sum(1 for l in out if l.startswith("dkim=pass")), 1, out)
+
     def test_tag_mutations_never_pass_never_crash(self):
         base = V.sign(H.message())
         m = re.match(rb"DKIM-Signature:((?:[^\r]|\r\n[ \t])*)\r\n", base)

@@ -629,10 +629,61 @@ test_signature_limits (void)
   g_assert_cmpuint (opts.max_signatures, ==, 5);
   g_autoptr (DkimmodVerifier) v = verify_message (msg->str, msg->len, &opts, 0, NULL,
                                                   DKIMMOD_DNS_NXDOMAIN);
-  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 5);
-  g_assert_cmpuint (dkimmod_verifier_key_query_count (v), ==, 4);
+  /* the unparsable one is reported but takes no lookup (issue 9 item 7) */
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 6);
+  g_assert_cmpuint (dkimmod_verifier_key_query_count (v), ==, 5);
   g_assert_cmpstr (dkimmod_verifier_result (v, 0)->reason, ==, "bad h= list");
   g_assert_cmpstr (dkimmod_verifier_result (v, 1)->reason, ==, "no key for signature");
+}
+
+/* Issue 9 item 7: junk DKIM-Signature fields above a valid signature do
+ * not push it out of the max_signatures budget (they are permerror, at
+ * most max_signatures of them reported), and the budget goes first to
+ * signatures whose d= is the From domain or a parent of it. */
+static void
+test_push_out (void)
+{
+  const char headers[] = "From: Carol <carol@mail.example.org>\r\n"
+                         "Subject: push\r\n";
+  const char body[] = "body\r\n";
+  DkimmodKey *key = fresh_key (EVP_PKEY_Q_keygen (NULL, NULL, "ED25519"));
+  DkimmodError err;
+  g_autofree char *rec = dkimmod_key_dns_record (key, &err);
+  g_autofree char *keytext = g_strdup_printf ("once._domainkey.example.org %s\n", rec);
+  g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (keytext, strlen (keytext), &err);
+  g_autofree char *sig = sign_once (key, "from:subject", headers, body);
+  g_autoptr (GString) junk = g_string_new (NULL);
+  g_autoptr (GString) other = g_string_new (NULL);
+
+  for (guint i = 0; i < 20; i++)
+    g_string_append (junk, "DKIM-Signature: x\r\n");
+  for (guint i = 0; i < 6; i++)
+    g_string_append_printf (other, "DKIM-Signature: v=1; a=rsa-sha256; d=other.example; s=s%u;"
+                            " h=from; bh=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=; b=C%03u\r\n",
+                            i, i);
+  /* five junk fields, then the signature: all six reported, it passes */
+  g_autofree char *five = g_strconcat (junk->str + 15 * 19, sig, headers, "\r\n", body, NULL);
+  g_autoptr (DkimmodVerifier) v = verify_message (five, strlen (five), NULL, 0, kf, 0);
+  g_assert_cmpuint (dkimmod_verifier_result_count (v), ==, 6);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (dkimmod_verifier_result (v, i)->result, ==, DKIMMOD_RESULT_PERMERROR);
+  g_assert_cmpint (dkimmod_verifier_result (v, 5)->result, ==, DKIMMOD_RESULT_PASS);
+  /* twenty junk fields: five of them reported, the signature still found */
+  g_autofree char *twenty = g_strconcat (junk->str, sig, headers, "\r\n", body, NULL);
+  g_autoptr (DkimmodVerifier) v2 = verify_message (twenty, strlen (twenty), NULL, 0, kf, 0);
+  g_assert_cmpuint (dkimmod_verifier_result_count (v2), ==, 6);
+  g_assert_cmpint (dkimmod_verifier_summary (v2), ==, DKIMMOD_RESULT_PASS);
+  /* six signatures of another domain above: the From-aligned one
+   * (d=example.org, a parent of mail.example.org) is looked up first */
+  g_autofree char *six = g_strconcat (other->str, sig, headers, "\r\n", body, NULL);
+  g_autoptr (DkimmodVerifier) v3 = verify_message (six, strlen (six), NULL, 0, kf, 0);
+  g_assert_cmpuint (dkimmod_verifier_key_query_count (v3), ==, 5);
+  g_assert_cmpuint (dkimmod_verifier_result_count (v3), ==, 5);
+  g_assert_cmpstr (dkimmod_verifier_key_query_name (v3, 4), ==, "once._domainkey.example.org");
+  g_assert_cmpstr (dkimmod_verifier_result (v3, 4)->domain, ==, "example.org");
+  g_assert_cmpint (dkimmod_verifier_result (v3, 4)->result, ==, DKIMMOD_RESULT_PASS);
+  g_assert_cmpint (dkimmod_verifier_result (v3, 0)->result, ==, DKIMMOD_RESULT_PERMERROR);
+  dkimmod_key_unref (key);
 }
 
 static void
@@ -728,6 +779,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verifier/mutations", test_mutations);
   g_test_add_func ("/verifier/limits", test_limits);
   g_test_add_func ("/verifier/signature-limits", test_signature_limits);
+  g_test_add_func ("/verifier/push-out", test_push_out);
   rc = g_test_run ();
   remove_vectors ();
   dkimmod_key_file_free (key_file);
