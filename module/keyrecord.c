@@ -289,9 +289,9 @@ parse_key_type (const DkimmodTagList *list, DkimmodKeyType *type, GError **error
   const DkimmodTag *k = dkimmod_tag_list_find (list, "k");
 
   *type = DKIMMOD_KEY_TYPE_RSA;
-  if (k == NULL || dkimmod_tag_value_equal (k, "rsa"))
+  if (k == NULL || dkimmod_tag_value_equal_ci (k, "rsa"))
     return TRUE;
-  if (dkimmod_tag_value_equal (k, "ed25519"))
+  if (dkimmod_tag_value_equal_ci (k, "ed25519"))
     {
       *type = DKIMMOD_KEY_TYPE_ED25519;
       return TRUE;

@@ -8,17 +8,21 @@
  * DESCRIPTION
  *	The verifier's half of tagspec.c: tagspec.c writes the tag list a
  *	signer emits, this file reads one back. dkimmod_sigparse() checks
- *	the tags RFC 6376 6.1.1 requires and v=1, then d=, s=, i= (within
- *	d=), a=, c=, h= (From must be named, RFC 6376 5.4), bh= and b=
+ *	the tags RFC 6376 6.1.1 requires and v=1, then d=, s=, i= (decoded
+ *	from dkim-quoted-printable, then within d=), a=, c=, h= (From must be named, RFC 6376 5.4), bh= and b=
  *	(strict base64, bh= sized for the hash), t=, x= and l= (decimal,
- *	judged against the caller's clock), and q= (must offer dns/txt).
+ *	judged against the caller's clock; x= must be after t=), and q=
+ *	(must offer dns/txt). The literal values of a=, c= and q= are
+ *	compared ignoring case, as RFC 5234 reads ABNF strings.
  *	The first problem ends parsing; its message is the permerror reason.
  *
  *	Nothing here hashes or looks keys up: evaluation is verifier.c's.
  * STANDARDS
- *	RFC 6376 sections 3.5 (tags), 3.3 (algorithms), 3.4 (c=),
+ *	RFC 6376 sections 3.5 (tags; x= "MUST be greater than" t=),
+ *	2.11 (dkim-quoted-printable, i=), 3.3 (algorithms), 3.4 (c=),
  *	5.4 (From in h=), 6.1.1 (validating the signature field);
- *	RFC 8463 (ed25519-sha256).
+ *	RFC 8463 (ed25519-sha256); RFC 5234 section 2.3 (literal strings
+ *	are case-insensitive).
  * SECURITY
  *	Input is one header field already bounded by the header limits
  *	(limits-private.h); the tag list by tagparse.c's limits; h= names by
@@ -69,9 +73,9 @@ parse_canon (const DkimmodTag *c, DkimmodSigSpec *spec)
 
       if (word == NULL)
         break;
-      if (strcmp (word, "relaxed") == 0)
+      if (g_ascii_strcasecmp (word, "relaxed") == 0)
         *out = DKIMMOD_CANON_RELAXED;
-      else if (strcmp (word, "simple") != 0)
+      else if (g_ascii_strcasecmp (word, "simple") != 0)
         return FALSE;
     }
   return TRUE;
@@ -150,7 +154,7 @@ parse_algorithm (const DkimmodTag *a, DkimmodSigSpec *spec)
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
-    if (dkimmod_tag_value_equal (a, table[i].name))
+    if (dkimmod_tag_value_equal_ci (a, table[i].name))
       {
         spec->alg = table[i].alg;
         return TRUE;
@@ -178,7 +182,34 @@ check_required (const DkimmodTagList *tags, GError **error)
   return TRUE;
 }
 
-/* parse_identity - d=, s=, i= */
+/* qp_decode - RFC 6376 2.11 dkim-quoted-printable (FWS already gone):
+ * "=" and two hex digits for one byte; NULL when an "=" is not so
+ * followed, or when a byte decodes to NUL (transfer full) */
+static char *
+qp_decode (const char *s)
+{
+  g_autoptr (GString) out = g_string_sized_new (strlen (s));
+
+  for (; *s != '\0'; s++)
+    {
+      int hi, lo;
+
+      if (*s != '=')
+        {
+          g_string_append_c (out, *s);
+          continue;
+        }
+      hi = g_ascii_xdigit_value (s[1]);
+      lo = hi >= 0 ? g_ascii_xdigit_value (s[2]) : -1;
+      if (lo < 0 || (hi == 0 && lo == 0))
+        return NULL;
+      g_string_append_c (out, (char) (hi * 16 + lo));
+      s += 2;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* parse_identity - d=, s=, i= (decoded) */
 static gboolean
 parse_identity (const DkimmodTagList *tags, DkimmodSigSpec *spec, GError **error)
 {
@@ -186,7 +217,19 @@ parse_identity (const DkimmodTagList *tags, DkimmodSigSpec *spec, GError **error
 
   spec->domain = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "d"));
   spec->selector = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "s"));
-  spec->identity = i != NULL ? dkimmod_tag_value_dup (i) : g_strconcat ("@", spec->domain, NULL);
+  if (i != NULL)
+    {
+      g_autofree char *raw = dkimmod_tag_value_strip_fws (i);
+
+      spec->identity = qp_decode (raw);
+      if (spec->identity == NULL)
+        {
+          spec->identity = g_steal_pointer (&raw);
+          return reject (error, "bad quoted-printable in i=");
+        }
+    }
+  else
+    spec->identity = g_strconcat ("@", spec->domain, NULL);
   if (spec->domain[0] == '\0' || strlen (spec->domain) > DKIMMOD_LIMIT_DOMAIN_BYTES
       || spec->selector[0] == '\0' || strlen (spec->selector) > DKIMMOD_LIMIT_SELECTOR_BYTES)
     return reject (error, "bad d= or s=");
@@ -226,8 +269,8 @@ parse_times (const DkimmodTagList *tags, gint64 now, gint64 clock_drift,
   if ((t != NULL && !parse_uint (t, &tv)) || (x != NULL && !parse_uint (x, &xv))
       || (l != NULL && !parse_uint (l, &spec->l)))
     return reject (error, "bad number in t=, x= or l=");
-  if (tv >= 0 && xv >= 0 && xv < tv)
-    return reject (error, "x= is before t=");
+  if (tv >= 0 && xv >= 0 && xv <= tv)
+    return reject (error, "x= is not after t=");
   if (xv >= 0 && xv + clock_drift < now)
     return reject (error, "signature expired");
   if (tv > now + clock_drift)
@@ -248,7 +291,7 @@ check_query_method (const DkimmodTagList *tags, GError **error)
   flat = dkimmod_tag_value_strip_fws (q);
   items = g_strsplit (flat, ":", -1);
   for (char **it = items; *it != NULL; it++)
-    if (strcmp (*it, "dns/txt") == 0)
+    if (g_ascii_strcasecmp (*it, "dns/txt") == 0)
       return TRUE;
   return reject (error, "unsupported query method q=");
 }

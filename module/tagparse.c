@@ -5,7 +5,8 @@
  * SYNOPSIS
  *	dkimmod_record_error_quark, dkimmod_tag_list_parse,
  *	dkimmod_tag_list_find, dkimmod_tag_value_strip_fws,
- *	dkimmod_tag_value_dup, dkimmod_tag_value_equal
+ *	dkimmod_tag_value_dup, dkimmod_tag_value_equal,
+ *	dkimmod_tag_value_equal_ci
  * DESCRIPTION
  *	A recursive-descent parser with one function per ABNF rule of RFC 6376
  *	section 3.2 (tag_list, tag_spec, tag_name, tag_value, fws). Tags point
@@ -261,4 +262,12 @@ dkimmod_tag_value_equal (const DkimmodTag *tag, const char *s)
   gsize n = strlen (s);
 
   return tag->value_len == n && memcmp (tag->value, s, n) == 0;
+}
+
+gboolean
+dkimmod_tag_value_equal_ci (const DkimmodTag *tag, const char *s)
+{
+  gsize n = strlen (s);
+
+  return tag->value_len == n && g_ascii_strncasecmp (tag->value, s, n) == 0;
 }

@@ -60,6 +60,10 @@ char *dkimmod_tag_value_strip_fws (const DkimmodTag *tag);
 char *dkimmod_tag_value_dup (const DkimmodTag *tag);
 /* TRUE when TAG's value equals S exactly (byte comparison). */
 gboolean dkimmod_tag_value_equal (const DkimmodTag *tag, const char *s);
+/* As dkimmod_tag_value_equal, ASCII case ignored: RFC 6376's ABNF literal
+ * strings ("relaxed", "rsa-sha256", "dns/txt", "rsa") are case-insensitive
+ * (RFC 5234 section 2.3). */
+gboolean dkimmod_tag_value_equal_ci (const DkimmodTag *tag, const char *s);
 
 G_END_DECLS
 

@@ -104,6 +104,20 @@ test_ed25519_ok (void)
   g_assert_cmpint (EVP_PKEY_get_base_id (rec->pkey), ==, EVP_PKEY_ED25519);
 }
 
+/* Issue 9 item 8: k= literals are case-insensitive (RFC 5234 2.3), as
+ * h=, s= and t= items already were; v=DKIM1 is exact (%x44.4B.49.4D.31). */
+static void
+test_literals_case_insensitive (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DkimmodKeyRecord) rec = parse ("v=DKIM1; k=ED25519; h=SHA256; s=EMAIL; t=Y; p="
+                                            ED_P, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (rec->type, ==, DKIMMOD_KEY_TYPE_ED25519);
+  g_assert_true (rec->testing);
+}
+
 static void
 test_revoked (void)
 {
@@ -257,6 +271,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   rsa1024_p = rsa_p (1024);
   g_test_add_func ("/keyrecord/rsa", test_rsa_ok);
+  g_test_add_func ("/keyrecord/literals-case-insensitive", test_literals_case_insensitive);
   g_test_add_func ("/keyrecord/rsa-folded-p-and-flags", test_rsa_folded_p);
   g_test_add_func ("/keyrecord/rsa-pkcs1", test_pkcs1);
   g_test_add_func ("/keyrecord/rsa-bad-der", test_bad_der);
