@@ -636,6 +636,29 @@ test_signature_limits (void)
   g_assert_cmpstr (dkimmod_verifier_result (v, 1)->reason, ==, "no key for signature");
 }
 
+/* Issue 9 item 8: a key published with t=y (testing) verifies as usual
+ * and the result and the A-R comment say "testing". */
+static void
+test_testing_key (void)
+{
+  const char headers[] = "From: Carol <carol@example.org>\r\n";
+  const char body[] = "body\r\n";
+  DkimmodKey *key = fresh_key (EVP_PKEY_Q_keygen (NULL, NULL, "ED25519"));
+  DkimmodError err;
+  g_autofree char *rec = dkimmod_key_dns_record (key, &err);
+  g_autofree char *keytext = g_strdup_printf ("once._domainkey.example.org %s; t=y\n", rec);
+  g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (keytext, strlen (keytext), &err);
+  g_autofree char *sig = sign_once (key, "from", headers, body);
+  g_autofree char *msg = g_strconcat (sig, headers, "\r\n", body, NULL);
+  g_autoptr (DkimmodVerifier) v = verify_message (msg, strlen (msg), NULL, 0, kf, 0);
+  g_autofree char *ar = dkimmod_verifier_authres (v, "mx.example.net", &err);
+
+  g_assert_cmpint (dkimmod_verifier_result (v, 0)->result, ==, DKIMMOD_RESULT_PASS);
+  g_assert_true (dkimmod_verifier_result (v, 0)->testing);
+  g_assert_nonnull (strstr (ar, "dkim=pass (256-bit key; testing) header.d=example.org"));
+  dkimmod_key_unref (key);
+}
+
 /* Issue 9 item 7: junk DKIM-Signature fields above a valid signature do
  * not push it out of the max_signatures budget (they are permerror, at
  * most max_signatures of them reported), and the budget goes first to
@@ -780,6 +803,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verifier/limits", test_limits);
   g_test_add_func ("/verifier/signature-limits", test_signature_limits);
   g_test_add_func ("/verifier/push-out", test_push_out);
+  g_test_add_func ("/verifier/testing-key", test_testing_key);
   rc = g_test_run ();
   remove_vectors ();
   dkimmod_key_file_free (key_file);
