@@ -192,9 +192,15 @@ read_resolv_conf (DkimmodResolver *r, const char *path)
   lines = g_strsplit (text, "\n", -1);
   for (char **l = lines; *l != NULL; l++)
     {
-      g_auto (GStrv) words = g_strsplit_set (g_strstrip (*l), " \t", -1);
+      g_auto (GStrv) split = g_strsplit_set (g_strstrip (*l), " \t", -1);
+      g_autofree char **words = g_new0 (char *, g_strv_length (split) + 1);
+      guint nw = 0;
 
-      if (g_strv_length (words) < 2)
+      /* runs of blanks separate words: drop the empty strings between */
+      for (char **w = split; *w != NULL; w++)
+        if (**w != '\0')
+          words[nw++] = *w;
+      if (nw < 2)
         continue;
       if (strcmp (words[0], "nameserver") == 0)
         (void) parse_nameserver (r, words[1], NULL);

@@ -352,7 +352,7 @@ test_failover_resolv_conf (void)
   g_autofree char *path = g_build_filename (dns_dir, "resolv.conf", NULL);
   g_autofree char *text = g_strdup_printf ("# first never answers\n"
                                            "nameserver 127.0.0.1:%u\n"
-                                           "nameserver %s\n"
+                                           "nameserver \t %s\n"
                                            "options ndots:1 timeout:1 attempts:1\n",
                                            silent, nameserver);
   gint64 ms;
