@@ -363,6 +363,21 @@ authserv_id_value (Scan *s)
   return g_string_free (v, FALSE);
 }
 
+/* same_authserv_id - A and B name the same host: ASCII case ignored and
+ * one final dot ignored on either ("mx.example.com." is an absolute
+ * spelling of "mx.example.com", and a forger would use it) */
+static gboolean
+same_authserv_id (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+
+  if (la > 1 && a[la - 1] == '.')
+    la--;
+  if (lb > 1 && b[lb - 1] == '.')
+    lb--;
+  return la == lb && g_ascii_strncasecmp (a, b, la) == 0;
+}
+
 /**
  * dkimmod_authres_is_ours:
  * @field: one header field as received ("Name: value", CRLFs included)
@@ -387,7 +402,7 @@ dkimmod_authres_is_ours (const char *field, size_t len, const char *authserv_id)
   if (s.p >= s.end || *s.p++ != ':' || !cfws (&s))
     return 0;
   id = authserv_id_value (&s);
-  if (id == NULL || id[0] == '\0' || g_ascii_strcasecmp (id, authserv_id) != 0)
+  if (id == NULL || id[0] == '\0' || !same_authserv_id (id, authserv_id))
     return 0;
   /* what follows must end the id: CFWS, a version, ';' or the end */
   return s.p == s.end || strchr (" \t\r\n(;", *s.p) != NULL;

@@ -15,7 +15,8 @@
  *	block every field goes to the verifier as received, and the fields to
  *	leave out when relaying are noted by their place in the message:
  *	Authentication-Results claiming our authserv-id (nobody outside may
- *	speak for us), and with x_dkim_authentication_results also every
+ *	speak for us; case and a final dot ignored), and, whether or not
+ *	x_dkim_authentication_results is set, every
  *	X-DKIM-Authentication-Results, which only we may add. The key lookups
  *	then run while the client is still sending the body (the resolver
  *	bounds them by its per-message deadline), and the body streams into
@@ -121,8 +122,10 @@ note_drops (DkimmodVerifyJob *job, GPtrArray *fields)
       gsize len;
       const char *f = g_bytes_get_data (fields->pdata[i], &len);
 
-      if (dkimmod_authres_is_ours (f, len, job->env->authserv_id)
-          || (job->env->x_header && is_x_dkim_ar (f, len)))
+      /* X-DKIM-Authentication-Results goes whether or not we add one:
+       * dkimproxy-era filters downstream trust it, and it can only have
+       * come from outside */
+      if (dkimmod_authres_is_ours (f, len, job->env->authserv_id) || is_x_dkim_ar (f, len))
         {
           DkimmodRange r = { offset, len };
 

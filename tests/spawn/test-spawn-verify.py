@@ -189,6 +189,20 @@ class TestVerifyKeyFile(VerifyCase):
         self.assertEqual(ar, AUTHSERV + "; dkim=none")
         self.assertEqual(rest, head)
 
+    def test_forged_fields_trailing_dot_and_x_dkim_without_option(self):
+        # Issue 9 item 8: an A-R field for our authserv-id spelt with a
+        # final dot (or in capitals), and an X-DKIM-Authentication-Results
+        # while we add none, came from outside: both removed.
+        head = H.message().split(b"\r\n\r\n", 1)[0] + b"\r\n"
+        forged = (b"Authentication-Results: mx.rig.test.; dkim=pass\r\n"
+                  b"authentication-results: MX.RIG.TEST.; dkim=pass\r\n"
+                  b"X-DKIM-Authentication-Results: pass\r\n"
+                  b"x-dkim-authentication-results: pass\r\n")
+        got = self.deliver(forged + head)
+        ar, rest = self.our_ar(got)
+        self.assertEqual(ar, AUTHSERV + "; dkim=none")
+        self.assertEqual(rest, head)
+
     def test_x_dkim_authentication_results(self):
         incoming = b"X-DKIM-Authentication-Results: pass\r\n"
         for msg, want in ((sign(H.message()), b"pass"),

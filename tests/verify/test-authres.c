@@ -138,6 +138,11 @@ static const RemovalCase removal[] = {
   { "Authentication-Results: \"mx.example.net\"; dkim=pass", 1 },
   { "Authentication-Results: mx.example.net (comment); dkim=pass", 1 },
   { "Authentication-Results: mx.example.net", 1 },
+  /* issue 9 item 8: the absolute spelling is ours too, in any case */
+  { "Authentication-Results: mx.example.net.; dkim=pass", 1 },
+  { "AUTHENTICATION-RESULTS: MX.EXAMPLE.NET.; dkim=pass", 1 },
+  { "Authentication-Results: \"mx.example.net.\"; dkim=pass", 1 },
+  { "Authentication-Results: mx.example.net..; dkim=pass", 0 },
   { "Authentication-Results: mx.example.net.evil.example; dkim=pass", 0 },
   { "Authentication-Results: other.example.net; dkim=pass header.d=mx.example.net", 0 },
   { "Authentication-Results: mx.example.ne; dkim=pass", 0 },
