@@ -172,7 +172,7 @@ typedef enum {
 /* verifying = { ... } section (issue 3); every field can be set with
  * -o name=value (names as below). Filled with defaults when absent. */
 typedef struct {
-  char *authserv_id;          /* default: the host's name (gethostname) */
+  char *authserv_id;          /* NULL unless set: dkimmod_config_default_authserv_id () */
   guint max_signatures;       /* signatures evaluated per message, default 5 */
   char *nameserver;           /* "127.0.0.1", "127.0.0.1:5353", "[::1]:53"; NULL = resolv.conf */
   guint dns_timeout;          /* seconds for all key lookups of one message, default 5 */
@@ -185,9 +185,12 @@ typedef struct {
   DkimmodVerifyAction on_fail;      /* summary fail: accept (default) or reject (550 5.7.x) */
 } DkimmodVerifySettings;
 
-/* The verifying section with defaults applied (authserv_id may be NULL
- * when neither set nor resolvable; callers then use gethostname()). */
+/* The verifying section with defaults applied (authserv_id is NULL
+ * when not set; callers then use dkimmod_config_default_authserv_id). */
 const DkimmodVerifySettings *dkimmod_config_verifying (const DkimmodConfig *cfg);
+/* The host's fully qualified name, as Postfix's default myhostname: newly
+ * allocated; never NULL. */
+char *dkimmod_config_default_authserv_id (void);
 /* The library's verifier options from the verifying section. */
 void dkimmod_config_verify_options (const DkimmodConfig *cfg, DkimmodVerifyOptions *opts);
 

@@ -6,14 +6,15 @@
  *	dkimmod_config_verify_defaults, dkimmod_config_verify_clear,
  *	dkimmod_config_read_verifying, dkimmod_config_verify_override,
  *	dkimmod_config_check_key_file_diag, dkimmod_config_verifying,
- *	dkimmod_config_verify_options
+ *	dkimmod_config_verify_options, dkimmod_config_default_authserv_id
  * DESCRIPTION
  *	One table names every verifying.* setting, its kind and its field
  *	in DkimmodVerifySettings. Values from the file and from
  *	"-o name=value" both go through set_value(), so they are checked
- *	the same way. authserv_id defaults to the host name (gethostname),
- *	as RFC 8601 section 2.5 suggests; a host name that is not a valid
- *	domain leaves it unset and callers decide. The nameserver is checked
+ *	the same way. authserv_id, when not set, is the host's fully
+ *	qualified name as Postfix's default myhostname is found
+ *	(dkimmod_config_default_authserv_id; RFC 8601 section 2.5), computed
+ *	only by the verifying callers. The nameserver is checked
  *	by the module's own parser (dkimmod_resolver_new only parses), so
  *	what the config accepts is exactly what the resolver accepts. A
  *	relative key_file in the file is relative to the file's directory,
@@ -29,7 +30,9 @@
  */
 #include "config-private.h"
 
+#include <netdb.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 typedef enum {
@@ -64,18 +67,62 @@ static const struct {
 #define DNS_TIMEOUT_MAX 100u
 #define CLOCK_DRIFT_MAX 86400u
 
-/* default_authserv_id - the host name when it is a valid domain, else NULL */
+/* Postfix's default mydomain: what myhostname gets when the host name has
+ * no dot and no canonical name has one either. */
+#define POSTFIX_DEFAULT_MYDOMAIN "localdomain"
+
+/* fqdn_of - HOST when it is a dotted valid domain, lower-cased, else NULL */
 static char *
-default_authserv_id (void)
+fqdn_of (const char *host)
 {
-  char host[256] = "";
   const char *why;
 
-  if (gethostname (host, sizeof host - 1) != 0 || host[0] == '\0')
-    return NULL;
-  if (!dkimmod_config_check_domain (host, 1, &why))
+  if (host == NULL || strchr (host, '.') == NULL || !dkimmod_config_check_domain (host, 2, &why))
     return NULL;
   return g_ascii_strdown (host, -1);
+}
+
+/**
+ * dkimmod_config_default_authserv_id:
+ *
+ * The host's fully qualified name, found the way Postfix finds the
+ * default myhostname: gethostname() when it has a dot; else the
+ * canonical name of that host (getaddrinfo AI_CANONNAME: /etc/hosts,
+ * then DNS, as nsswitch.conf says); else the short name with
+ * ".localdomain" (Postfix's default mydomain). Called only when
+ * verifying.authserv_id is not set, and only by the verifying paths, so
+ * a signing helper never makes this lookup.
+ *
+ * Returns: (transfer full): the name, or "localhost.localdomain" when the
+ * host name is no valid domain label at all.
+ */
+char *
+dkimmod_config_default_authserv_id (void)
+{
+  struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_flags = AI_CANONNAME };
+  struct addrinfo *res = NULL;
+  char host[256] = "";
+  char *name;
+  const char *why;
+
+  if (gethostname (host, sizeof host - 1) != 0 || host[0] == '\0'
+      || !dkimmod_config_check_domain (host, 1, &why))
+    return g_strdup ("localhost." POSTFIX_DEFAULT_MYDOMAIN);
+  if ((name = fqdn_of (host)) != NULL)
+    return name;
+  if (getaddrinfo (host, NULL, &hints, &res) == 0 && res != NULL)
+    name = fqdn_of (res->ai_canonname);
+  if (res != NULL)
+    freeaddrinfo (res);
+  if (name != NULL)
+    return name;
+  name = g_strconcat (host, ".", POSTFIX_DEFAULT_MYDOMAIN, NULL);
+  {
+    char *fqdn = fqdn_of (name);
+
+    g_free (name);
+    return fqdn != NULL ? fqdn : g_strdup ("localhost." POSTFIX_DEFAULT_MYDOMAIN);
+  }
 }
 
 /**
@@ -86,7 +133,7 @@ void
 dkimmod_config_verify_defaults (DkimmodVerifySettings *verify)
 {
   memset (verify, 0, sizeof *verify);
-  verify->authserv_id = default_authserv_id ();
+  verify->authserv_id = NULL;     /* dkimmod_config_default_authserv_id () */
   verify->max_signatures = 5;
   verify->nameserver = NULL;
   verify->dns_timeout = 5;

@@ -7,7 +7,8 @@
  *	dkimmod_verifyjob_new, dkimmod_verifyjob_finish
  * DESCRIPTION
  *	The environment is made once per process: verification options, our
- *	authserv-id (verifying.authserv_id, else the host name), and the key
+ *	authserv-id (verifying.authserv_id, else the host's fully qualified
+ *	name), and the key
  *	source: verifying.key_file when set, else the library's default
  *	resolver (verifying.nameserver, verifying.dns_timeout per message).
  *
@@ -60,7 +61,8 @@ dkimmod_verify_env_new (const DkimmodConfig *cfg, GError **error)
   dkimmod_config_verify_options (cfg, &env->opts);
   env->on_temperror = set->on_temperror;
   env->on_fail = set->on_fail;
-  env->authserv_id = g_strdup (set->authserv_id ? set->authserv_id : g_get_host_name ());
+  env->authserv_id = set->authserv_id ? g_strdup (set->authserv_id)
+                                      : dkimmod_config_default_authserv_id ();
   env->x_header = set->x_dkim_authentication_results;
   if (set->key_file != NULL)
     env->key_file = dkimmod_key_file_load (set->key_file, &err);

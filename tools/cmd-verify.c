@@ -284,7 +284,8 @@ static int
 print_results (const DkimmodVerifier *v, const DkimmodConfig *cfg, gboolean authres_only)
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
-  const char *id = set->authserv_id ? set->authserv_id : g_get_host_name ();
+  g_autofree char *id = set->authserv_id ? g_strdup (set->authserv_id)
+                                         : dkimmod_config_default_authserv_id ();
   g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
   DkimmodError err = { 0 };

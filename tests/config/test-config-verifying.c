@@ -22,6 +22,7 @@ test_defaults (void)
   const DkimmodVerifySettings *v = dkimmod_config_verifying (cfg);
   DkimmodVerifyOptions opts;
   char host[256] = "";
+  g_autofree char *fqdn = NULL;
 
   g_assert_cmpuint (v->max_signatures, ==, 5);
   g_assert_cmpuint (v->dns_timeout, ==, 5);
@@ -33,11 +34,15 @@ test_defaults (void)
   g_assert_false (v->x_dkim_authentication_results);
   g_assert_cmpint (v->on_temperror, ==, DKIMMOD_VERIFY_ACCEPT);
   g_assert_cmpint (v->on_fail, ==, DKIMMOD_VERIFY_ACCEPT);
-  /* the default authserv-id is the host name, but not "set" */
+  /* no authserv-id unless set; the default is computed by the verifying
+   * callers only: a dotted name that starts with the short host name */
   g_assert_null (dkimmod_config_authserv_id (cfg));
+  g_assert_null (v->authserv_id);
   g_assert_cmpint (gethostname (host, sizeof host - 1), ==, 0);
-  if (v->authserv_id != NULL)
-    g_assert_cmpint (g_ascii_strcasecmp (v->authserv_id, host), ==, 0);
+  fqdn = dkimmod_config_default_authserv_id ();
+  g_assert_nonnull (strchr (fqdn, '.'));
+  if (strchr (host, '.') == NULL)
+    g_assert_true (g_str_has_prefix (fqdn, host) && fqdn[strlen (host)] == '.');
   dkimmod_config_verify_options (cfg, &opts);
   g_assert_cmpuint (opts.max_signatures, ==, 5);
   g_assert_cmpint (opts.clock_drift, ==, 300);
