@@ -31,7 +31,8 @@
  *	DKIMproxy could never have made (no selector, no key, "." without d=,
  *	an unknown macro).
  * SEE ALSO
- *	/work/shared/reference/dkimproxy.md sections 1.1 to 1.5.
+ *	DKIMproxy's dkimproxy.out(8) (--conf_file, --sender_map, --keyfile,
+ *	--selector, --method, --signature) and docs/migration.md.
  */
 #include <string.h>
 

@@ -12,7 +12,7 @@
 #	RIG=DIR rig.sh wait-port PORT up|down TIMEOUT
 #	RIG=DIR rig.sh dns-start|dns-stop|maillog|env
 # DESCRIPTION
-#	Follows the verified recipe of the project (postfix-rig.md): its own
+#	A private Postfix on loopback, nothing shared with a system one: its own
 #	main.cf and master.cf under $RIG/etc, queue under $RIG/spool, final
 #	delivery by virtual(8) into Maildirs under $RIG/mail, log written by
 #	postlogd to $RIG/log/maillog, and a dnsmasq on 127.0.0.1 that publishes
@@ -61,8 +61,8 @@
 #	wait-* commands print the tail of the maillog when they fail.
 # NEVER
 #	Kill processes by name: leftover filters are found by their executable
-#	($RIG/bin/dkimmod-spawn, which spawn(8) cannot kill, see postfix-rig.md
-#	section 6) and killed by pid.
+#	($RIG/bin/dkimmod-spawn: spawn(8)'s time limit only closes the
+#	connection, it cannot kill a helper that ignores it) and killed by pid.
 set -euo pipefail
 
 die () { echo "rig.sh: $*" >&2; exit 1; }
