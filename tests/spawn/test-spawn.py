@@ -939,13 +939,17 @@ class ScriptedHop:
         self.ls.close()
 
 
-class TestNextHopReplyClasses(SpawnCase):
-    """Item 1 of issue 9: every next-hop exchange expects a reply class."""
+class ScriptedHopCase(SpawnCase):
+    """A SpawnCase whose next hop is a ScriptedHop."""
 
     def hop(self, script):
         h = ScriptedHop(script)
         self.addCleanup(h.close)
         return h
+
+
+class TestNextHopReplyClasses(ScriptedHopCase):
+    """Item 1 of issue 9: every next-hop exchange expects a reply class."""
 
     def test_250_to_data_is_451_and_session_ends(self):
         h = self.hop({"DATA": "250 2.0.0 queued as DESYNC"})
@@ -987,13 +991,8 @@ class TestNextHopReplyClasses(SpawnCase):
         self.assertEqual(h.messages, 1)
 
 
-class TestMisconfiguredNextHop(SpawnCase):
+class TestMisconfiguredNextHop(ScriptedHopCase):
     """Item 3 of issue 9: a 5xx not about the message must not bounce it."""
-
-    def hop(self, script):
-        h = ScriptedHop(script)
-        self.addCleanup(h.close)
-        return h
 
     def test_530_greeting_is_4xx(self):
         h = self.hop({"GREETING": "530 5.7.0 Must issue a STARTTLS command first"})
@@ -1031,15 +1030,14 @@ class TestMisconfiguredNextHop(SpawnCase):
         self.quit(p, c)
 
 
-class TestSizeHeadroom(SpawnCase):
+class TestSizeHeadroom(ScriptedHopCase):
     """Item 2 of issue 9: SIZE minus the bytes our signatures may add."""
 
     HEADROOM = 135504   # dkimmod-spawn(8), SIZE: signing
 
     def test_size_advertised_and_enforced_with_headroom(self):
         n = 1000000
-        h = ScriptedHop({"EHLO": "250-hop\r\n250-PIPELINING\r\n250 SIZE %d" % n})
-        self.addCleanup(h.close)
+        h = self.hop({"EHLO": "250-hop\r\n250-PIPELINING\r\n250 SIZE %d" % n})
         p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
         ehlo = self.session(c)
         self.assertIn("SIZE %d" % (n - self.HEADROOM), ehlo)
@@ -1070,7 +1068,7 @@ class TestSizeHeadroom(SpawnCase):
         self.quit(p, c)
 
 
-class TestNextHopTimeouts(SpawnCase):
+class TestNextHopTimeouts(ScriptedHopCase):
     """Item 14 of issue 9: connect and end-of-data timeouts of their own."""
 
     def test_connect_timeout_is_short(self):
@@ -1100,8 +1098,7 @@ class TestNextHopTimeouts(SpawnCase):
         self.assertLess(time.monotonic() - t0, 5)
 
     def test_final_reply_waited_for_timeout_data_done(self):
-        h = ScriptedHop({".": (3, "250 2.0.0 queued late")})
-        self.addCleanup(h.close)
+        h = self.hop({".": (3, "250 2.0.0 queued late")})
         p, c = self.start("timeout_next_hop=1", "timeout_data_done=20",
                           next_hop="127.0.0.1:%d" % h.port)
         self.session(c)
@@ -1110,8 +1107,7 @@ class TestNextHopTimeouts(SpawnCase):
         self.quit(p, c)
 
     def test_final_reply_timeout_is_421(self):
-        h = ScriptedHop({".": (4, "250 2.0.0 queued too late")})
-        self.addCleanup(h.close)
+        h = self.hop({".": (4, "250 2.0.0 queued too late")})
         p, c = self.start("timeout_data_done=1", next_hop="127.0.0.1:%d" % h.port)
         self.session(c)
         self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
