@@ -72,6 +72,28 @@ split_message (const char *msg, gsize len, const char **body, gsize *body_len)
   return fields;
 }
 
+/* signer_run - feed S the header fields of HEADERS and BODY; returns its
+ * signature fields (the signatures were added by the caller) */
+static char *
+signer_run (DkimmodSigner *s, const char *headers, const char *body)
+{
+  g_autoptr (GPtrArray) fields = NULL;
+  DkimmodError err;
+  const char *unused;
+  gsize unused_len;
+
+  fields = split_message (headers, strlen (headers), &unused, &unused_len);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      gsize flen;
+      const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
+      g_assert_cmpint (dkimmod_signer_add_header (s, f, flen, &err), ==, 0);
+    }
+  g_assert_cmpint (dkimmod_signer_end_headers (s, &err), ==, 0);
+  g_assert_cmpint (dkimmod_signer_add_body (s, body, strlen (body), &err), ==, 0);
+  return dkimmod_signer_finish (s, NULL, &err);
+}
+
 /* verify_message - runs the whole API over MSG; KF answers the keys,
  * or (KF NULL) the caller's STATUS for every name */
 static DkimmodVerifier *
@@ -358,19 +380,7 @@ test_own_signer (void)
           nsig++;
         }
     }
-  g_autoptr (GPtrArray) fields = NULL;
-  const char *unused;
-  gsize unused_len;
-  fields = split_message (headers, strlen (headers), &unused, &unused_len);
-  for (guint i = 0; i < fields->len; i++)
-    {
-      gsize flen;
-      const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
-      g_assert_cmpint (dkimmod_signer_add_header (s, f, flen, &err), ==, 0);
-    }
-  g_assert_cmpint (dkimmod_signer_end_headers (s, &err), ==, 0);
-  g_assert_cmpint (dkimmod_signer_add_body (s, body, strlen (body), &err), ==, 0);
-  g_autofree char *sigs = dkimmod_signer_finish (s, NULL, &err);
+  g_autofree char *sigs = signer_run (s, headers, body);
   g_assert_nonnull (sigs);
 
   g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_parse (keytext->str, keytext->len, &err);
@@ -405,11 +415,8 @@ sign_once (DkimmodKey *key, const char *signed_names, const char *headers, const
 {
   g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
   g_autoptr (DkimmodSigner) s = dkimmod_signer_new (ctx);
-  g_autoptr (GPtrArray) fields = NULL;
   DkimmodSignSpec spec;
   DkimmodError err;
-  const char *unused;
-  gsize unused_len;
 
   dkimmod_sign_spec_init (&spec);
   spec.domain = "example.org";
@@ -418,16 +425,7 @@ sign_once (DkimmodKey *key, const char *signed_names, const char *headers, const
   spec.headers = signed_names;
   spec.oversign = "";
   g_assert_cmpint (dkimmod_signer_add_signature (s, &spec, &err), ==, 0);
-  fields = split_message (headers, strlen (headers), &unused, &unused_len);
-  for (guint i = 0; i < fields->len; i++)
-    {
-      gsize flen;
-      const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
-      g_assert_cmpint (dkimmod_signer_add_header (s, f, flen, &err), ==, 0);
-    }
-  g_assert_cmpint (dkimmod_signer_end_headers (s, &err), ==, 0);
-  g_assert_cmpint (dkimmod_signer_add_body (s, body, strlen (body), &err), ==, 0);
-  return dkimmod_signer_finish (s, NULL, &err);
+  return signer_run (s, headers, body);
 }
 
 /* Issue 9 item 6: a signature whose h= names From once, over a message
