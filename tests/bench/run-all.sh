@@ -18,6 +18,10 @@
 #	     bench-sign -H (1 MB body hashing) and tests/verify/bench-verify;
 #	  3./4. dkimmod-spawn per connection and memory (bench-proc.py spawn);
 #	  5. dkimmod sign vs ref-sign, whole-process CPU (bench-proc.py exec-cpu);
+#	  5b. instructions per connection (callgrind-connection.py, issue 11):
+#	     one connection of dkimmod-spawn verify, sign RSA-2048 and sign
+#	     Ed25519 as spawn(8) runs it, and the dkimmod CLI, under valgrind
+#	     --tool=callgrind, with page faults of native runs;
 #	  6. end to end through the private Postfix rig (bench-e2e.py; root
 #	     only, skipped otherwise): signing paths a-c, verifying paths d
 #	     and e on the corpus's signed 2 KB message, and the filter's
@@ -114,6 +118,8 @@ echo "== 3./4. dkimmod-spawn per connection and memory$(load)"
 keep $PY "$HERE/bench-proc.py" spawn "$B" "$WORK/corpus" "$WORK/spawn" 20
 echo "== 5. dkimmod sign vs the minimal OpenSSL program (ref-sign)$(load)"
 keep $PY "$HERE/bench-proc.py" exec-cpu "$B" "$WORK/corpus" 200
+echo "== 5b. instructions per connection (callgrind, one connection each)$(load)"
+keep $PY "$HERE/callgrind-connection.py" "$B" "$WORK/corpus" "$WORK/callgrind" 10
 
 # ---- 6. end to end --------------------------------------------------------
 echo "== 6. end to end through the private Postfix rig$(load)"

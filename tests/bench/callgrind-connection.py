@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+#
+# NAME
+#	callgrind-connection.py - instructions and page faults of one connection of dkimmod-spawn
+# SYNOPSIS
+#	callgrind-connection.py BUILDDIR CORPUS WORKDIR [N]
+# DESCRIPTION
+#	Runs ONE connection of dkimmod-spawn as spawn(8) runs it: the SMTP
+#	client on a socketpair that is the child's stdin and stdout, fd 2 on
+#	/dev/null, the next hop a scripted SMTP server on a loopback port of
+#	this process (a thread that says 220, 250 and 354, reads the message
+#	to the final dot, says 250 and 221). The client sends one message
+#	(EHLO, MAIL, RCPT, DATA, the message, QUIT) and checks every reply.
+#	Cases:
+#	  spawn-verify      dkimmod-spawn verify, the corpus's RSA-2048 signed
+#	                    2 KB message, keys from verifying.key_file (no DNS:
+#	                    the count must not depend on a resolver)
+#	  spawn-sign-rsa    dkimmod-spawn sign, RSA-2048, 2 KB message
+#	  spawn-sign-ed     dkimmod-spawn sign, Ed25519, 2 KB message
+#	  cli-verify        dkimmod verify --key-file, same message on stdin
+#	  cli-sign-rsa      dkimmod sign -k rsa.pem, 2 KB message on stdin
+#	  cli-sign-ed       dkimmod sign -k ed.pem
+#	Each case runs once under valgrind --tool=callgrind (the whole process
+#	from its first instruction: ld.so, libc start-up, OpenSSL's
+#	initialisation, the work and exit) and prints the instructions
+#	executed (Ir) from the callgrind output's totals line; the output file
+#	stays in WORKDIR for callgrind_annotate. Then it runs N times (default
+#	10) natively and prints the median minor and major page faults from
+#	wait4(2)'s rusage (posix_spawn, so nothing of this Python is counted).
+#	Output lines:
+#	  CALLGRIND CASE Ir N faults MINFLT majflt MAJFLT file PATH
+#	Every message must be accepted (250) and every verification must
+#	give dkim=pass, or the program exits 1: a count of a failing run
+#	would be meaningless.
+# ENVIRONMENT
+#	CALLGRIND_ARGS  extra valgrind options (e.g. --dump-instr=yes)
+# NEVER
+#	Kill a process it did not start; use DNS or any network but loopback.
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+
+HOSTNAME = "mx.bench.test"
+
+
+class Lines:
+    def __init__(self, sock):
+        self.sock, self.buf = sock, b""
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("connection closed: " + self.buf.decode(errors="replace"))
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def reply(self):
+        """One complete SMTP reply; returns its last line."""
+        while True:
+            line = self.line()
+            if line[3:4] != b"-":
+                return line
+
+
+class NextHop(threading.Thread):
+    """A scripted SMTP server for one connection; keeps the message."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.port = self.lsock.getsockname()[1]
+        self.message = None
+        self.error = None
+
+    def run(self):
+        try:
+            conn, _ = self.lsock.accept()
+        except OSError:
+            return
+        with conn:
+            try:
+                io = Lines(conn)
+                conn.sendall(b"220 nexthop.bench.test ESMTP\r\n")
+                while True:
+                    cmd = io.line().upper()
+                    if cmd.startswith(b"EHLO"):
+                        conn.sendall(b"250-nexthop.bench.test\r\n250 8BITMIME\r\n")
+                    elif cmd.startswith(b"DATA"):
+                        conn.sendall(b"354 go ahead\r\n")
+                        data = []
+                        while True:
+                            line = io.line()
+                            if line == b".":
+                                break
+                            data.append(line[1:] if line.startswith(b".") else line)
+                        self.message = b"\r\n".join(data) + b"\r\n"
+                        conn.sendall(b"250 2.0.0 queued\r\n")
+                    elif cmd.startswith(b"QUIT"):
+                        conn.sendall(b"221 bye\r\n")
+                        return
+                    else:
+                        conn.sendall(b"250 ok\r\n")
+            except (OSError, EOFError) as e:
+                self.error = str(e)
+        self.lsock.close()
+
+    def close(self):
+        self.lsock.close()
+
+
+def spawn_child(argv, sock=None, stdin_path=None, stdout_path="/dev/null"):
+    if sock is not None:
+        acts = [(os.POSIX_SPAWN_DUP2, sock, 0), (os.POSIX_SPAWN_DUP2, sock, 1)]
+    else:
+        acts = [(os.POSIX_SPAWN_OPEN, 0, stdin_path, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                 0o600)]
+    acts.append((os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENSSL_CONF",)}
+    return os.posix_spawn(argv[0], argv, env, file_actions=acts)
+
+
+def spawn_connection(argv_fn, message):
+    """One SMTP connection; returns (rusage, delivered message)."""
+    hop = NextHop()
+    hop.start()
+    parent, child = socket.socketpair()
+    pid = spawn_child(argv_fn(hop.port), sock=child.fileno())
+    child.close()
+    io = Lines(parent)
+    try:
+        greet = io.reply()
+        if not greet.startswith(b"220"):
+            raise RuntimeError(f"greeting {greet!r}")
+        for cmd, want in ((b"EHLO client.bench.test", b"250"),
+                          (b"MAIL FROM:<alice@example.net>", b"250"),
+                          (b"RCPT TO:<bob@example.org>", b"250"), (b"DATA", b"354")):
+            parent.sendall(cmd + b"\r\n")
+            r = io.reply()
+            if not r.startswith(want):
+                raise RuntimeError(f"{cmd!r}: {r!r}")
+        stuffed = b"".join((b"." + ln if ln.startswith(b".") else ln)
+                           for ln in message.splitlines(keepends=True))
+        parent.sendall(stuffed + b".\r\n")
+        r = io.reply()
+        if not r.startswith(b"250"):
+            raise RuntimeError(f"end of data: {r!r}")
+        parent.sendall(b"QUIT\r\n")
+        io.reply()
+    finally:
+        parent.close()
+        _, status, ru = os.wait4(pid, 0)
+        hop.join(30)
+        hop.close()
+    if status != 0:
+        raise RuntimeError(f"exit status {status}")
+    return ru, hop.message
+
+
+def cli_run(argv, stdin_path, out_path):
+    pid = spawn_child(argv, stdin_path=stdin_path, stdout_path=out_path)
+    _, status, ru = os.wait4(pid, 0)
+    return ru, status
+
+
+def write_setup(corpus, work):
+    for alg in ("rsa", "ed"):
+        dst = os.path.join(work, f"{alg}.pem")
+        shutil.copy(os.path.join(corpus, f"{alg}.pem"), dst)
+        os.chmod(dst, 0o600)
+    keys = os.path.join(work, "keys.txt")
+    shutil.copy(os.path.join(corpus, "keys.txt"), keys)
+    spool = os.path.join(work, "spool")
+    os.makedirs(spool, exist_ok=True)
+    confs = {}
+    for alg, a in (("rsa", "rsa-sha256"), ("ed", "ed25519-sha256")):
+        path = os.path.join(work, f"sign-{alg}.conf")
+        with open(path, "w") as f:
+            f.write(f'spawn = {{ spool_directory = "{spool}"; }};\n'
+                    'signing = {\n'
+                    f'  defaults = {{ a = "{a}"; c = "relaxed/relaxed"; }};\n'
+                    f'  sender_map = ( {{ sender = "example.net"; sign = ( {{ s = "{alg}"; '
+                    f'd = "example.net"; key = "{work}/{alg}.pem"; }} ); }} );\n'
+                    '};\n')
+        confs[alg] = path
+    path = os.path.join(work, "verify.conf")
+    with open(path, "w") as f:
+        f.write(f'spawn = {{ spool_directory = "{spool}"; }};\n'
+                f'verifying = {{ authserv_id = "{HOSTNAME}"; key_file = "{keys}"; }};\n')
+    confs["verify"] = path
+    return confs
+
+
+def check_signed(msg, alg):
+    if msg is None or not msg.startswith(b"DKIM-Signature:"):
+        raise RuntimeError("no DKIM-Signature delivered")
+    want = b"a=rsa-sha256" if alg == "rsa" else b"a=ed25519-sha256"
+    if want not in msg.split(b"\r\n\r\n", 1)[0]:
+        raise RuntimeError(f"delivered signature is not {want!r}")
+
+
+def check_verified(msg):
+    head = msg.split(b"\r\n\r\n", 1)[0] if msg else b""
+    if f"Authentication-Results: {HOSTNAME}".encode() not in head or b"dkim=pass" not in head:
+        raise RuntimeError("delivered message has no dkim=pass:\n" + head.decode(errors="replace"))
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit("usage: callgrind-connection.py BUILDDIR CORPUS WORKDIR [N]")
+    build, corpus, work = (os.path.abspath(a) for a in sys.argv[1:4])
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    os.makedirs(work, exist_ok=True)
+    spawn = os.path.join(build, "spawn", "dkimmod-spawn")
+    cli = os.path.join(build, "tools", "dkimmod")
+    confs = write_setup(corpus, work)
+    msg2k = os.path.join(corpus, "msg-2k.eml")
+    signed = os.path.join(corpus, "signed-rsa-2k.eml")
+    with open(msg2k, "rb") as f:
+        plain = f.read()
+    with open(signed, "rb") as f:
+        signed_bytes = f.read()
+    keys = os.path.join(work, "keys.txt")
+    out = os.path.join(work, "cli-out.eml")
+
+    def spawn_case(mode, conf, message, check):
+        def run(prefix):
+            ru, delivered = spawn_connection(
+                lambda port: prefix + [spawn, "-c", conf, "-o", f"next_hop=127.0.0.1:{port}",
+                                       mode], message)
+            check(delivered)
+            return ru
+        return run
+
+    def cli_case(argv, stdin_path, check):
+        def run(prefix):
+            ru, status = cli_run(prefix + argv, stdin_path, out)
+            if status != 0:
+                raise RuntimeError(f"{argv[1]} exit status {status}")
+            with open(out, "rb") as f:
+                check(f.read())
+            return ru
+        return run
+
+    def cli_verified(text):
+        if b"dkim=pass" not in text:
+            raise RuntimeError("dkimmod verify did not pass: " + text.decode(errors="replace"))
+
+    cases = [
+        ("spawn-verify", spawn_case("verify", confs["verify"], signed_bytes, check_verified)),
+        ("spawn-sign-rsa", spawn_case("sign", confs["rsa"], plain,
+                                      lambda m: check_signed(m, "rsa"))),
+        ("spawn-sign-ed", spawn_case("sign", confs["ed"], plain,
+                                     lambda m: check_signed(m, "ed"))),
+        ("cli-verify", cli_case([cli, "verify", "--key-file", keys, "--authserv-id", HOSTNAME],
+                                signed, cli_verified)),
+        ("cli-sign-rsa", cli_case([cli, "sign", "-d", "example.net", "-s", "rsa", "-k",
+                                   os.path.join(work, "rsa.pem")], msg2k,
+                                  lambda m: check_signed(m, "rsa"))),
+        ("cli-sign-ed", cli_case([cli, "sign", "-d", "example.net", "-s", "ed", "-k",
+                                  os.path.join(work, "ed.pem")], msg2k,
+                                 lambda m: check_signed(m, "ed"))),
+    ]
+    only = os.environ.get("CALLGRIND_CASES")
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("valgrind not found (apt-get install valgrind)")
+    extra = os.environ.get("CALLGRIND_ARGS", "").split()
+    failed = False
+    for name, run in cases:
+        if only and name not in only.split(","):
+            continue
+        cg = os.path.join(work, f"callgrind.{name}.out")
+        try:
+            run([valgrind, "--tool=callgrind", "--quiet", f"--callgrind-out-file={cg}"] + extra)
+            ir = None
+            with open(cg) as f:
+                for line in f:
+                    m = re.match(r"(?:totals|summary):\s+(\d+)", line)
+                    if m:
+                        ir = int(m.group(1))
+            faults = [run([]) for _ in range(n)]
+        except (RuntimeError, OSError, EOFError) as e:
+            print(f"CALLGRIND {name} FAILED: {e}", flush=True)
+            failed = True
+            continue
+        minflt = statistics.median(ru.ru_minflt for ru in faults)
+        majflt = statistics.median(ru.ru_majflt for ru in faults)
+        print(f"CALLGRIND {name} Ir {ir} faults {minflt:.0f} majflt {majflt:.0f} file {cg}",
+              flush=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
