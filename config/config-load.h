@@ -77,6 +77,7 @@ typedef struct {
   char *syslog_facility;     /* default "mail" */
   gboolean allow_group_readable_keys;
   guint64 smtp_line_length_limit; /* signing: lines longer are folded/broken; 0 = off */
+  char *openssl_config;      /* "none" (default), "system" or a path (cryptoinit.c) */
 } DkimmodSpawnSettings;
 
 typedef struct DkimmodConfig DkimmodConfig;

@@ -23,6 +23,7 @@
 
 typedef enum {
   K_NEXT_HOP, K_DIRECTORY, K_SIZE, K_SECONDS, K_ON_ERROR, K_IDENT, K_FACILITY, K_BOOL,
+  K_OPENSSL_CONFIG,
 } Kind;
 
 static const struct {
@@ -47,6 +48,7 @@ static const struct {
     G_STRUCT_OFFSET (DkimmodSpawnSettings, smtp_line_length_limit) },
   { "allow_group_readable_keys", K_BOOL,
     G_STRUCT_OFFSET (DkimmodSpawnSettings, allow_group_readable_keys) },
+  { "openssl_config", K_OPENSSL_CONFIG, G_STRUCT_OFFSET (DkimmodSpawnSettings, openssl_config) },
 };
 
 /* Longest time any single SMTP exchange may be given. */
@@ -90,6 +92,7 @@ dkimmod_config_spawn_defaults (DkimmodSpawnSettings *spawn)
   spawn->allow_group_readable_keys = FALSE;
   /* Postfix's smtp_line_length_limit default (linefold.c) */
   spawn->smtp_line_length_limit = 998;
+  spawn->openssl_config = g_strdup ("none");
 }
 
 /**
@@ -103,6 +106,7 @@ dkimmod_config_spawn_clear (DkimmodSpawnSettings *spawn)
   g_clear_pointer (&spawn->spool_directory, g_free);
   g_clear_pointer (&spawn->syslog_ident, g_free);
   g_clear_pointer (&spawn->syslog_facility, g_free);
+  g_clear_pointer (&spawn->openssl_config, g_free);
 }
 
 /**
@@ -201,6 +205,15 @@ set_from_string (DkimmodSpawnSettings *spawn, guint k, const char *value, const 
     case K_FACILITY:
       if (!(settings[k].kind == K_IDENT ? check_ident (value, why) : check_facility (value, why)))
         return FALSE;
+      set_string (field, value);
+      return TRUE;
+    case K_OPENSSL_CONFIG:
+      /* "none" (the default: the helper's start skips openssl.cnf),
+       * "system" (OpenSSL's own file, with the crypto policy or FIPS
+       * set-up it names), or the absolute path of a file to load. */
+      if (!g_str_equal (value, "none") && !g_str_equal (value, "system")
+          && !g_path_is_absolute (value))
+        return (*why = "must be none, system or an absolute path", FALSE);
       set_string (field, value);
       return TRUE;
     case K_BOOL:

@@ -21,6 +21,9 @@
  *	Authentication-Results (verifyjob.c), for a before-queue
  *	smtpd_proxy_filter.
  *
+ *	OpenSSL is initialised once, right after the configuration is read
+ *	and before any key is touched (cryptoinit.c, spawn.openssl_config).
+ *
  *	A configuration error is logged and answered "421 4.3.0" so Postfix
  *	defers the mail and retries; the process exits 75 (EX_TEMPFAIL).
  * DIAGNOSTICS
@@ -38,6 +41,7 @@
 #include <unistd.h>
 
 #include "config-load.h"
+#include "cryptoinit.h"
 #include "dkimmod-build-config.h"
 #include "dkimmod.h"
 #include "log.h"
@@ -218,6 +222,14 @@ main (int argc, char **argv)
     }
   set = dkimmod_config_spawn (cfg);
   dkimmod_log_reopen (set->syslog_ident, set->syslog_facility);
+  /* The first OpenSSL call of the process (cryptoinit.c): the
+   * configuration loader above never touches OpenSSL. */
+  if (!dkimmod_spawn_init_crypto (set->openssl_config, &error))
+    {
+      dkimmod_log (LOG_ERR, "configuration error: %s", error->message);
+      reply_and_exit ("421 4.3.0 dkimmod-spawn: configuration error, see the mail log",
+                      DKIMMOD_EXIT_TEMPFAIL);
+    }
   if (strcmp (args.mode, "verify") == 0)
     verify = dkimmod_verify_env_new (cfg, &error);
   if (error != NULL)

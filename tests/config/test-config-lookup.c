@@ -439,6 +439,7 @@ test_new_default (void)
   g_assert_cmpstr (sp->syslog_ident, ==, "dkimmod-spawn");
   g_assert_cmpstr (sp->syslog_facility, ==, "mail");
   g_assert_false (sp->allow_group_readable_keys);
+  g_assert_cmpstr (sp->openssl_config, ==, "none");
   g_assert_cmpint (dkimmod_config_sender_source (cfg), ==, DKIMMOD_SENDER_FROM);
   g_assert_null (dkimmod_config_authserv_id (cfg));
   g_assert_null (dkimmod_config_path (cfg));
@@ -504,6 +505,8 @@ test_overrides (void)
       "local0 to local7" },
     { "sender_source=header", "-o sender_source: \"header\": must be from, sender-then-from or "
       "envelope" },
+    { "openssl_config=openssl.cnf", "-o openssl_config: \"openssl.cnf\": must be none, system or "
+      "an absolute path" },
   };
 
   g_assert_true (dkimmod_config_set_override (cfg, "next_hop=unix:/run/dk.sock", NULL));
@@ -522,6 +525,10 @@ test_overrides (void)
   g_assert_cmpint (sp->on_error, ==, DKIMMOD_ON_ERROR_RELAY);
   g_assert_true (dkimmod_config_set_override (cfg, "allow_group_readable_keys=yes", NULL));
   g_assert_true (sp->allow_group_readable_keys);
+  g_assert_true (dkimmod_config_set_override (cfg, "openssl_config=system", NULL));
+  g_assert_cmpstr (sp->openssl_config, ==, "system");
+  g_assert_true (dkimmod_config_set_override (cfg, "openssl_config=/etc/ssl/fips.cnf", NULL));
+  g_assert_cmpstr (sp->openssl_config, ==, "/etc/ssl/fips.cnf");
   g_assert_true (dkimmod_config_set_override (cfg, "sender_source=envelope", NULL));
   g_assert_cmpint (dkimmod_config_sender_source (cfg), ==, DKIMMOD_SENDER_ENVELOPE);
   g_assert_true (dkimmod_config_set_override (cfg, "authserv_id=mx.example.org", NULL));

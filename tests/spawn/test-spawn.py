@@ -300,7 +300,7 @@ class SpawnCase(unittest.TestCase):
             self.assertEqual(os.path.getsize(path), 0, "dkimmod-spawn wrote to stderr")
 
     def start(self, *opts, next_hop=None, conf=None, sock_type=socket.SOCK_STREAM,
-              args=(), stderr_socket=False, greet=True):
+              args=(), stderr_socket=False, greet=True, env=None):
         """dkimmod-spawn with our config; returns (process, Client)."""
         a, b = socket.socketpair(socket.AF_UNIX, sock_type)
         errpath = os.path.join(T.dir, "stderr.%d" % len(self.errfiles) + self.id())
@@ -313,7 +313,8 @@ class SpawnCase(unittest.TestCase):
         with open(errpath, "wb") as err:
             # spawn(8): cwd is the (unwritable) queue directory, env nearly empty.
             p = subprocess.Popen(cmd, stdin=b, stdout=b, stderr=b if stderr_socket else err,
-                                 cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C"})
+                                 cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C",
+                                               **(env or {})})
         b.close()
         c = Client(a)
         self.procs.append((p, c))
@@ -713,6 +714,60 @@ class TestFailures(SpawnCase):
         self.quit(p, c)
         self.assertEqual(self.sink.messages(1), [msg])
         self.log_text("no sender_map entry")
+
+
+class TestOpensslConfig(SpawnCase):
+    """Issue 11: the helper skips openssl.cnf unless OPENSSL_CONF or
+    spawn.openssl_config asks for a file (spawn/cryptoinit.c)."""
+
+    def null_provider_conf(self):
+        # A configuration that activates only OpenSSL's null provider: no
+        # SHA-256, no RSA. Whoever loads it cannot sign, which shows that
+        # the file was loaded.
+        path = os.path.join(T.dir, "null-provider.cnf")
+        with open(path, "w") as f:
+            f.write("openssl_conf = init\n[init]\nproviders = provs\n"
+                    "[provs]\nnull = null_sect\n[null_sect]\nactivate = 1\n")
+        return path
+
+    def sign_once(self, *opts, env=None):
+        p, c = self.start(*opts, env=env)
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.quit(p, c)
+        return code, text
+
+    def test_default_skips_openssl_cnf_and_signs(self):
+        self.assertEqual(self.sign_once()[0], 250)
+        [got] = self.sink.messages(1)
+        self.assertEqual(dkim_verify(got), [True])
+
+    def test_openssl_conf_environment_is_honoured(self):
+        code, text = self.sign_once(env={"OPENSSL_CONF": self.null_provider_conf()})
+        self.assertEqual(code // 100, 4, text)
+        self.assertEqual(self.sink.messages(0, timeout=0.2), [])
+
+    def test_named_file_is_loaded(self):
+        code, text = self.sign_once("openssl_config=" + self.null_provider_conf())
+        self.assertEqual(code // 100, 4, text)
+
+    def test_system_file_signs(self):
+        self.assertEqual(self.sign_once("openssl_config=system")[0], 250)
+        [got] = self.sink.messages(1)
+        self.assertEqual(dkim_verify(got), [True])
+
+    def test_missing_named_file_is_421(self):
+        p, c = self.start("openssl_config=/nonexistent/openssl.cnf", greet=False)
+        code, text = c.reply()
+        self.assertEqual(code, 421, text)
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.log_text("cannot load spawn.openssl_config /nonexistent/openssl.cnf")
+
+    def test_relative_path_is_refused(self):
+        p, c = self.start("openssl_config=openssl.cnf", greet=False)
+        self.assertEqual(c.reply()[0], 421)
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.log_text("must be none, system or an absolute path")
 
 
 class TestNextHopHangs(SpawnCase):
