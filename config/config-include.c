@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	config-include.c - refuse @include of anything but a regular file
+ *	config-include.c - read a file once for libconfig, refusing @include of anything but a regular file
  * SYNOPSIS
- *	dkimmod_config_check_includes
+ *	dkimmod_config_read_libconfig
  * DESCRIPTION
+ *	dkimmod_config_read_libconfig reads a configuration file once (one
+ *	open, one fstat, reads until EOF), checks its @include lines and
+ *	hands the text to libconfig's config_read_string: the per-connection
+ *	helper used to open the main file three times (a readability probe,
+ *	this check, libconfig's own read). Settings of the main file then
+ *	carry no file name in libconfig (config_setting_source_file is NULL),
+ *	which dkimmod_config_diag_origin replaces with the main path; those
+ *	of @include files keep theirs. A file holding a NUL byte is refused:
+ *	config_read_string would stop there and silently drop the rest.
+ *
  *	libconfig 1.5 reads an @include'd file with its flex scanner, which
  *	calls exit(2) when the read fails, as it does for a directory (a typo
  *	such as @include "/etc/dkimmod/"). The loader would never return:
@@ -25,8 +35,11 @@
  */
 #include "config-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define INCLUDE_DEPTH_MAX 10  /* libconfig 1.5's MAX_INCLUDE_DEPTH */
 
@@ -57,16 +70,17 @@ include_name (const char *line)
   return g_string_free (name, FALSE);
 }
 
-/* check_file - the @include lines of PATH, recursively */
+/* check_file - the @include lines of PATH (whose contents are TEXT, or
+ * NULL to read them), recursively */
 static gboolean
-check_file (const char *path, const char *include_dir, guint depth, char **why)
+check_file (const char *path, const char *text, const char *include_dir, guint depth, char **why)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *read = NULL;
   g_auto (GStrv) lines = NULL;
 
-  if (depth > INCLUDE_DEPTH_MAX || !g_file_get_contents (path, &text, NULL, NULL))
+  if (text == NULL && (depth > INCLUDE_DEPTH_MAX || !g_file_get_contents (path, &read, NULL, NULL)))
     return TRUE;  /* libconfig reports both */
-  lines = g_strsplit (text, "\n", -1);
+  lines = g_strsplit (text ? text : read, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_autofree char *name = include_name (lines[i]);
@@ -85,25 +99,89 @@ check_file (const char *path, const char *include_dir, guint depth, char **why)
                                   name, S_ISDIR (st.st_mode) ? " (a directory)" : "");
           return FALSE;
         }
-      if (!check_file (full, include_dir, depth + 1, why))
+      if (!check_file (full, NULL, include_dir, depth + 1, why))
         return FALSE;
     }
   return TRUE;
 }
 
+/* read_whole - the contents of PATH, NUL-terminated, length in *LEN;
+ * NULL with *OS_ERROR */
+static char *
+read_whole (const char *path, gsize *len, int *os_error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  gsize size, used = 0;
+  char *buf;
+
+  if (fd < 0)
+    return (*os_error = errno, NULL);
+  if (fstat (fd, &st) != 0 || S_ISDIR (st.st_mode))
+    {
+      *os_error = S_ISDIR (st.st_mode) ? EISDIR : errno;
+      close (fd);
+      return NULL;
+    }
+  size = (S_ISREG (st.st_mode) ? (gsize) st.st_size : 0) + 4096;
+  buf = g_malloc (size);
+  for (;;)
+    {
+      gssize n;
+
+      if (size - used < 2)
+        buf = g_realloc (buf, size *= 2);
+      n = read (fd, buf + used, size - used - 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          *os_error = errno;
+          close (fd);
+          g_free (buf);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      used += (gsize) n;
+    }
+  close (fd);
+  buf[used] = '\0';
+  *len = used;
+  return buf;
+}
+
 /*
- * dkimmod_config_check_includes:
- * @path: a file about to be read with libconfig
+ * dkimmod_config_read_libconfig:
+ * @lc: an initialised config_t
+ * @path: the file
  * @include_dir: (nullable): the directory relative @include names are
  *   taken from (config_set_include_dir)
- * @why: (out): "FILE:LINE: @include ...: not a regular file" on failure
+ * @os_error: (out): errno when the file cannot be read
+ * @why: (out): "FILE:LINE: @include ...: not a regular file" or "PATH:
+ *   contains a NUL byte"; g_free
  *
- * Returns: FALSE when an @include of PATH, or of a file it includes,
- *   names something that exists and is not a regular file.
+ * Returns: DKIMMOD_CONFIG_READ_OK, _OS (@os_error set), _REFUSED (@why
+ *   set) or _SYNTAX (libconfig's error in @lc).
  */
-gboolean
-dkimmod_config_check_includes (const char *path, const char *include_dir, char **why)
+DkimmodConfigRead
+dkimmod_config_read_libconfig (config_t *lc, const char *path, const char *include_dir,
+                               int *os_error, char **why)
 {
+  gsize len = 0;
+  g_autofree char *text = read_whole (path, &len, os_error);
+
   *why = NULL;
-  return check_file (path, include_dir, 0, why);
+  if (text == NULL)
+    return DKIMMOD_CONFIG_READ_OS;
+  if (memchr (text, '\0', len) != NULL)
+    {
+      *why = g_strdup_printf ("%s: contains a NUL byte", path);
+      return DKIMMOD_CONFIG_READ_REFUSED;
+    }
+  if (!check_file (path, text, include_dir, 0, why))
+    return DKIMMOD_CONFIG_READ_REFUSED;
+  config_set_include_dir (lc, include_dir);
+  return config_read_string (lc, text) == CONFIG_TRUE ? DKIMMOD_CONFIG_READ_OK
+                                                     : DKIMMOD_CONFIG_READ_SYNTAX;
 }

@@ -186,35 +186,28 @@ read_root (DkimmodConfig *cfg, const config_setting_t *root, DkimmodConfigDiag *
     }
 }
 
-/* parse_file - libconfig parse of PATH into LC; FALSE with ERROR set */
+/* parse_file - libconfig parse of PATH into LC, the file read once;
+ * FALSE with ERROR set */
 static gboolean
 parse_file (config_t *lc, const char *path, DkimmodConfigDiag *diag, GError **error)
 {
-  FILE *fp = fopen (path, "r");
-  int saved = errno;
   g_autofree char *why = NULL;
+  int os_error = 0;
 
-  if (fp == NULL || g_file_test (path, G_FILE_TEST_IS_DIR))
+  switch (dkimmod_config_read_libconfig (lc, path, diag->include_dir, &os_error, &why))
     {
-      if (fp)
-        fclose (fp);
+    case DKIMMOD_CONFIG_READ_OK:
+      return TRUE;
+    case DKIMMOD_CONFIG_READ_OS:
       g_set_error (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_IO, "%s: cannot read: %s",
-                   path, fp ? g_strerror (EISDIR) : g_strerror (saved));
+                   path, g_strerror (os_error));
       return FALSE;
-    }
-  fclose (fp);
-  if (!dkimmod_config_check_includes (path, diag->include_dir, &why))
-    {
+    case DKIMMOD_CONFIG_READ_REFUSED:
       g_set_error_literal (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_SYNTAX, why);
       return FALSE;
-    }
-  config_set_include_dir (lc, diag->include_dir);
-  if (config_read_file (lc, path) == CONFIG_TRUE)
-    return TRUE;
-  if (config_error_type (lc) == CONFIG_ERR_FILE_IO)
-    {
-      g_set_error (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_IO, "%s: cannot read", path);
-      return FALSE;
+    case DKIMMOD_CONFIG_READ_SYNTAX:
+    default:
+      break;
     }
   {
     const char *file = config_error_file (lc) ? config_error_file (lc) : path;

@@ -60,39 +60,57 @@ dkimmod_config_mapdir_read (DkimmodConfig *cfg, const char *key, DkimmodConfigDi
   g_autofree char *name = g_strconcat (key, ".conf", NULL);
   g_autofree char *path = g_build_filename (cfg->map_dir, name, NULL);
   guint before = diag->count;
-  FILE *fp = fopen (path, "r");
   g_autofree char *why = NULL;
+  int os_error = 0;
   config_t lc;
 
   *entry = NULL;
-  if (fp == NULL)
-    {
-      if (errno == ENOENT)
-        return DKIMMOD_MAPDIR_ABSENT;
-      dkimmod_config_diag_add_at (diag, path, NULL, NULL, "cannot read: %s", g_strerror (errno));
-      return DKIMMOD_MAPDIR_BROKEN;
-    }
-  fclose (fp);
-  if (!dkimmod_config_check_includes (path, cfg->include_dir, &why))
-    {
-      char *sep = strstr (why, ": @include");
-
-      *sep = '\0';
-      dkimmod_config_diag_add_at (diag, why, NULL, NULL, "%s", sep + 2);
-      return DKIMMOD_MAPDIR_BROKEN;
-    }
   config_init (&lc);
-  config_set_include_dir (&lc, cfg->include_dir);
-  if (config_read_file (&lc, path) != CONFIG_TRUE)
+  switch (dkimmod_config_read_libconfig (&lc, path, cfg->include_dir, &os_error, &why))
     {
-      g_autofree char *origin = g_strdup_printf ("%s:%d", config_error_file (&lc)
-                                                 ? config_error_file (&lc) : path,
-                                                 config_error_line (&lc));
+    case DKIMMOD_CONFIG_READ_OK:
+      break;
+    case DKIMMOD_CONFIG_READ_OS:
+      config_destroy (&lc);
+      if (os_error == ENOENT)
+        return DKIMMOD_MAPDIR_ABSENT;
+      dkimmod_config_diag_add_at (diag, path, NULL, NULL, "cannot read: %s",
+                                  g_strerror (os_error));
+      return DKIMMOD_MAPDIR_BROKEN;
+    case DKIMMOD_CONFIG_READ_REFUSED:
+      {
+        /* "FILE:LINE: @include ..." or "FILE: contains a NUL byte": the
+         * origin, then what is wrong */
+        char *sep = strstr (why, ": @include");
 
-      dkimmod_config_diag_add_at (diag, origin, NULL, NULL, "%s", config_error_text (&lc));
+        if (sep == NULL)
+          sep = strstr (why, ": contains a NUL byte");
+        config_destroy (&lc);
+        *sep = '\0';
+        dkimmod_config_diag_add_at (diag, why, NULL, NULL, "%s", sep + 2);
+        return DKIMMOD_MAPDIR_BROKEN;
+      }
+    case DKIMMOD_CONFIG_READ_SYNTAX:
+    default:
+      {
+        g_autofree char *origin = g_strdup_printf ("%s:%d", config_error_file (&lc)
+                                                   ? config_error_file (&lc) : path,
+                                                   config_error_line (&lc));
+
+        dkimmod_config_diag_add_at (diag, origin, NULL, NULL, "%s", config_error_text (&lc));
+        config_destroy (&lc);
+        return DKIMMOD_MAPDIR_BROKEN;
+      }
     }
-  else
+  {
+    /* Read from a string, libconfig knows no file name for the settings
+     * of this file: their origin is PATH (dkimmod_config_diag_origin). */
+    const char *main_path = diag->main_path;
+
+    diag->main_path = path;
     *entry = dkimmod_config_read_file_entry (cfg, config_root_setting (&lc), key, diag);
+    diag->main_path = main_path;
+  }
   config_destroy (&lc);
   return diag->count > before || *entry == NULL ? DKIMMOD_MAPDIR_BROKEN : DKIMMOD_MAPDIR_FOUND;
 }

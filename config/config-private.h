@@ -102,9 +102,17 @@ void dkimmod_config_read_signing (DkimmodConfig *cfg, const config_setting_t *si
 DkimmodConfigDefaults *dkimmod_config_defaults_new (void);
 void dkimmod_config_defaults_free (DkimmodConfigDefaults *defaults);
 
-/* config-include.c: libconfig 1.5 exits on an @include of a directory;
- * FALSE (and *WHY, g_free) when PATH or a file it includes has one. */
-gboolean dkimmod_config_check_includes (const char *path, const char *include_dir, char **why);
+/* config-include.c: reads PATH once into LC (libconfig 1.5 exits on an
+ * @include of a directory, so those are refused first, with *WHY). */
+typedef enum {
+  DKIMMOD_CONFIG_READ_OK,
+  DKIMMOD_CONFIG_READ_OS,       /* *OS_ERROR: errno of open/read (EISDIR for a directory) */
+  DKIMMOD_CONFIG_READ_REFUSED,  /* *WHY: an @include of a non-regular file, or a NUL byte */
+  DKIMMOD_CONFIG_READ_SYNTAX,   /* libconfig's error in LC */
+} DkimmodConfigRead;
+DkimmodConfigRead dkimmod_config_read_libconfig (config_t *lc, const char *path,
+                                                 const char *include_dir, int *os_error,
+                                                 char **why);
 
 /* config-mapdir.c: sender_map_dir, one file per sender key, read on demand. */
 typedef enum {

@@ -11,7 +11,9 @@
  *	Accepts PEM private keys in PKCS#1 ("BEGIN RSA PRIVATE KEY") or
  *	PKCS#8 ("BEGIN PRIVATE KEY") form, RSA or Ed25519; the signing
  *	algorithm follows from the key. Encrypted keys are refused (a mail
- *	filter has nobody to ask for a passphrase).
+ *	filter has nobody to ask for a passphrase). The usual forms are read
+ *	by keyder.c without OpenSSL's decoder framework; OSSL_DECODER reads
+ *	the others (decode_fast, then PEM_read_bio_PrivateKey).
  *	The DNS record publishes the public half: for RSA the base64 DER
  *	SubjectPublicKeyInfo, for Ed25519 the raw 32-byte key.
  * STANDARDS
@@ -43,6 +45,7 @@
 #include <openssl/x509.h>
 
 #include "key-private.h"
+#include "keyder-private.h"
 #include "limits-private.h"
 
 /* no_passphrase - pem_password_cb refusing to prompt */
@@ -152,6 +155,18 @@ dkimmod_key_parse_pem (const char *pem, gsize len, GError **error)
     {
       g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY, "empty private key");
       return NULL;
+    }
+  /* The forms keygen, openssl and opendkim-genkey write, without the
+   * decoder framework (keyder.c); OSSL_DECODER for the rest. */
+  switch (dkimmod_keyder_parse_pem (pem, len, &pkey, error))
+    {
+    case DKIMMOD_KEYDER_OK:
+      return key_new (pkey, error);
+    case DKIMMOD_KEYDER_REFUSED:
+      return NULL;
+    case DKIMMOD_KEYDER_OTHER:
+    default:
+      break;
     }
   pkey = decode_fast (pem, len);
   if (pkey != NULL)

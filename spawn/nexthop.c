@@ -121,12 +121,19 @@ split_host_port (const char *spec, char **host, char **port)
 static int
 connect_inet (const char *host, const char *port, guint timeout, GError **error)
 {
+  /* A literal address and port (the usual 127.0.0.1:10026) first: no
+   * resolver, no /etc/services, no AI_ADDRCONFIG netlink query. A name
+   * goes the whole way. */
+  struct addrinfo literal = { .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
   struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
   struct addrinfo *res = NULL;
   int fd = -1;
   int e = ECONNREFUSED;
-  int rc = getaddrinfo (host, port, &hints, &res);
+  int rc = getaddrinfo (host, port, &literal, &res);
 
+  if (rc != 0)
+    rc = getaddrinfo (host, port, &hints, &res);
   if (rc != 0)
     {
       g_set_error (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_IO, "%s:%s: %s", host, port,

@@ -255,5 +255,28 @@ def session():
     put("session", "eof-in-data", b"\x00EHLO x\r\n" + tx + b"From: a@b.example\r\n\r\npartial")
 
 
-for f in (tagparse, keyrecord, msgparse, canon, authres, verifier, config, smtp, session):
+def keyder():
+    """fuzz-keyder.c: byte 0 picks PEM (0), PKCS#1 DER (1), PKCS#8 DER (2)
+    or a walk of der.c (3). The test keys in their forms, plus odd DER."""
+    rsa8 = read(os.path.join(DATA, "rsa2048.pem"))
+    rsa1 = read(os.path.join(DATA, "rsa2048-pkcs1.pem"))
+    ed8 = read(os.path.join(DATA, "ed25519.pem"))
+    put("keyder", "pem-pkcs8-rsa", b"\x00" + rsa8)
+    put("keyder", "pem-pkcs1-rsa", b"\x00" + rsa1)
+    put("keyder", "pem-pkcs8-ed25519", b"\x00" + ed8)
+    put("keyder", "pem-encrypted", b"\x00" + read(os.path.join(DATA, "rsa1024-encrypted.pem")))
+    d1 = base64.b64decode(b"".join(rsa1.splitlines()[1:-1]))
+    d8 = der(os.path.join(DATA, "rsa2048.pem"), pub=False)
+    de = der(os.path.join(DATA, "ed25519.pem"), pub=False)
+    put("keyder", "der-pkcs1", b"\x01" + d1)
+    put("keyder", "der-pkcs8-rsa", b"\x02" + d8)
+    put("keyder", "der-pkcs8-ed25519", b"\x02" + de)
+    put("keyder", "der-trailing", b"\x02" + de + b"\x00")
+    put("keyder", "der-long-length", b"\x02\x30\x83\xff\xff\xff" + de[2:])
+    put("keyder", "der-nonminimal-length", b"\x02\x30\x81" + de[1:])
+    put("keyder", "der-negative-version", b"\x01\x30\x03\x02\x01\xff")
+    put("keyder", "walk", b"\x03" + d8)
+
+
+for f in (tagparse, keyrecord, keyder, msgparse, canon, authres, verifier, config, smtp, session):
     f()
