@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define DKIMMOD_ABI_MAJOR 1
-#define DKIMMOD_ABI_MINOR 2
+#define DKIMMOD_ABI_MINOR 3
 
 #if defined(DKIMMOD_COMPILATION)
 #define DKIMMOD_API __attribute__ ((visibility ("default")))
@@ -364,6 +364,79 @@ DKIMMOD_API int dkimmod_resolver_query_txt (DkimmodResolver *r, const char *name
                                             DkimmodDnsStatus *status, char ***records_out,
                                             unsigned *flags_out, DkimmodError *err);
 
+/* --- DNS questions: one set per message, shared by every method -------- */
+/* All inbound methods of one message (DKIM keys, SPF, DMARC, ARC) ask
+ * their DNS questions into one set, so one round answers everything open
+ * at once; a host that does its own DNS answers the questions itself
+ * (sans-I/O), the default resolver or a DNS file can answer them too.
+ * Methods are step-driven: a later question may depend on an earlier
+ * answer, so the host answers what is open, steps the methods, and
+ * answers again until nothing is open. */
+typedef enum {                        /* RFC 1035 type numbers */
+  DKIMMOD_DNS_A = 1,
+  DKIMMOD_DNS_PTR = 12,
+  DKIMMOD_DNS_MX = 15,
+  DKIMMOD_DNS_TXT = 16,
+  DKIMMOD_DNS_AAAA = 28,
+} DkimmodDnsType;
+
+typedef struct DkimmodDnsQueries DkimmodDnsQueries;
+typedef struct DkimmodDnsFile DkimmodDnsFile;
+
+DKIMMOD_API DkimmodDnsQueries *dkimmod_dns_queries_new (void);
+DKIMMOD_API void dkimmod_dns_queries_free (DkimmodDnsQueries *q);
+/* Questions asked so far (answered or not); they keep their index. */
+DKIMMOD_API size_t dkimmod_dns_queries_count (const DkimmodDnsQueries *q);
+/* Question I's name (lower case, no trailing dot; owned by the set). */
+DKIMMOD_API const char *dkimmod_dns_queries_name (const DkimmodDnsQueries *q, size_t i);
+DKIMMOD_API DkimmodDnsType dkimmod_dns_queries_type (const DkimmodDnsQueries *q, size_t i);
+/* 1 once question I has its answer. */
+DKIMMOD_API int dkimmod_dns_queries_answered (const DkimmodDnsQueries *q, size_t i);
+/* Questions still without an answer. */
+DKIMMOD_API size_t dkimmod_dns_queries_open_count (const DkimmodDnsQueries *q);
+/* The host answers one question: NAME (case-insensitive, trailing dot
+ * ignored) and TYPE as asked, STATUS, and for DKIMMOD_DNS_OK N records
+ * (none: NODATA), copied. Record text: TXT = the record's strings
+ * concatenated; A and AAAA = the inet_ntop() form; MX = "PREF EXCHANGE";
+ * PTR = the target name; names without their trailing dot. LENS may be
+ * NULL (NUL-terminated records). FLAGS: DKIMMOD_DNS_FLAG_SECURE. A
+ * question answered already keeps its first answer; answering a question
+ * never asked is an error (DKIMMOD_E_INVAL). */
+DKIMMOD_API int dkimmod_dns_queries_answer (DkimmodDnsQueries *q, const char *name,
+                                            DkimmodDnsType type, DkimmodDnsStatus status,
+                                            const char *const *records, const size_t *lens,
+                                            size_t n, unsigned flags, DkimmodError *err);
+/* "A", "AAAA", "MX", "PTR", "TXT" (static string; "?" for others). */
+DKIMMOD_API const char *dkimmod_dns_type_name (DkimmodDnsType type);
+/* The default resolver answers every open question of Q concurrently.
+ * The first call on Q starts Q's deadline (the resolver's timeout_ms):
+ * later rounds for the same message share what is left of it, and a
+ * round after the deadline answers DKIMMOD_DNS_TIMEOUT at once. CNAMEs
+ * in answers are followed (at most 8). */
+DKIMMOD_API int dkimmod_resolver_resolve (DkimmodResolver *r, DkimmodDnsQueries *q,
+                                          DkimmodError *err);
+
+/* DNS file: any record type, NXDOMAIN, SERVFAIL and timeout from a file,
+ * for offline use and tests (`dkimmod verify --dns-file`). One record a
+ * line, '#' comments, blank lines ignored:
+ *   NAME TXT "string" "string"    one TXT record, its strings concatenated
+ *   NAME TXT rest of line         unquoted: the rest of the line is the record
+ *   NAME A 192.0.2.1   NAME AAAA 2001:db8::1   NAME MX 10 mx.example
+ *   NAME PTR host.example         NAME CNAME target.example (any type, 8 deep)
+ *   NAME TYPE NXDOMAIN|SERVFAIL|TIMEOUT   that answer for TYPE at NAME
+ *   NAME NXDOMAIN|SERVFAIL|TIMEOUT        that answer for every type at NAME
+ *   sel._domainkey.d v=DKIM1; ...  second word no keyword: TXT (key files)
+ * A name not in the file is NXDOMAIN; a name with other types only is
+ * NODATA (DKIMMOD_DNS_OK, no records). In quoted strings \", \\ and \DDD
+ * (a decimal byte) are escapes. */
+DKIMMOD_API DkimmodDnsFile *dkimmod_dns_file_load (const char *path, DkimmodError *err);
+DKIMMOD_API DkimmodDnsFile *dkimmod_dns_file_parse (const char *text, size_t len,
+                                                    DkimmodError *err);
+/* Answers every open question of Q from F. */
+DKIMMOD_API int dkimmod_dns_file_answer (const DkimmodDnsFile *f, DkimmodDnsQueries *q,
+                                         DkimmodError *err);
+DKIMMOD_API void dkimmod_dns_file_free (DkimmodDnsFile *f);
+
 /* --- loadable plugin entry point ----------------------------------------- */
 /* A host that dlopen()s the module looks up "dkimmod_plugin_v1", calls it,
  * and refuses a table whose abi_major differs from the one it was built
@@ -438,6 +511,23 @@ typedef struct {
   DkimmodKey *(*key_ref) (DkimmodKey *key);
   DkimmodAlgorithm (*key_algorithm) (const DkimmodKey *key);
   unsigned (*key_bits) (const DkimmodKey *key);
+  /* abi_minor 3: DNS question sets, the DNS file */
+  DkimmodDnsQueries *(*dns_queries_new) (void);
+  void (*dns_queries_free) (DkimmodDnsQueries *q);
+  size_t (*dns_queries_count) (const DkimmodDnsQueries *q);
+  const char *(*dns_queries_name) (const DkimmodDnsQueries *q, size_t i);
+  DkimmodDnsType (*dns_queries_type) (const DkimmodDnsQueries *q, size_t i);
+  int (*dns_queries_answered) (const DkimmodDnsQueries *q, size_t i);
+  size_t (*dns_queries_open_count) (const DkimmodDnsQueries *q);
+  int (*dns_queries_answer) (DkimmodDnsQueries *q, const char *name, DkimmodDnsType type,
+                             DkimmodDnsStatus status, const char *const *records,
+                             const size_t *lens, size_t n, unsigned flags, DkimmodError *err);
+  const char *(*dns_type_name) (DkimmodDnsType type);
+  int (*resolver_resolve) (DkimmodResolver *r, DkimmodDnsQueries *q, DkimmodError *err);
+  DkimmodDnsFile *(*dns_file_load) (const char *path, DkimmodError *err);
+  DkimmodDnsFile *(*dns_file_parse) (const char *text, size_t len, DkimmodError *err);
+  int (*dns_file_answer) (const DkimmodDnsFile *f, DkimmodDnsQueries *q, DkimmodError *err);
+  void (*dns_file_free) (DkimmodDnsFile *f);
 } DkimmodPluginV1;
 
 DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);
@@ -453,6 +543,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSigner, dkimmod_signer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodVerifier, dkimmod_verifier_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodKeyFile, dkimmod_key_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodResolver, dkimmod_resolver_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodDnsQueries, dkimmod_dns_queries_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodDnsFile, dkimmod_dns_file_free)
 #endif
 
 #endif /* DKIMMOD_H */

@@ -3,12 +3,15 @@
  * NAME
  *	keyfile.h - key records from a file (the public API is in dkimmod.h)
  * DESCRIPTION
- *	Kept so that library units and tests can include one header per
- *	unit; every declaration of this unit is public and lives in dkimmod.h.
+ *	A key file is a DNS file (dnsfile.h); the public declarations of
+ *	this unit live in dkimmod.h. Private: the DNS file behind it.
  */
 #ifndef DKIMMOD_KEYFILE_H
 #define DKIMMOD_KEYFILE_H
 
 #include "verifier.h"
+
+/* The DNS file the key file is (owned by KF). */
+const DkimmodDnsFile *dkimmod_key_file_dns (const DkimmodKeyFile *kf);
 
 #endif /* DKIMMOD_KEYFILE_H */

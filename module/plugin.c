@@ -12,7 +12,9 @@
  *	how many a given library has: abi_minor 0 ended at signer_free,
  *	abi_minor 1 appended the verifier, key file, resolver and
  *	Authentication-Results functions, abi_minor 2 the rest (key_ref,
- *	key_bits, context_set_log, ...): every exported function but this
+ *	key_bits, context_set_log, ...), abi_minor 3 the DNS question sets
+ *	and the DNS file (then SPF, ARC, DMARC and the message aggregate of
+ *	issue 10, appended in turn): every exported function but this
  *	entry point is in the table (tests/module/test-api.c checks it
  *	against the library's dynamic symbols).
  * NEVER
@@ -82,6 +84,21 @@ static const DkimmodPluginV1 plugin_v1 = {
   .key_ref = dkimmod_key_ref,
   .key_algorithm = dkimmod_key_algorithm,
   .key_bits = dkimmod_key_bits,
+  /* abi_minor 3: DNS question sets, the DNS file */
+  .dns_queries_new = dkimmod_dns_queries_new,
+  .dns_queries_free = dkimmod_dns_queries_free,
+  .dns_queries_count = dkimmod_dns_queries_count,
+  .dns_queries_name = dkimmod_dns_queries_name,
+  .dns_queries_type = dkimmod_dns_queries_type,
+  .dns_queries_answered = dkimmod_dns_queries_answered,
+  .dns_queries_open_count = dkimmod_dns_queries_open_count,
+  .dns_queries_answer = dkimmod_dns_queries_answer,
+  .dns_type_name = dkimmod_dns_type_name,
+  .resolver_resolve = dkimmod_resolver_resolve,
+  .dns_file_load = dkimmod_dns_file_load,
+  .dns_file_parse = dkimmod_dns_file_parse,
+  .dns_file_answer = dkimmod_dns_file_answer,
+  .dns_file_free = dkimmod_dns_file_free,
 };
 
 /**

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	resolver.c - default DNS resolver for DKIM key records
+ *	resolver.c - default DNS resolver: answers a message's question set
  * SYNOPSIS
- *	dkimmod_resolver_new, dkimmod_resolver_free,
+ *	dkimmod_resolver_new, dkimmod_resolver_free, dkimmod_resolver_resolve,
  *	dkimmod_resolver_query_txt, dkimmod_verifier_lookup_keys
  * DESCRIPTION
  *	A stub resolver talking to up to three (MAXNS) recursive nameservers,
  *	given by the host or read from resolv.conf with its options
- *	timeout:N, attempts:N and rotate (resolv.conf(5)). All of a
- *	message's TXT queries leave at once on one connected UDP socket per
+ *	timeout:N, attempts:N and rotate (resolv.conf(5)). All open
+ *	questions of a message's set (dnsquery.c: A, AAAA, MX, PTR, TXT)
+ *	leave at once on one connected UDP socket per
  *	nameserver (so the kernel drops datagrams from anyone but that
  *	nameserver), each with a random ID, RD, AD (RFC 6840 5.7: ask for
  *	the AD bit) and an EDNS0 OPT record offering 1232 bytes. As
@@ -19,15 +20,16 @@
  *	nameserver still gets its turn; port unreachable skips a nameserver
  *	at once. A late answer from an earlier nameserver is still taken. A
  *	truncated answer is retried over TCP to the nameserver that sent it.
- *	Everything shares one deadline: what is not answered by then is a
+ *	Everything shares one deadline, the message's: the first round on a
+ *	question set starts it, later rounds (SPF's includes, DMARC's
+ *	fallback) get what is left; what is not answered by then is a
  *	timeout (temperror).
- *	Answers are matched by ID and question; responses are parsed with
- *	libresolv's ns_initparse()/ns_parserr(), which bound-check the packet.
- *	A TXT record's character-strings are concatenated (RFC 6376 3.6.2.2).
- *	Mapping: NOERROR with records: the records; NOERROR without (NODATA)
- *	and NXDOMAIN: no key (permerror); SERVFAIL, REFUSED and the rest:
- *	temperror. The AD bit is believed only from a loopback nameserver, as
- *	Postfix does (smtp_dns_support_level=dnssec).
+ *	Answers are matched by ID and question (name and type); the packet
+ *	layer (dnswire.c) builds queries and parses responses, following
+ *	CNAMEs in the answer. The verifier's key lookups and the one-name
+ *	TXT query are question sets too: one code path. The AD bit is
+ *	believed only from a loopback nameserver, as Postfix does
+ *	(smtp_dns_support_level=dnssec).
  * STANDARDS
  *	RFC 1035 (messages, TCP length prefix), RFC 6891 (EDNS0), RFC 7766
  *	(TCP fallback), RFC 6840 section 5.7 (AD in queries), RFC 6376 section
@@ -37,8 +39,8 @@
  *	Wire input from the nameserver. Packets are bounded (64 KiB), parsed
  *	with length checks, matched on ID, source (connected socket) and
  *	question. Query names are checked (labels 1..63 bytes, 255 total).
- *	Queries per call are those of one message (bounded by the verifier's
- *	signature limit); the whole call is bounded by the deadline.
+ *	Queries per call are those of one message (bounded by the question
+ *	set's limit); the whole call is bounded by the deadline.
  * NEVER
  *	Block past the deadline, or trust AD from a remote nameserver.
  */
@@ -56,13 +58,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dnsquery.h"
+#include "dnswire.h"
 #include "error-private.h"
 #include "resolver.h"
 
 #define DEFAULT_TIMEOUT_MS 5000u
-#define EDNS_UDP_SIZE 1232
 #define MAX_PACKET 65535
-#define QUERY_MAX 300
 
 typedef struct {
   struct sockaddr_storage addr;
@@ -82,13 +84,14 @@ struct DkimmodResolver {
 
 typedef struct {
   const char *name;
+  DkimmodDnsType type;
   guint16 id;
-  guchar query[QUERY_MAX];
+  guchar query[DKIMMOD_DNS_QUERY_MAX];
   gsize query_len;
   gboolean done;
   gboolean truncated;
   DkimmodDnsStatus status;
-  GPtrArray *records;        /* char* */
+  DkimmodDnsResponse response; /* records, once answered */
   unsigned flags;
   guint ns;                  /* the nameserver that answered (for TCP) */
 } Lookup;
@@ -275,141 +278,43 @@ dkimmod_resolver_free (DkimmodResolver *r)
   g_free (r);
 }
 
-/* --- messages -------------------------------------------------------------- */
-
-static void
-put16 (guchar *p, guint v)
-{
-  p[0] = (v >> 8) & 0xff;
-  p[1] = v & 0xff;
-}
-
-/* build_query - TXT query for NAME with RD, AD and an EDNS0 OPT record;
- * FALSE when NAME is not a valid domain name */
-static gboolean
-build_query (Lookup *l)
-{
-  guchar *q = l->query;
-  gsize n = 12, name_len = strlen (l->name);
-  const char *p = l->name, *end = l->name + name_len;
-
-  if (name_len > 0 && end[-1] == '.')
-    end--;
-  memset (q, 0, 12);
-  put16 (q, l->id);
-  put16 (q + 2, 0x0120);  /* RD | AD */
-  put16 (q + 4, 1);
-  put16 (q + 10, 1);
-  while (p < end)
-    {
-      const char *dot = memchr (p, '.', end - p);
-      gsize label = (dot != NULL ? dot : end) - p;
-
-      if (label == 0 || label > 63 || n + 1 + label > 12 + 255)
-        return FALSE;
-      q[n++] = (guchar) label;
-      memcpy (q + n, p, label);
-      n += label;
-      p += label + (dot != NULL ? 1 : 0);
-    }
-  q[n++] = 0;
-  put16 (q + n, ns_t_txt);
-  put16 (q + n + 2, ns_c_in);
-  n += 4;
-  /* OPT: root name, type 41, class = UDP payload size, TTL 0, no data */
-  q[n++] = 0;
-  put16 (q + n, ns_t_opt);
-  put16 (q + n + 2, EDNS_UDP_SIZE);
-  memset (q + n + 4, 0, 6);
-  l->query_len = n + 10;
-  return TRUE;
-}
-
-/* same_name - DNS names equal, case-insensitively, trailing dots ignored */
-static gboolean
-same_name (const char *a, const char *b)
-{
-  gsize la = strlen (a), lb = strlen (b);
-
-  while (la > 0 && a[la - 1] == '.')
-    la--;
-  while (lb > 0 && b[lb - 1] == '.')
-    lb--;
-  return la == lb && g_ascii_strncasecmp (a, b, la) == 0;
-}
-
-/* txt_record - a TXT RDATA's character-strings, concatenated */
-static char *
-txt_record (const guchar *rd, gsize len)
-{
-  GString *s = g_string_new (NULL);
-
-  for (gsize i = 0; i < len;)
-    {
-      gsize n = rd[i++];
-
-      n = MIN (n, len - i);
-      g_string_append_len (s, (const char *) rd + i, n);
-      i += n;
-    }
-  return g_string_free (s, FALSE);
-}
-
-/* take_answers - collects the answer section's TXT records into L */
-static void
-take_answers (ns_msg *h, Lookup *l)
-{
-  for (int i = 0; i < ns_msg_count (*h, ns_s_an); i++)
-    {
-      ns_rr rr;
-
-      if (ns_parserr (h, ns_s_an, i, &rr) != 0)
-        break;
-      if (ns_rr_type (rr) == ns_t_txt && ns_rr_class (rr) == ns_c_in)
-        g_ptr_array_add (l->records, txt_record (ns_rr_rdata (rr), ns_rr_rdlen (rr)));
-    }
-}
+/* --- responses ------------------------------------------------------------ */
 
 /* handle_response - matches BUF to a pending lookup and records the outcome */
 static void
 handle_response (const DkimmodResolver *r, guint ns, Lookup *lookups, guint n,
                  const guchar *buf, gsize len, gboolean tcp)
 {
-  ns_msg h;
-  ns_rr q;
+  DkimmodDnsResponse resp;
   Lookup *l = NULL;
 
-  if (ns_initparse (buf, (int) len, &h) != 0 || !ns_msg_getflag (h, ns_f_qr)
-      || ns_msg_count (h, ns_s_qd) != 1 || ns_parserr (&h, ns_s_qd, 0, &q) != 0)
-    return;
-  for (guint i = 0; i < n && l == NULL; i++)
-    if (!lookups[i].done && lookups[i].id == ns_msg_id (h) && same_name (ns_rr_name (q),
-                                                                           lookups[i].name))
-      l = &lookups[i];
-  if (l == NULL)
-    return;
-  l->done = TRUE;
-  l->ns = ns;
-  if (ns_msg_getflag (h, ns_f_tc) && !tcp)
+  if (!dkimmod_dns_wire_parse (buf, len, &resp))
     {
-      l->truncated = TRUE;
+      dkimmod_dns_response_clear (&resp);
       return;
     }
-  l->truncated = FALSE;
-  switch (ns_msg_getflag (h, ns_f_rcode))
+  for (guint i = 0; i < n && l == NULL; i++)
+    if (!lookups[i].done && lookups[i].id == resp.id && lookups[i].type == resp.qtype
+        && dkimmod_dns_same_name (resp.qname, lookups[i].name))
+      l = &lookups[i];
+  if (l == NULL)
     {
-    case ns_r_noerror:
-      l->status = DKIMMOD_DNS_OK;
-      take_answers (&h, l);
-      break;
-    case ns_r_nxdomain:
-      l->status = DKIMMOD_DNS_NXDOMAIN;
-      break;
-    default:
-      l->status = DKIMMOD_DNS_SERVFAIL;
+      dkimmod_dns_response_clear (&resp);
+      return;
     }
-  if (r->ns[ns].trust_ad && ns_msg_getflag (h, ns_f_ad))
-    l->flags |= DKIMMOD_DNS_FLAG_SECURE;
+  l->done = TRUE;
+  l->ns = ns;
+  l->truncated = resp.truncated && !tcp;
+  if (!l->truncated)
+    {
+      l->status = resp.status;
+      if (r->ns[ns].trust_ad && resp.ad)
+        l->flags |= DKIMMOD_DNS_FLAG_SECURE;
+      dkimmod_dns_response_clear (&l->response);
+      l->response = resp;
+    }
+  else
+    dkimmod_dns_response_clear (&resp);
 }
 
 /* --- transports ------------------------------------------------------------ */
@@ -494,7 +399,8 @@ tcp_query (const DkimmodResolver *r, Lookup *lookups, guint n, Lookup *l, gint64
   if (wait_fd (fd, POLLOUT, deadline) && getsockopt (fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0
       && soerr == 0)
     {
-      put16 (lenbuf, l->query_len);
+      lenbuf[0] = (l->query_len >> 8) & 0xff;
+      lenbuf[1] = l->query_len & 0xff;
       if (io_full (fd, lenbuf, 2, TRUE, deadline)
           && io_full (fd, l->query, l->query_len, TRUE, deadline)
           && io_full (fd, lenbuf, 2, FALSE, deadline))
@@ -604,29 +510,33 @@ udp_exchange (DkimmodResolver *r, Lookup *lookups, guint n, gint64 deadline)
       close (fds[k]);
 }
 
-/* resolve_all - every lookup answered or timed out by the deadline */
+/* resolve_all - every lookup answered or timed out by DEADLINE */
 static void
-resolve_all (DkimmodResolver *r, Lookup *lookups, guint n)
+resolve_all (DkimmodResolver *r, Lookup *lookups, guint n, gint64 deadline)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) r->timeout_ms * 1000;
-
   for (guint i = 0; i < n; i++)
     {
       Lookup *l = &lookups[i];
 
       l->status = DKIMMOD_DNS_TIMEOUT;
-      l->records = g_ptr_array_new_with_free_func (g_free);
-      do
-        l->id = g_random_int () & 0xffff;
-      while (i > 0 && l->id == lookups[i - 1].id);
-      if (!build_query (l))
+      /* IDs distinct within the round: a reply matches one lookup */
+      for (gboolean clash = TRUE; clash;)
         {
-          /* not a name DNS can carry: there is no such key */
+          l->id = g_random_int () & 0xffff;
+          clash = FALSE;
+          for (guint j = 0; j < i; j++)
+            clash |= lookups[j].id == l->id;
+        }
+      l->query_len = dkimmod_dns_wire_query (l->query, l->id, l->name, l->type);
+      if (l->query_len == 0)
+        {
+          /* not a name DNS can carry: there is no such name */
           l->done = TRUE;
           l->status = DKIMMOD_DNS_NXDOMAIN;
         }
     }
-  udp_exchange (r, lookups, n, deadline);
+  if (g_get_monotonic_time () < deadline)
+    udp_exchange (r, lookups, n, deadline);
   for (guint i = 0; i < n; i++)
     if (lookups[i].truncated)
       tcp_query (r, lookups, n, &lookups[i], deadline);
@@ -638,6 +548,56 @@ resolve_all (DkimmodResolver *r, Lookup *lookups, guint n)
 /* --- public ---------------------------------------------------------------- */
 
 /**
+ * dkimmod_resolver_resolve:
+ *
+ * Returns: 0, or -1 with @err set (bad argument).
+ */
+int
+dkimmod_resolver_resolve (DkimmodResolver *r, DkimmodDnsQueries *q, DkimmodError *err)
+{
+  size_t total;
+  g_autofree Lookup *lookups = NULL;
+  guint n = 0;
+  gint64 deadline;
+  int rc = 0;
+
+  dkimmod_error_clear (err);
+  g_return_val_if_fail (r != NULL && q != NULL, -1);
+  deadline = dkimmod_dns_queries_deadline (q);
+  if (deadline == 0)
+    {
+      deadline = g_get_monotonic_time () + (gint64) r->timeout_ms * 1000;
+      dkimmod_dns_queries_set_deadline (q, deadline);
+    }
+  total = dkimmod_dns_queries_count (q);
+  lookups = g_new0 (Lookup, total + 1);
+  for (size_t i = 0; i < total; i++)
+    if (!dkimmod_dns_queries_answered (q, i))
+      {
+        lookups[n].name = dkimmod_dns_queries_name (q, i);
+        lookups[n++].type = dkimmod_dns_queries_type (q, i);
+      }
+  if (n == 0)
+    return 0;
+  resolve_all (r, lookups, n, deadline);
+  for (guint i = 0; i < n; i++)
+    {
+      Lookup *l = &lookups[i];
+      DkimmodDnsResponse *resp = &l->response;
+      guint nrec = resp->records != NULL ? resp->records->len : 0;
+
+      if (rc == 0)
+        rc = dkimmod_dns_queries_answer (q, l->name, l->type, l->status,
+                                         nrec > 0 ? (const char *const *) resp->records->pdata
+                                                  : NULL,
+                                         nrec > 0 ? (const gsize *) resp->lens->data : NULL,
+                                         nrec, l->flags, err);
+      dkimmod_dns_response_clear (resp);
+    }
+  return rc;
+}
+
+/**
  * dkimmod_verifier_lookup_keys:
  *
  * Returns: 0, or -1 with @err set (call order).
@@ -645,28 +605,14 @@ resolve_all (DkimmodResolver *r, Lookup *lookups, guint n)
 int
 dkimmod_verifier_lookup_keys (DkimmodVerifier *v, DkimmodResolver *r, DkimmodError *err)
 {
-  size_t total = dkimmod_verifier_key_query_count (v);
-  g_autofree Lookup *lookups = g_new0 (Lookup, total + 1);
-  guint n = 0;
-  int rc = 0;
+  g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
 
   dkimmod_error_clear (err);
-  g_return_val_if_fail (r != NULL, -1);
-  for (size_t i = 0; i < total; i++)
-    if (!dkimmod_verifier_key_query_answered (v, i))
-      lookups[n++].name = dkimmod_verifier_key_query_name (v, i);
-  resolve_all (r, lookups, n);
-  for (guint i = 0; i < n; i++)
-    {
-      Lookup *l = &lookups[i];
-
-      if (rc == 0)
-        rc = dkimmod_verifier_key_answer (v, l->name, l->status,
-                                          (const char *const *) l->records->pdata, NULL,
-                                          l->records->len, l->flags, err);
-      g_ptr_array_unref (l->records);
-    }
-  return rc;
+  g_return_val_if_fail (v != NULL && r != NULL, -1);
+  dkimmod_dns_queries_ask_dkim_keys (q, v);
+  if (dkimmod_resolver_resolve (r, q, err) != 0)
+    return -1;
+  return dkimmod_dns_queries_answer_dkim_keys (q, v, err);
 }
 
 /**
@@ -680,18 +626,25 @@ int
 dkimmod_resolver_query_txt (DkimmodResolver *r, const char *name, DkimmodDnsStatus *status,
                             char ***records_out, unsigned *flags_out, DkimmodError *err)
 {
-  Lookup l = { .name = name };
+  g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
+  const DkimmodDnsAnswer *a;
+  char **records;
 
   dkimmod_error_clear (err);
   g_return_val_if_fail (r != NULL && name != NULL && status != NULL, -1);
-  resolve_all (r, &l, 1);
-  *status = l.status;
+  (void) dkimmod_dns_queries_ask (q, name, DKIMMOD_DNS_TXT);
+  if (dkimmod_resolver_resolve (r, q, err) != 0)
+    return -1;
+  a = dkimmod_dns_queries_find (q, name, DKIMMOD_DNS_TXT);
+  *status = a->status;
   if (flags_out != NULL)
-    *flags_out = l.flags;
-  g_ptr_array_add (l.records, NULL);
+    *flags_out = a->flags;
+  records = g_new0 (char *, a->n + 1);
+  for (size_t i = 0; i < a->n; i++)
+    records[i] = g_strdup (a->records[i]);
   if (records_out != NULL)
-    *records_out = (char **) g_ptr_array_free (l.records, FALSE);
+    *records_out = records;
   else
-    g_ptr_array_free (l.records, TRUE);
+    g_strfreev (records);
   return 0;
 }

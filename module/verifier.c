@@ -61,7 +61,9 @@
 #include "authres.h"
 #include "canon-private.h"
 #include "context-private.h"
+#include "dnsquery.h"
 #include "header-private.h"
+#include "keyfile.h"
 #include "keyrecord.h"
 #include "limits-private.h"
 #include "msgparse.h"
@@ -598,8 +600,9 @@ dkimmod_verifier_key_answer (DkimmodVerifier *v, const char *name, DkimmodDnsSta
  * dkimmod_verifier_answer_from_key_file:
  * @kf: the key file
  *
- * Answers every lookup not yet answered; a name absent from the file
- * is NXDOMAIN.
+ * Answers every lookup not yet answered, as dkimmod_dns_file_answer()
+ * would: a name absent from the file is NXDOMAIN, status lines give
+ * their status.
  */
 int
 dkimmod_verifier_answer_from_key_file (DkimmodVerifier *v, const DkimmodKeyFile *kf,
@@ -608,20 +611,13 @@ dkimmod_verifier_answer_from_key_file (DkimmodVerifier *v, const DkimmodKeyFile 
   dkimmod_error_clear (err);
   if (v == NULL || kf == NULL || v->state != STATE_BODY)
     return fault (err, DKIMMOD_E_INVAL, "answer_from_key_file: bad argument or call order");
-  for (guint i = 0; i < v->queries->len; i++)
-    {
-      KeyQuery *q = g_ptr_array_index (v->queries, i);
-      const char *const *records = NULL;
-      size_t n;
+  /* one path for every DNS source: the key file is a DNS file */
+  g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
 
-      if (q->answered)
-        continue;
-      n = dkimmod_key_file_lookup (kf, q->name, &records);
-      if (dkimmod_verifier_key_answer (v, q->name, n > 0 ? DKIMMOD_DNS_OK : DKIMMOD_DNS_NXDOMAIN,
-                                       records, NULL, n, 0, err) != 0)
-        return -1;
-    }
-  return 0;
+  dkimmod_dns_queries_ask_dkim_keys (q, v);
+  if (dkimmod_dns_file_answer (dkimmod_key_file_dns (kf), q, err) != 0)
+    return -1;
+  return dkimmod_dns_queries_answer_dkim_keys (q, v, err);
 }
 
 /* --- body ---------------------------------------------------------------- */

@@ -15,9 +15,11 @@
  *	Settings come from the verifying section of --config (or the built-in
  *	defaults), then from the options, which are applied as the same
  *	"-o name=value" overrides dkimmod-spawn takes, so they are checked by
- *	the same code. Keys come from --key-file (or verifying.key_file) when
+ *	the same code. DNS answers come from --dns-file (any record type and
+ *	status; --key-file and verifying.key_file are DNS files too) when
  *	given, else from DNS through the library's resolver
- *	(verifying.nameserver, one verifying.dns_timeout for the message).
+ *	(verifying.nameserver, one verifying.dns_timeout for the message),
+ *	all of the message's questions in one question set.
  *
  *	The message is verified in the CRLF form SMTP carries: every LF not
  *	preceded by CR counts as CRLF, as for "dkimmod sign" (cli-util.c).
@@ -42,6 +44,7 @@
 
 #include "cli.h"
 #include "config-load.h"
+#include "dnsquery.h"
 
 /* The verdict statuses (DIAGNOSTICS); 75 is EX_TEMPFAIL. */
 #define VERIFY_EXIT_NONE_PASSED 1
@@ -50,6 +53,7 @@ typedef struct
 {
   char *config_path;
   char *key_file;
+  char *dns_file;
   GPtrArray *overrides;   /* "name=value", applied in order */
   GPtrArray *labels;      /* the option each came from ("--nameserver"), or "" for -o */
   gboolean authres_only;
@@ -62,13 +66,15 @@ verify_options_clear (VerifyOptions *o)
 {
   g_clear_pointer (&o->config_path, g_free);
   g_clear_pointer (&o->key_file, g_free);
+  g_clear_pointer (&o->dns_file, g_free);
   g_clear_pointer (&o->overrides, g_ptr_array_unref);
   g_clear_pointer (&o->labels, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VerifyOptions, verify_options_clear)
 
 static const char verify_usage[] =
-  "usage: dkimmod verify [--config FILE] [--key-file FILE] [--nameserver ADDR[:PORT]]\n"
+  "usage: dkimmod verify [--config FILE] [--key-file FILE | --dns-file FILE]\n"
+  "                      [--nameserver ADDR[:PORT]]\n"
   "                      [--authserv-id ID] [--accept-rsa-sha1] [--accept-body-length]\n"
   "                      [-o NAME=VALUE]... [--time T] [--authres] < message\n"
   "\n"
@@ -79,6 +85,8 @@ static const char verify_usage[] =
   "      --config FILE          settings from the verifying section of FILE\n"
   "      --key-file FILE        key records from FILE (selector._domainkey.domain record)\n"
   "                             instead of DNS\n"
+  "      --dns-file FILE        every DNS answer from FILE (any record type, NXDOMAIN,\n"
+  "                             SERVFAIL, TIMEOUT; libdkimmod(3)) instead of DNS\n"
   "      --nameserver ADDR[:PORT]  DNS server to ask (default: /etc/resolv.conf)\n"
   "      --authserv-id ID       name in Authentication-Results (default: host name)\n"
   "      --accept-rsa-sha1      let rsa-sha1 signatures pass (RFC 8301 says no)\n"
@@ -92,6 +100,7 @@ enum
 {
   OPT_CONFIG = 256,
   OPT_KEY_FILE,
+  OPT_DNS_FILE,
   OPT_NAMESERVER,
   OPT_AUTHSERV_ID,
   OPT_ACCEPT_RSA_SHA1,
@@ -103,6 +112,7 @@ enum
 static const struct option verify_long_options[] = {
   { "config", required_argument, NULL, OPT_CONFIG },
   { "key-file", required_argument, NULL, OPT_KEY_FILE },
+  { "dns-file", required_argument, NULL, OPT_DNS_FILE },
   { "nameserver", required_argument, NULL, OPT_NAMESERVER },
   { "authserv-id", required_argument, NULL, OPT_AUTHSERV_ID },
   { "accept-rsa-sha1", no_argument, NULL, OPT_ACCEPT_RSA_SHA1 },
@@ -147,6 +157,10 @@ verify_parse_args (int argc, char **argv, VerifyOptions *opt)
           g_free (opt->key_file);
           opt->key_file = g_strdup (optarg);
           break;
+        case OPT_DNS_FILE:
+          g_free (opt->dns_file);
+          opt->dns_file = g_strdup (optarg);
+          break;
         case 'o':
           add_override (opt, "", NULL, optarg);
           break;
@@ -178,6 +192,11 @@ verify_parse_args (int argc, char **argv, VerifyOptions *opt)
           fputs (verify_usage, stderr);
           return EX_USAGE;
         }
+    }
+  if (opt->dns_file != NULL && opt->key_file != NULL)
+    {
+      dkimmod_cli_warn ("--dns-file and --key-file: give one (a key file is a DNS file)");
+      return EX_USAGE;
     }
   if (optind < argc)
     {
@@ -243,40 +262,76 @@ feed_headers (DkimmodVerifier *v, DkimmodMsgParser *parser)
   return EX_DATAERR;
 }
 
-/* answer_keys - every key lookup of V, from the key file or DNS */
+/* DnsSource - where the message's DNS answers come from: a DNS file
+ * (--dns-file, --key-file, verifying.key_file) or the resolver */
+typedef struct
+{
+  DkimmodDnsFile *file;
+  DkimmodResolver *resolver;
+} DnsSource;
+
+static void
+dns_source_clear (DnsSource *src)
+{
+  g_clear_pointer (&src->file, dkimmod_dns_file_free);
+  g_clear_pointer (&src->resolver, dkimmod_resolver_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DnsSource, dns_source_clear)
+
+/* dns_source_open - the file PATH, else a resolver from SET */
 static int
-answer_keys (DkimmodVerifier *v, const DkimmodVerifySettings *set, const char *key_file)
+dns_source_open (DnsSource *src, const DkimmodVerifySettings *set, const char *path)
 {
   DkimmodError err = { 0 };
 
-  if (key_file != NULL)
+  if (path != NULL)
     {
-      g_autoptr (DkimmodKeyFile) kf = dkimmod_key_file_load (key_file, &err);
-
-      if (kf == NULL)
+      if ((src->file = dkimmod_dns_file_load (path, &err)) == NULL)
         {
-          dkimmod_cli_warn ("%s%s%s", strstr (err.message, key_file) ? "" : key_file,
-                            strstr (err.message, key_file) ? "" : ": ", err.message);
+          dkimmod_cli_warn ("%s%s%s", strstr (err.message, path) ? "" : path,
+                            strstr (err.message, path) ? "" : ": ", err.message);
           return err.code == DKIMMOD_E_IO ? EX_NOINPUT : EX_DATAERR;
         }
-      dkimmod_verifier_answer_from_key_file (v, kf, &err);
+      return EX_OK;
     }
-  else if (dkimmod_verifier_key_query_count (v) > 0)
+  src->resolver = dkimmod_resolver_new (set->nameserver, set->dns_timeout * 1000u, &err);
+  if (src->resolver == NULL)
     {
-      g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (set->nameserver,
-                                                            set->dns_timeout * 1000u, &err);
-
-      if (r == NULL)
-        {
-          dkimmod_cli_warn ("nameserver: %s", err.message);
-          return EX_CONFIG;
-        }
-      /* What the resolver could not answer stays open: temperror. */
-      dkimmod_verifier_lookup_keys (v, r, &err);
+      dkimmod_cli_warn ("nameserver: %s", err.message);
+      return EX_CONFIG;
     }
-  if (err.code != DKIMMOD_OK)
-    dkimmod_cli_warn ("key lookup: %s", err.message);
   return EX_OK;
+}
+
+/* dns_source_answer - every open question of Q; what the resolver could
+ * not answer by the message's deadline is a timeout (temperror) */
+static void
+dns_source_answer (const DnsSource *src, DkimmodDnsQueries *q)
+{
+  DkimmodError err = { 0 };
+
+  if (dkimmod_dns_queries_open_count (q) == 0)
+    return;
+  if (src->file != NULL)
+    dkimmod_dns_file_answer (src->file, q, &err);
+  else
+    dkimmod_resolver_resolve (src->resolver, q, &err);
+  if (err.code != DKIMMOD_OK)
+    dkimmod_cli_warn ("DNS: %s", err.message);
+}
+
+/* answer_questions - every DNS question of the message (the DKIM keys),
+ * in as few concurrent rounds as the methods allow */
+static void
+answer_questions (DkimmodVerifier *v, const DnsSource *src)
+{
+  g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
+  DkimmodError err = { 0 };
+
+  dkimmod_dns_queries_ask_dkim_keys (q, v);
+  dns_source_answer (src, q);
+  if (dkimmod_dns_queries_answer_dkim_keys (q, v, &err) != 0)
+    dkimmod_cli_warn ("key lookup: %s", err.message);
 }
 
 /* print_results - the resinfo lines and the field, in LF form */
@@ -350,6 +405,7 @@ run_verifier (DkimmodVerifier *v, const DkimmodConfig *cfg, const VerifyOptions 
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
   g_autoptr (DkimmodMsgParser) parser = NULL;
+  g_auto (DnsSource) src = { 0 };
   DkimmodError err = { 0 };
   gsize len, body_off = 0;
   const char *data = g_bytes_get_data (msg, &len);
@@ -360,8 +416,12 @@ run_verifier (DkimmodVerifier *v, const DkimmodConfig *cfg, const VerifyOptions 
     return status;
   if ((status = feed_headers (v, parser)) != EX_OK)
     return status;
-  if ((status = answer_keys (v, set, opt->key_file ? opt->key_file : set->key_file)) != EX_OK)
+  if ((status = dns_source_open (&src, set, opt->dns_file   ? opt->dns_file
+                                           : opt->key_file ? opt->key_file
+                                                           : set->key_file))
+      != EX_OK)
     return status;
+  answer_questions (v, &src);
   if (dkimmod_verifier_add_body (v, data + body_off, len - body_off, &err) != 0
       || dkimmod_verifier_finish (v, &err) != 0)
     {

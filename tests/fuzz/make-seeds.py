@@ -278,5 +278,55 @@ def keyder():
     put("keyder", "walk", b"\x03" + d8)
 
 
-for f in (tagparse, keyrecord, keyder, msgparse, canon, authres, verifier, config, smtp, session):
+def dnsfile():
+    put("dnsfile", "every-form",
+        "# comment\nexample.com TXT \"v=spf1 \" \"mx -all\"\nexample.com TXT plain words\n"
+        "example.com A 192.0.2.1\nexample.com AAAA 2001:db8::1\nexample.com MX 10 mail.example.com\n"
+        "1.2.0.192.in-addr.arpa PTR example.com\nsel._domainkey.example.com v=DKIM1; p=AB\n"
+        "alias.example CNAME example.com\nloop.example CNAME loop.example\n"
+        "dead.example TIMEOUT\nhalf.example A SERVFAIL\ngone.example NXDOMAIN\n"
+        "esc.example TXT \"a\\\"b\\\\c\\065\\000\" ( \"x\" )\n")
+    put("dnsfile", "bad-lines", "x A 300.1.1.1\n")
+    put("dnsfile", "unterminated", "x TXT \"open\n")
+    put("dnsfile", "cname-chain", "".join("c%d.example CNAME c%d.example\n" % (i, i + 1) for i in range(12)))
+
+
+def dns_name(name):
+    out = b""
+    for label in name.split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def dns_response(qname, qtype, answers, rcode=0, flags=0):
+    """answers: (owner or None for a pointer to the question, type, rdata)"""
+    import struct
+    p = struct.pack(">HHHHHH", 0x1234, 0x8180 | flags | rcode, 1, len(answers), 0, 0)
+    p += dns_name(qname) + struct.pack(">HH", qtype, 1)
+    for owner, rtype, rdata in answers:
+        p += b"\xc0\x0c" if owner is None else dns_name(owner)
+        p += struct.pack(">HHIH", rtype, 1, 300, len(rdata)) + rdata
+    return p
+
+
+def dnswire():
+    put("dnswire", "a", dns_response("example.com", 1, [(None, 1, bytes([192, 0, 2, 1]))]))
+    put("dnswire", "aaaa", dns_response("example.com", 28, [(None, 28, bytes(range(16)))]))
+    put("dnswire", "mx-compressed", dns_response("example.com", 15, [(None, 15, b"\0\x0a\x04mail\xc0\x0c")]))
+    put("dnswire", "txt-strings", dns_response("example.com", 16, [(None, 16, b"\x07v=spf1 \x04-all\x00")]))
+    put("dnswire", "ptr", dns_response("1.2.0.192.in-addr.arpa", 12, [(None, 12, dns_name("host.example"))]))
+    put("dnswire", "cname-chain", dns_response("www.example", 1, [
+        (None, 5, dns_name("a.example")), ("a.example", 5, dns_name("b.example")),
+        ("b.example", 1, bytes([192, 0, 2, 9])), ("b.example", 1, b"\1\2\3")]))
+    put("dnswire", "cname-loop", dns_response("www.example", 1, [
+        (None, 5, dns_name("a.example")), ("a.example", 5, b"\xc0\x0c")]))
+    put("dnswire", "pointer-loop", dns_response("x.example", 16, [(None, 15, b"\0\1\xc0\x2b")]))
+    put("dnswire", "nxdomain", dns_response("x.example", 1, [], rcode=3))
+    put("dnswire", "truncated-tc", dns_response("x.example", 16, [], flags=0x200))
+    put("dnswire", "short", dns_response("x.example", 1, [(None, 1, bytes([1, 2, 3, 4]))])[:-3])
+
+
+for f in (tagparse, keyrecord, keyder, msgparse, canon, authres, verifier, config, smtp, session,
+          dnsfile, dnswire):
     f()

@@ -180,6 +180,28 @@ def main():
     check("missing config: exit 66", run(["verify", "--config", conf + ".none"], signed), 66)
     check("missing key file: exit 66", run(["verify", "--key-file", kf + ".none"], signed), 66)
 
+    # --dns-file: the key file's lines and any other type or status
+    df = os.path.join(TMP, "dns.txt")
+    with open(df, "w") as f:
+        f.write("rsa._domainkey.%s TXT \"%s\"\ned._domainkey.%s TIMEOUT\n"
+                "%s A 192.0.2.1\n" % (DOMAIN, record(rsa, "rsa"), DOMAIN, DOMAIN))
+    dns = ["verify", "--dns-file", df, "--time", str(TIME)]
+    got = run(dns, signed)
+    check("--dns-file: the rsa key passes, a TIMEOUT line is temperror", got, 0, "dkim=temperror",
+          contains="dkim=pass (2048-bit key)")
+    check("--dns-file: TIMEOUT alone is exit 75",
+          run(dns, sign(MSG, "-d", DOMAIN, "-s", "ed", "-k", ed)), 75, "dkim=temperror")
+    check("--dns-file: a name absent is NXDOMAIN (permerror)",
+          run(dns, sign(MSG, "-d", DOMAIN, "-s", "other", "-k", rsa)), 1, "dkim=permerror")
+    check("--dns-file as a key file works the same", run(["verify", "--dns-file", kf, "--time",
+                                                          str(TIME)], signed), 0, "dkim=pass")
+    with open(df, "a") as f:
+        f.write("bad.example A not-an-address\n")
+    check("--dns-file: a bad line is exit 65 naming FILE:LINE", run(dns, signed), 65,
+          stderr=df + ":4: ")
+    check("--dns-file missing: exit 66", run(["verify", "--dns-file", df + ".none"], signed), 66)
+    check("--dns-file with --key-file: 64", run(dns + ["--key-file", kf], signed), 64)
+
     # usage and unreadable input
     check("unknown option: 64", run(["verify", "--frobnicate"], signed), 64)
     check("extra argument: 64", run(["verify", "message.eml"], signed), 64)

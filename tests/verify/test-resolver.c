@@ -25,6 +25,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "dnsquery.h"
 #include "resolver.h"
 
 #define DNSMASQ "/usr/sbin/dnsmasq"
@@ -95,7 +96,15 @@ start_dnsmasq (void)
                           "txt-record=split._domainkey.example.net,\"v=DKIM1; k=rsa; \","
                           "\"p=ABCD\",\"EFGH\"\n"
                           "txt-record=two._domainkey.example.net,\"v=DKIM1; p=AAAA\"\n"
-                          "txt-record=two._domainkey.example.net,\"v=DKIM1; p=BBBB\"\n",
+                          "txt-record=two._domainkey.example.net,\"v=DKIM1; p=BBBB\"\n"
+                          /* the other types of a question set (SPF) */
+                          "host-record=mail.example.net,192.0.2.10,2001:db8::10\n"
+                          "mx-host=example.net,mail.example.net,10\n"
+                          "mx-host=example.net,mx2.example.net,20\n"
+                          "ptr-record=20.2.0.192.in-addr.arpa,host.example.net\n"
+                          "cname=alias.example.net,mail.example.net\n"
+                          "cname=alias2.example.net,alias.example.net\n"
+                          "txt-record=example.net,\"v=spf1 mx \",\"-all\"\n",
                           port, rfc8463_ed, rfc8463_rsa, big_record, huge_record, huge_record,
                           huge_record);
   conf_path = g_build_filename (dns_dir, "dnsmasq.conf", NULL);
@@ -387,6 +396,104 @@ test_failover_none_answers (void)
   close (fd2);
 }
 
+/* --- question sets ---------------------------------------------------------- */
+
+/* assert_answer - Q's answer to NAME/TYPE has STATUS and exactly the
+ * records WANT (NULL-terminated, any order) */
+static void
+assert_answer (DkimmodDnsQueries *q, const char *name, DkimmodDnsType type,
+               DkimmodDnsStatus status, const char *const *want)
+{
+  const DkimmodDnsAnswer *a = dkimmod_dns_queries_find (q, name, type);
+  guint n = want != NULL ? g_strv_length ((char **) want) : 0;
+
+  g_assert_nonnull (a);
+  g_assert_cmpint (a->status, ==, status);
+  g_assert_cmpuint (a->n, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (g_strv_contains ((const char *const *) a->records, want[i]));
+      g_assert_cmpuint (a->lens[i], ==, strlen (a->records[i]));
+    }
+}
+
+static void
+test_set_types (void)
+{
+  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (nameserver, 2000, NULL);
+  g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
+  DkimmodError err;
+  const char *const a[] = { "192.0.2.10", NULL }, *const aaaa[] = { "2001:db8::10", NULL },
+                    *const mx[] = { "10 mail.example.net", "20 mx2.example.net", NULL },
+                    *const ptr[] = { "host.example.net", NULL },
+                    *const ptr2[] = { "mail.example.net", NULL },
+                    *const txt[] = { "v=spf1 mx -all", NULL };
+  gint64 start;
+
+  dkimmod_dns_queries_ask (q, "mail.example.net", DKIMMOD_DNS_A);
+  dkimmod_dns_queries_ask (q, "Mail.Example.NET.", DKIMMOD_DNS_AAAA);
+  dkimmod_dns_queries_ask (q, "example.net", DKIMMOD_DNS_MX);
+  dkimmod_dns_queries_ask (q, "20.2.0.192.in-addr.arpa", DKIMMOD_DNS_PTR);
+  dkimmod_dns_queries_ask (q, "10.2.0.192.in-addr.arpa", DKIMMOD_DNS_PTR);
+  dkimmod_dns_queries_ask (q, "example.net", DKIMMOD_DNS_TXT);
+  dkimmod_dns_queries_ask (q, "alias2.example.net", DKIMMOD_DNS_A);
+  dkimmod_dns_queries_ask (q, "nosuch.example.net", DKIMMOD_DNS_A);
+  dkimmod_dns_queries_ask (q, "example.net", DKIMMOD_DNS_AAAA);
+  dkimmod_dns_queries_ask (q, "mail.example.net", DKIMMOD_DNS_A);  /* asked once */
+  g_assert_cmpuint (dkimmod_dns_queries_count (q), ==, 9);
+  g_assert_cmpuint (dkimmod_dns_queries_open_count (q), ==, 9);
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (dkimmod_resolver_resolve (r, q, &err), ==, 0);
+  /* one concurrent round on loopback */
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 500);
+  g_assert_cmpuint (dkimmod_dns_queries_open_count (q), ==, 0);
+  assert_answer (q, "mail.example.net", DKIMMOD_DNS_A, DKIMMOD_DNS_OK, a);
+  assert_answer (q, "mail.example.net", DKIMMOD_DNS_AAAA, DKIMMOD_DNS_OK, aaaa);
+  assert_answer (q, "example.net", DKIMMOD_DNS_MX, DKIMMOD_DNS_OK, mx);
+  assert_answer (q, "20.2.0.192.in-addr.arpa", DKIMMOD_DNS_PTR, DKIMMOD_DNS_OK, ptr);
+  assert_answer (q, "10.2.0.192.in-addr.arpa", DKIMMOD_DNS_PTR, DKIMMOD_DNS_OK, ptr2);
+  assert_answer (q, "example.net", DKIMMOD_DNS_TXT, DKIMMOD_DNS_OK, txt);
+  /* alias2 -> alias -> mail: the chain in the answer is followed */
+  assert_answer (q, "alias2.example.net", DKIMMOD_DNS_A, DKIMMOD_DNS_OK, a);
+  assert_answer (q, "nosuch.example.net", DKIMMOD_DNS_A, DKIMMOD_DNS_NXDOMAIN, NULL);
+  assert_answer (q, "example.net", DKIMMOD_DNS_AAAA, DKIMMOD_DNS_OK, NULL);  /* NODATA */
+  /* a later round asks only what is new */
+  dkimmod_dns_queries_ask (q, "mx2.example.net", DKIMMOD_DNS_A);
+  g_assert_cmpuint (dkimmod_dns_queries_open_count (q), ==, 1);
+  g_assert_cmpint (dkimmod_resolver_resolve (r, q, &err), ==, 0);
+  assert_answer (q, "mx2.example.net", DKIMMOD_DNS_A, DKIMMOD_DNS_NXDOMAIN, NULL);
+}
+
+static void
+test_set_deadline_shared (void)
+{
+  int fd;
+  guint silent = silent_port (&fd);
+  g_autofree char *spec = g_strdup_printf ("127.0.0.1:%u", silent);
+  g_autoptr (DkimmodResolver) r = dkimmod_resolver_new (spec, 400, NULL);
+  g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
+  DkimmodError err;
+  gint64 start, ms;
+
+  g_assert_nonnull (r);
+  dkimmod_dns_queries_ask (q, "mail.example.net", DKIMMOD_DNS_A);
+  dkimmod_dns_queries_ask (q, "example.net", DKIMMOD_DNS_TXT);
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (dkimmod_resolver_resolve (r, q, &err), ==, 0);
+  ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (ms, >=, 350);
+  g_assert_cmpint (ms, <, 1000);
+  assert_answer (q, "mail.example.net", DKIMMOD_DNS_A, DKIMMOD_DNS_TIMEOUT, NULL);
+  assert_answer (q, "example.net", DKIMMOD_DNS_TXT, DKIMMOD_DNS_TIMEOUT, NULL);
+  /* the message's deadline has passed: a second round times out at once */
+  dkimmod_dns_queries_ask (q, "example.net", DKIMMOD_DNS_MX);
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (dkimmod_resolver_resolve (r, q, &err), ==, 0);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 100);
+  assert_answer (q, "example.net", DKIMMOD_DNS_MX, DKIMMOD_DNS_TIMEOUT, NULL);
+  close (fd);
+}
+
 static void
 test_verify_via_dns (void)
 {
@@ -436,6 +543,8 @@ main (int argc, char **argv)
   g_test_add_func ("/resolver/failover-first-silent", test_failover_silent);
   g_test_add_func ("/resolver/failover-resolv-conf-options", test_failover_resolv_conf);
   g_test_add_func ("/resolver/failover-none-answers", test_failover_none_answers);
+  g_test_add_func ("/resolver/set-all-types-one-round", test_set_types);
+  g_test_add_func ("/resolver/set-deadline-shared-by-rounds", test_set_deadline_shared);
   g_test_add_func ("/resolver/server-down-timeout", test_server_down);
   rc = g_test_run ();
   stop_dnsmasq ();
