@@ -71,9 +71,11 @@ include_name (const char *line)
 }
 
 /* check_file - the @include lines of PATH (whose contents are TEXT, or
- * NULL to read them), recursively */
+ * NULL to read them), recursively; each included file's full name is
+ * appended to FOUND (nullable) */
 static gboolean
-check_file (const char *path, const char *text, const char *include_dir, guint depth, char **why)
+check_file (const char *path, const char *text, const char *include_dir, guint depth,
+            GPtrArray *found, char **why)
 {
   g_autofree char *read = NULL;
   g_auto (GStrv) lines = NULL;
@@ -91,6 +93,8 @@ check_file (const char *path, const char *text, const char *include_dir, guint d
         continue;
       full = g_path_is_absolute (name) || include_dir == NULL
              ? g_strdup (name) : g_build_filename (include_dir, name, NULL);
+      if (found != NULL)
+        g_ptr_array_add (found, g_strdup (full));
       if (stat (full, &st) != 0)
         continue;
       if (!S_ISREG (st.st_mode))
@@ -99,7 +103,7 @@ check_file (const char *path, const char *text, const char *include_dir, guint d
                                   name, S_ISDIR (st.st_mode) ? " (a directory)" : "");
           return FALSE;
         }
-      if (!check_file (full, NULL, include_dir, depth + 1, why))
+      if (!check_file (full, NULL, include_dir, depth + 1, found, why))
         return FALSE;
     }
   return TRUE;
@@ -157,6 +161,8 @@ read_whole (const char *path, gsize *len, int *os_error)
  * @path: the file
  * @include_dir: (nullable): the directory relative @include names are
  *   taken from (config_set_include_dir)
+ * @found: (nullable): receives the full name of every file included (also
+ *   of those that do not exist), for dkimmod_config_foreach_file
  * @os_error: (out): errno when the file cannot be read
  * @why: (out): "FILE:LINE: @include ...: not a regular file" or "PATH:
  *   contains a NUL byte"; g_free
@@ -166,7 +172,7 @@ read_whole (const char *path, gsize *len, int *os_error)
  */
 DkimmodConfigRead
 dkimmod_config_read_libconfig (config_t *lc, const char *path, const char *include_dir,
-                               int *os_error, char **why)
+                               GPtrArray *found, int *os_error, char **why)
 {
   gsize len = 0;
   g_autofree char *text = read_whole (path, &len, os_error);
@@ -179,7 +185,7 @@ dkimmod_config_read_libconfig (config_t *lc, const char *path, const char *inclu
       *why = g_strdup_printf ("%s: contains a NUL byte", path);
       return DKIMMOD_CONFIG_READ_REFUSED;
     }
-  if (!check_file (path, text, include_dir, 0, why))
+  if (!check_file (path, text, include_dir, 0, found, why))
     return DKIMMOD_CONFIG_READ_REFUSED;
   config_set_include_dir (lc, include_dir);
   return config_read_string (lc, text) == CONFIG_TRUE ? DKIMMOD_CONFIG_READ_OK

@@ -6,7 +6,8 @@
  *	dkimmod_config_error_quark, dkimmod_config_new_default,
  *	dkimmod_config_load, dkimmod_config_free, dkimmod_config_spawn,
  *	dkimmod_config_sender_source, dkimmod_config_authserv_id,
- *	dkimmod_config_path, dkimmod_config_entry_count, dkimmod_config_foreach_signature,
+ *	dkimmod_config_path, dkimmod_config_foreach_file,
+ *	dkimmod_config_entry_count, dkimmod_config_foreach_signature,
  *	dkimmod_config_check_keys, dkimmod_config_diag_add,
  *	dkimmod_config_diag_add_at, dkimmod_config_diag_origin
  * DESCRIPTION
@@ -128,6 +129,7 @@ config_alloc (void)
   cfg->index = g_hash_table_new (g_str_hash, g_str_equal);
   cfg->defaults = dkimmod_config_defaults_new ();
   cfg->dir_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  cfg->files = g_ptr_array_new_with_free_func (g_free);
   return cfg;
 }
 
@@ -162,6 +164,7 @@ dkimmod_config_free (DkimmodConfig *cfg)
   dkimmod_config_defaults_free (cfg->defaults);
   g_free (cfg->include_dir);
   g_free (cfg->map_dir);
+  g_ptr_array_unref (cfg->files);
   g_free (cfg);
 }
 
@@ -187,14 +190,15 @@ read_root (DkimmodConfig *cfg, const config_setting_t *root, DkimmodConfigDiag *
 }
 
 /* parse_file - libconfig parse of PATH into LC, the file read once;
- * FALSE with ERROR set */
+ * FALSE with ERROR set. The files PATH includes are appended to FILES. */
 static gboolean
-parse_file (config_t *lc, const char *path, DkimmodConfigDiag *diag, GError **error)
+parse_file (config_t *lc, const char *path, DkimmodConfigDiag *diag, GPtrArray *files,
+            GError **error)
 {
   g_autofree char *why = NULL;
   int os_error = 0;
 
-  switch (dkimmod_config_read_libconfig (lc, path, diag->include_dir, &os_error, &why))
+  switch (dkimmod_config_read_libconfig (lc, path, diag->include_dir, files, &os_error, &why))
     {
     case DKIMMOD_CONFIG_READ_OK:
       return TRUE;
@@ -259,13 +263,14 @@ dkimmod_config_load (const char *path, unsigned flags, DkimmodContext *ctx, GErr
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   dir = g_path_get_dirname (path);
   diag.include_dir = dir;
+  cfg = config_alloc ();
+  g_ptr_array_add (cfg->files, g_strdup (path));
   config_init (&lc);
-  if (!parse_file (&lc, path, &diag, error))
+  if (!parse_file (&lc, path, &diag, cfg->files, error))
     {
       config_destroy (&lc);
       return NULL;
     }
-  cfg = config_alloc ();
   cfg->path = g_strdup (path);
   cfg->include_dir = g_strdup (dir);
   read_root (cfg, config_root_setting (&lc), &diag);
@@ -362,6 +367,29 @@ dkimmod_config_path (const DkimmodConfig *cfg)
 {
   g_return_val_if_fail (cfg != NULL, NULL);
   return cfg->path;
+}
+
+/**
+ * dkimmod_config_foreach_file:
+ * @cfg: a configuration
+ * @func: called with each file name (const char *) and @user_data
+ *
+ * Every file the configuration was read from so far, in the order read:
+ * the main file, its @include files (also those that did not exist), the
+ * sender_map_dir files looked up (absent ones too, so that one appearing
+ * counts as a change) and verifying.key_file. Private key files are not
+ * listed: they are read through the context's cache. A name may repeat.
+ * dkimmod-spawn serve stats them before each connection to see whether
+ * the configuration must be read again.
+ */
+void
+dkimmod_config_foreach_file (const DkimmodConfig *cfg, GFunc func, gpointer user_data)
+{
+  g_return_if_fail (cfg != NULL && func != NULL);
+  for (guint i = 0; i < cfg->files->len; i++)
+    func (cfg->files->pdata[i], user_data);
+  if (cfg->verify.key_file != NULL)
+    func (cfg->verify.key_file, user_data);
 }
 
 /**

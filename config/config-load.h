@@ -149,6 +149,11 @@ GPtrArray *dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sen
 const char *dkimmod_config_authserv_id (const DkimmodConfig *cfg);
 /* The file loaded, or NULL for dkimmod_config_new_default. */
 const char *dkimmod_config_path (const DkimmodConfig *cfg);
+/* Calls FUNC (name, USER_DATA) for every file read so far: the main file,
+ * its @includes, the sender_map_dir files looked up (absent ones too) and
+ * verifying.key_file; not the private keys. Names may repeat. For a
+ * reload check (dkimmod-spawn serve). */
+void dkimmod_config_foreach_file (const DkimmodConfig *cfg, GFunc func, gpointer user_data);
 /* Opens every key file named without macros and checks a= against it, as
  * DKIMMOD_CONFIG_VALIDATE_KEYS does, but after -o overrides (for
  * allow_group_readable_keys). CTX may be NULL. Error lists every fault. */

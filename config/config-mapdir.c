@@ -66,7 +66,10 @@ dkimmod_config_mapdir_read (DkimmodConfig *cfg, const char *key, DkimmodConfigDi
 
   *entry = NULL;
   config_init (&lc);
-  switch (dkimmod_config_read_libconfig (&lc, path, cfg->include_dir, &os_error, &why))
+  /* Absent files too: a reload check must see one appear. */
+  g_ptr_array_add (cfg->files, g_strdup (path));
+  switch (dkimmod_config_read_libconfig (&lc, path, cfg->include_dir, cfg->files, &os_error,
+                                         &why))
     {
     case DKIMMOD_CONFIG_READ_OK:
       break;

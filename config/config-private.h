@@ -50,6 +50,8 @@ struct DkimmodConfig {
   char *include_dir;            /* directory of the main file */
   char *map_dir;                /* signing.sender_map_dir, resolved, or NULL */
   GHashTable *dir_cache;        /* key -> entry read from map_dir, or NULL if absent */
+  GPtrArray *files;             /* every file read so far, absent ones too (char *):
+                                 * dkimmod_config_foreach_file */
 };
 
 /* Collects every error of one load: "FILE:LINE: SETTING: what\n" lines. */
@@ -111,8 +113,8 @@ typedef enum {
   DKIMMOD_CONFIG_READ_SYNTAX,   /* libconfig's error in LC */
 } DkimmodConfigRead;
 DkimmodConfigRead dkimmod_config_read_libconfig (config_t *lc, const char *path,
-                                                 const char *include_dir, int *os_error,
-                                                 char **why);
+                                                 const char *include_dir, GPtrArray *found,
+                                                 int *os_error, char **why);
 
 /* config-mapdir.c: sender_map_dir, one file per sender key, read on demand. */
 typedef enum {

@@ -494,6 +494,7 @@ static DkimmodJob *
 new_job (DkimmodSession *sess)
 {
   const char *qid = dkimmod_session_queue_id (sess);
+  DkimmodJob *job;
 
   if (sess->verify != NULL)
     {
@@ -505,7 +506,9 @@ new_job (DkimmodSession *sess)
                                 sess->client_addr ? sess->client_addr : "unknown");
       return dkimmod_verifyjob_new (sess->verify, sess->ctx, qid, peer);
     }
-  return dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope, qid);
+  job = dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope, qid);
+  dkimmod_signjob_watch_keys (job, sess->key_watch);
+  return job;
 }
 
 gboolean

@@ -4,7 +4,8 @@
  *	nexthop.c - SMTP client side: connect to the next hop, read replies,
  *	filter its EHLO extensions
  * SYNOPSIS
- *	dkimmod_nexthop_connect, dkimmod_smtp_read_reply, dkimmod_ehlo_filter
+ *	dkimmod_nexthop_connect, dkimmod_split_host_port, dkimmod_smtp_read_reply,
+ *	dkimmod_ehlo_filter
  * DESCRIPTION
  *	dkimmod-spawn connects to the next hop before it greets its client, so
  *	a next hop that is down costs the client one 421 and Postfix defers
@@ -93,9 +94,8 @@ connect_unix (const char *path, guint timeout)
   return fd;
 }
 
-/* split_host_port - "host:port" or "[addr]:port" into its parts */
-static gboolean
-split_host_port (const char *spec, char **host, char **port)
+gboolean
+dkimmod_split_host_port (const char *spec, char **host, char **port)
 {
   const char *colon;
 
@@ -180,7 +180,7 @@ dkimmod_nexthop_connect (const char *spec, guint timeout, GError **error)
     }
   if (g_str_has_prefix (spec, "inet:"))
     spec += 5;
-  if (!split_host_port (spec, &host, &port))
+  if (!dkimmod_split_host_port (spec, &host, &port))
     {
       g_set_error (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_IO,
                    "next_hop \"%s\": expected host:port, [address]:port or unix:/path", spec);

@@ -27,6 +27,9 @@ G_BEGIN_DECLS
 /* Connects to SPEC ("host:port", "[addr]:port" or "unix:/path") within
  * TIMEOUT seconds; returns the socket or -1 with ERROR set. */
 int dkimmod_nexthop_connect (const char *spec, guint timeout, GError **error);
+/* "host:port" or "[addr]:port" into its parts (transfer full); FALSE when
+ * SPEC is neither (also serve mode's --listen inet:...). */
+gboolean dkimmod_split_host_port (const char *spec, char **host, char **port);
 
 /* Reads one (multi-line) reply into REPLY, every line with its CRLF, as
  * received; *CODE is the three-digit code. A malformed reply is an error. */

@@ -10,6 +10,7 @@
 
 #include "config-load.h"
 #include "dkimmod.h"
+#include "filewatch.h"
 #include "smtp-io.h"
 #include "verifyjob.h"
 
@@ -32,6 +33,7 @@ typedef struct {
   DkimmodStream *client;
   DkimmodStream *next;
   const char *next_name;      /* next_hop as configured, for replies/logs */
+  DkimmodFileWatch *key_watch; /* serve mode: records the key files signing reads */
   guint64 headroom;           /* bytes we may add to a message (headroom.c) */
   guint64 size_limit;         /* bytes per message we accept */
   /* transaction state: reset after DATA, RSET, HELO/EHLO */

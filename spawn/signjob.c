@@ -3,7 +3,7 @@
  * NAME
  *	signjob.c - choose signatures for one message and hash it as it arrives
  * SYNOPSIS
- *	dkimmod_signjob_new, dkimmod_signjob_finish
+ *	dkimmod_signjob_new, dkimmod_signjob_watch_keys, dkimmod_signjob_finish
  * DESCRIPTION
  *	A job (job.c) fed by the DATA reader. At the end of the header
  *	block the job knows everything it needs to pick signatures:
@@ -50,6 +50,7 @@ typedef struct {
   GString *summary;           /* the log line's fields */
   char *from_log;             /* sanitised sender for the summary */
   gboolean summary_from_done;
+  DkimmodFileWatch *watch;    /* serve mode: key files read (borrowed), or NULL */
 } DkimmodSignJob;
 
 /* clear - the class's own fields */
@@ -123,10 +124,14 @@ add_signature (DkimmodSignJob *job, const DkimmodConfigSignature *sig)
   const DkimmodSpawnSettings *set = dkimmod_config_spawn (job->cfg);
   unsigned flags = set->allow_group_readable_keys ? DKIMMOD_KEY_ALLOW_GROUP_READABLE : 0;
   DkimmodError err = { 0 };
-  g_autoptr (DkimmodKey) key = dkimmod_key_load_file (job->ctx, sig->key_path, flags, &err);
+  g_autoptr (DkimmodKey) key = NULL;
   DkimmodSignSpec spec;
   DkimmodAlgorithm alg;
 
+  /* Stat before the read: a change made meanwhile shows next time. */
+  if (job->watch != NULL)
+    dkimmod_filewatch_add (job->watch, sig->key_path);
+  key = dkimmod_key_load_file (job->ctx, sig->key_path, flags, &err);
   if (key == NULL)
     {
       fail (job, "key %s: %s", sig->key_path, err.message);
@@ -257,6 +262,12 @@ dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx, const char *
   job->envelope = g_strdup (envelope_sender ? envelope_sender : "");
   job->summary = g_string_new (NULL);
   return &job->base;
+}
+
+void
+dkimmod_signjob_watch_keys (DkimmodJob *base, DkimmodFileWatch *watch)
+{
+  ((DkimmodSignJob *) base)->watch = watch;
 }
 
 DkimmodSignJobResult

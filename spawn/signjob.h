@@ -10,6 +10,7 @@
 
 #include "config-load.h"
 #include "dkimmod.h"
+#include "filewatch.h"
 #include "job.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,9 @@ typedef enum {
 /* Feed it with dkimmod_job_feed, free it with dkimmod_job_free. */
 DkimmodJob *dkimmod_signjob_new (const DkimmodConfig *cfg, DkimmodContext *ctx,
                                  const char *envelope_sender, const char *queue_id);
+/* Serve mode: each key file is recorded in WATCH (nullable) before it is
+ * loaded, so that a worker sees it change (filewatch.c). */
+void dkimmod_signjob_watch_keys (DkimmodJob *job, DkimmodFileWatch *watch);
 /* Ends the message. On SIGNED, *HEADERS holds the DKIM-Signature fields
  * (transfer full, g_free). *DETAIL (transfer full) is the log text after
  * "signed; "/"skipped; "/"error; ". */

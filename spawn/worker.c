@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	worker.c - a serve-mode worker: accept, serve, up to max_use
+ * SYNOPSIS
+ *	dkimmod_worker_run
+ * DESCRIPTION
+ *	A worker is forked by the listener (pool.c) and serves connections
+ *	from the shared listening socket one at a time, exactly as a
+ *	spawn-mode helper serves its one (connection.c), then exits after
+ *	max_use connections, as Postfix's daemons do, so that whatever a
+ *	long life accumulates (heap fragmentation, a leak) is bounded.
+ *
+ *	The parsed configuration, the verifier's environment and the key
+ *	cache (a DkimmodContext) live as long as the worker and are what
+ *	makes a connection cheap. "No reload step" stays true: before each
+ *	connection the worker stats every file they came from (filewatch.c:
+ *	the configuration with its @includes and sender_map_dir files, the
+ *	verifying key file, every private key used) and, if any changed,
+ *	drops them all and reads everything again, as a new spawn-mode
+ *	helper would. A configuration that does not load answers that
+ *	connection "421 4.3.0" (spawn mode's answer) and is tried again at
+ *	the next.
+ *
+ *	Each worker's crypto state is its own: OpenSSL is initialised after
+ *	fork, at the worker's first configuration load (cryptoinit.c, through
+ *	setup.c), keys are parsed here, and OpenSSL's DRBG is first used here
+ *	(the listener never calls OpenSSL). OpenSSL 3.0 also
+ *	reseeds a DRBG whose recorded fork id (the pid) differs from the
+ *	caller's, but nothing here relies on it.
+ *
+ *	The listening socket is non-blocking and polled by every idle
+ *	worker: the one whose accept(2) wins serves, the others poll again.
+ *	SIGTERM is blocked except inside that poll (ppoll), so a stop
+ *	request takes effect between connections and never in the middle
+ *	of one; the listener bounds how long a busy worker may take.
+ * NEVER
+ *	Write to stderr (it is /dev/null); serve a connection with files
+ *	that changed since they were read; exit in the middle of a
+ *	connection except by a crash.
+ */
+#define _GNU_SOURCE 1 /* ppoll, accept4 */
+#include "worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "connection.h"
+#include "filewatch.h"
+#include "log.h"
+#include "pool.h"
+#include "session.h"
+
+/* What one worker keeps between connections. */
+typedef struct {
+  const DkimmodWorkerSettings *set;
+  DkimmodConfig *cfg;          /* NULL until loaded, or after a failed load */
+  DkimmodVerifyEnv *verify;
+  DkimmodContext *ctx;
+  DkimmodFileWatch *watch;
+  gboolean retire;             /* exit after this connection */
+} WorkerState;
+
+/* state_clear - drop the configuration and everything parsed from it */
+static void
+state_clear (WorkerState *st)
+{
+  g_clear_pointer (&st->verify, dkimmod_verify_env_free);
+  g_clear_pointer (&st->cfg, dkimmod_config_free);
+  g_clear_pointer (&st->ctx, dkimmod_context_unref);
+  g_clear_pointer (&st->watch, dkimmod_filewatch_free);
+}
+
+/* refresh - the configuration is loaded and unchanged; FALSE (logged)
+ * when it cannot be loaded */
+static gboolean
+refresh (WorkerState *st)
+{
+  g_autoptr (GError) error = NULL;
+  const char *which = NULL;
+  const DkimmodSpawnSettings *spawn;
+
+  if (st->cfg != NULL && !dkimmod_filewatch_changed (st->watch, &which))
+    return TRUE;
+  if (which != NULL)
+    dkimmod_log (LOG_INFO, "serve: %s changed: reading the configuration again", which);
+  state_clear (st);
+  st->watch = dkimmod_filewatch_new ();
+  /* Before the read, so that an edit made during it shows next time. */
+  dkimmod_filewatch_add (st->watch, st->set->args->config_path);
+  st->cfg = dkimmod_spawn_load (st->set->args, &st->verify, &error);
+  if (st->cfg == NULL)
+    {
+      dkimmod_log (LOG_ERR, "configuration error: %s", error->message);
+      return FALSE;
+    }
+  dkimmod_config_foreach_file (st->cfg, dkimmod_filewatch_add_func, st->watch);
+  st->ctx = dkimmod_context_new ();
+  spawn = dkimmod_config_spawn (st->cfg);
+  dkimmod_log_reopen (spawn->syslog_ident, spawn->syslog_facility);
+  /* OpenSSL took its settings at this process's first load: a new
+   * openssl_config needs a new worker. */
+  if (g_strcmp0 (spawn->openssl_config, dkimmod_spawn_crypto_config ()) != 0)
+    {
+      dkimmod_log (LOG_INFO, "serve: openssl_config changed: this worker exits after this "
+                   "connection, the next one starts with it");
+      st->retire = TRUE;
+    }
+  return TRUE;
+}
+
+/* serve_one - one accepted connection, start to end */
+static void
+serve_one (WorkerState *st, int fd)
+{
+  DkimmodConnectionEnv env;
+  int status = DKIMMOD_EXIT_TEMPFAIL;
+
+  if (!refresh (st))
+    dkimmod_connection_refuse (fd, fd,
+                               "421 4.3.0 dkimmod-spawn: configuration error, see the mail log");
+  else
+    {
+      env = (DkimmodConnectionEnv) { .cfg = st->cfg, .verify = st->verify, .ctx = st->ctx,
+                                     .key_watch = st->watch };
+      status = dkimmod_connection_serve (&env, fd, fd);
+      /* sender_map_dir files the lookups read join the watch. */
+      dkimmod_config_foreach_file (st->cfg, dkimmod_filewatch_add_func, st->watch);
+    }
+  /* spawn(8) logs a helper's non-zero exit status; here the worker does. */
+  if (status != DKIMMOD_EXIT_OK)
+    dkimmod_log (LOG_INFO, "serve: session ended with status %d", status);
+}
+
+/* next_connection - wait for and accept one; -1 when stopping */
+static int
+next_connection (int listen_fd)
+{
+  while (!dkimmod_pool_stopping ())
+    {
+      struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+      int fd;
+
+      if (ppoll (&pfd, 1, NULL, dkimmod_pool_wait_mask ()) < 0)
+        {
+          if (errno != EINTR)
+            {
+              dkimmod_log (LOG_ERR, "serve: poll: %s", g_strerror (errno));
+              return -1;
+            }
+          continue;
+        }
+      fd = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      if (fd >= 0)
+        return fd;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+        continue;  /* another worker was faster, or the client gave up */
+      dkimmod_log (LOG_WARNING, "serve: accept: %s", g_strerror (errno));
+      /* EMFILE and friends: do not spin. */
+      g_usleep (100 * 1000);
+    }
+  return -1;
+}
+
+int
+dkimmod_worker_run (int listen_fd, int status_fd, gpointer data)
+{
+  WorkerState st = { .set = data };
+  guint served = 0;
+
+  while (served < st.set->max_use)
+    {
+      int fd = next_connection (listen_fd);
+
+      if (fd < 0)
+        break;
+      dkimmod_pool_report (status_fd, TRUE);
+      served++;
+      serve_one (&st, fd);
+      close (fd);
+      dkimmod_pool_report (status_fd, FALSE);
+      if (st.retire)
+        break;
+    }
+  state_clear (&st);
+  return 0;
+}
