@@ -181,15 +181,36 @@ def wait_reason(rig, text, n=1, timeout=20):
     return [r for q, r in queue(rig) if q == "deferred"]
 
 
+def socket_count(pid):
+    n = 0
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return n
+
+
 def helper_pids(rig):
+    """The filter processes that hold a connection: spawn-mode helpers, or
+    with RIG_FILTER=serve the busy workers (never a listener: those are
+    the pids in serve-PORT.pid; a worker holding a connection has the
+    client's and the next hop's sockets besides the listening and the log
+    socket, and a verifier's resolver socket)."""
     exe = os.path.join(rig.dir, "bin", "dkimmod-spawn")
+    listeners = set(rig.serve_listeners())
     pids = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if os.readlink("/proc/%s/exe" % pid) == exe:
+            if os.readlink("/proc/%s/exe" % pid) == exe and int(pid) not in listeners:
                 pids.append(int(pid))
         except OSError:
             pass
+    if listeners:
+        pids = [p for p in pids if socket_count(p) >= 4]
     return pids
 
 

@@ -42,6 +42,14 @@
 #	SELECTOR._domainkey.DOMAIN.txt (zone-file form, as keygen writes it)
 #	when that file exists.
 #
+#	RIG_FILTER=serve at setup runs the three filters in the pooled mode
+#	instead: start launches one "dkimmod-spawn serve --listen
+#	inet:127.0.0.1:PORT" per filter port (as dkimmod:postdrop, logging to
+#	the rig's postlog socket, at most 10 workers each, as the spawn
+#	services' maxproc), after master is up; stop sends them SIGTERM.
+#	Their pids are in $RIG/serve-PORT.pid. master.cf then has no spawn
+#	services, everything else is the same.
+#
 #	The ports are fixed, so only one rig can run at a time per port base.
 #	Callers serialise with flock(1) on $(rig.sh lockfile) and must not let
 #	the daemons inherit the lock (Python's files are not inheritable;
@@ -199,8 +207,14 @@ reinject_service () {
 EOF
 }
 
-# spawn_service PORT NAME NEXTHOP [MODE] - dkimmod-spawn under spawn(8)
+# spawn_service PORT NAME NEXTHOP [MODE] - dkimmod-spawn under spawn(8), or
+# with RIG_FILTER=serve a line for start to launch the pooled listener
 spawn_service () {
+	if [ "$FILTER_MODE" = serve ]; then
+		echo "$1 $3 ${4:-sign}" >> "$RIG/etc/serve.list"
+		echo "# 127.0.0.1:$1: dkimmod-spawn serve (RIG_FILTER=serve), started by rig.sh start"
+		return
+	fi
 	cat <<EOF
 127.0.0.1:$1 inet n  n  n  -  10  spawn
   -o syslog_name=postfix/$2
@@ -210,6 +224,7 @@ EOF
 }
 
 write_master_cf () {
+	rm -f "$RIG/etc/serve.list"
 	{
 		cat <<EOF
 # service      type  private unpriv chroot wakeup maxproc command + args
@@ -324,6 +339,13 @@ EOF
 # The filter's user, as in docs/postfix-howto.md: a system user and group
 # of its own, owning the keys; created here when missing.
 FILTER_USER=dkimmod
+# spawn (spawn(8) per connection) or serve (the pooled mode); rig.env keeps it.
+FILTER_MODE=${RIG_FILTER:-spawn}
+if [ -n "${RIG:-}" ] && [ -f "$RIG/rig.env" ]; then
+	FILTER_MODE=$(sed -n 's/^RIG_FILTER=//p' "$RIG/rig.env")
+	FILTER_MODE=${FILTER_MODE:-spawn}
+fi
+case "$FILTER_MODE" in spawn|serve) ;; *) die "RIG_FILTER=$FILTER_MODE: spawn or serve" ;; esac
 
 ensure_filter_user () {
 	getent passwd "$FILTER_USER" > /dev/null && return 0
@@ -379,8 +401,43 @@ RIG_PROXY_SIGN=$P_PSIGN
 RIG_AFTERPROXY=$P_AFTERPROXY
 RIG_INBOUND=$P_INBOUND
 RIG_VERIFY=$P_VERIFY
+RIG_FILTER=$FILTER_MODE
 EOF
 	echo "$RIG"
+}
+
+# serve_start - the pooled listeners of RIG_FILTER=serve (serve.list: PORT NEXTHOP MODE)
+serve_start () {
+	local port next mode
+	[ -f "$RIG/etc/serve.list" ] || return 0
+	if ! poll 10 test -S "$RIG/spool/public/postlog"; then
+		maillog_tail
+		die "no postlog socket 10 s after start"
+	fi
+	while read -r port next mode; do
+		(cd / && exec setpriv --reuid="$FILTER_USER" --regid=postdrop --clear-groups \
+			"$RIG/bin/dkimmod-spawn" serve -c "$RIG/etc/dkimmod.conf" \
+			-l "$RIG/spool/public/postlog" --listen "inet:127.0.0.1:$port" \
+			--workers-max 10 -o "next_hop=127.0.0.1:$next" "$mode" \
+			< /dev/null >> "$RIG/log/serve.out" 2>&1) &
+		echo $! > "$RIG/serve-$port.pid"
+	done < "$RIG/etc/serve.list"
+}
+
+# serve_stop - SIGTERM to the pooled listeners; they drain and exit
+serve_stop () {
+	local f pid
+	for f in "$RIG"/serve-*.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		rm -f "$f"
+		case "$(readlink "/proc/$pid/exe" 2>/dev/null || true)" in
+		"$RIG/bin/dkimmod-spawn"*) ;;
+		*) continue ;;
+		esac
+		kill -TERM "$pid" 2>/dev/null || true
+		poll 10 test ! -e "/proc/$pid/exe" || kill -KILL "$pid" 2>/dev/null || true
+	done
 }
 
 cmd_start () {
@@ -401,6 +458,7 @@ cmd_start () {
 		maillog_tail
 		die "postfix start failed"
 	fi
+	serve_start
 	for p in $ALL_PORTS; do
 		if ! poll 10 test "$(port_state "$p")" = up; then
 			maillog_tail
@@ -425,6 +483,7 @@ cmd_stop () {
 	if pf status > /dev/null 2>&1; then
 		pf stop > /dev/null 2>&1 < /dev/null || true
 	fi
+	serve_stop
 	# spawn(8) cannot kill its dkimmod-owned children (EPERM), and they
 	# survive "postfix stop"; a hung one must not outlive the rig.
 	local pids

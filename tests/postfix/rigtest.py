@@ -109,6 +109,20 @@ class Rig:
     def port(self, name):
         return int(self.ports[name])
 
+    @property
+    def filter_mode(self):
+        """spawn, or serve (RIG_FILTER=serve: the pooled listeners)."""
+        return self.ports.get("RIG_FILTER", "spawn")
+
+    def serve_listeners(self):
+        """pids of the pooled listeners (RIG_FILTER=serve), else []."""
+        import glob
+        pids = []
+        for f in glob.glob(os.path.join(self.dir, "serve-*.pid")):
+            with open(f) as fh:
+                pids.append(int(fh.read()))
+        return pids
+
     def sh(self, *args, check=True):
         r = subprocess.run([RIG_SH, *args], env=self.env, capture_output=True, text=True)
         if check and r.returncode != 0:
