@@ -340,7 +340,8 @@ mode_label (const DkimmodSession *sess)
 static char *
 next_queue_id (const DkimmodSession *sess, const DkimmodReply *r)
 {
-  const char *p = sess->queue_id == NULL ? strstr (r->text->str, "queued as ") : NULL;
+  const char *p = dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_IDENT) == NULL
+                  ? strstr (r->text->str, "queued as ") : NULL;
   g_autofree char *id = NULL;
 
   if (p == NULL)
@@ -501,9 +502,8 @@ new_job (DkimmodSession *sess)
       g_autofree char *peer = NULL;
 
       /* Before-queue there is no queue id yet: name the client instead. */
-      if (sess->queue_id == NULL && (sess->client_name != NULL || sess->client_addr != NULL))
-        peer = g_strdup_printf ("%s[%s]", sess->client_name ? sess->client_name : "unknown",
-                                sess->client_addr ? sess->client_addr : "unknown");
+      if (dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_IDENT) == NULL)
+        peer = dkimmod_session_peer (sess);
       return dkimmod_verifyjob_new (sess->verify, sess->ctx, qid, peer);
     }
   job = dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope, qid);

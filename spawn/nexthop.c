@@ -18,7 +18,9 @@
  *
  *	EHLO: only extensions the filter really handles are passed back, and
  *	SIZE is what we accept: the next hop's (or message_size_max) minus
- *	the bytes we may add (headroom.c).
+ *	the bytes we may add (headroom.c). XFORWARD is always announced,
+ *	with every attribute (the filter keeps them itself, xforward.c); the
+ *	next hop's own XFORWARD line only tells which of them it takes.
  *	STARTTLS would encrypt a session the filter must read, CHUNKING would
  *	bring BDAT, which it does not parse, and AUTH belongs to the real
  *	submission server; all other unknown keywords are dropped too.
@@ -32,6 +34,7 @@
 #include "nexthop.h"
 
 #include "headroom.h"
+#include "xforward.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -254,7 +257,8 @@ ehlo_keyword (const char *text)
 }
 
 GString *
-dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guint64 *limit)
+dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guint64 *limit,
+                     guint *xforward)
 {
   guint64 next_size = 0;
   guint size_at = 0;          /* index in KEEP of the SIZE line, 0: none */
@@ -262,6 +266,7 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
   g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
   GString *out = g_string_new (NULL);
 
+  *xforward = 0;
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *text = strlen (lines[i]) > 4 ? lines[i] + 4 : "";
@@ -276,6 +281,13 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
         }
       if (bit == 0)
         continue;
+      /* XFORWARD is ours to announce (xforward.c): the next hop's list
+       * only says which attributes we pass on. */
+      if (bit == DKIMMOD_EXT_XFORWARD)
+        {
+          *xforward |= dkimmod_xforward_announced (text);
+          continue;
+        }
       if (bit == DKIMMOD_EXT_SIZE)
         {
           next_size = g_ascii_strtoull (text + MIN (strlen (text), 5), NULL, 10);
@@ -298,6 +310,8 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
       else
         g_ptr_array_add (keep, size);
     }
+  if (keep->len > 0)
+    g_ptr_array_add (keep, g_strdup (DKIMMOD_XFORWARD_EHLO));
   for (guint i = 0; i < keep->len; i++)
     g_string_append_printf (out, "250%c%s\r\n", i + 1 < keep->len ? '-' : ' ',
                             (const char *) keep->pdata[i]);

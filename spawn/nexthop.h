@@ -35,12 +35,14 @@ gboolean dkimmod_split_host_port (const char *spec, char **host, char **port);
  * received; *CODE is the three-digit code. A malformed reply is an error. */
 gboolean dkimmod_smtp_read_reply (DkimmodStream *s, GString *reply, int *code, GError **error);
 
-/* The next hop's EHLO reply reduced to the extensions we handle. SIZE
+/* The next hop's EHLO reply reduced to the extensions we handle, with our
+ * own XFORWARD line (DKIMMOD_XFORWARD_EHLO) at the end; *XFORWARD gets the
+ * attributes the next hop's XFORWARD line announced (0: none). SIZE
  * becomes *LIMIT, the smaller non-zero of SIZE_MAX and the next hop's
  * SIZE minus HEADROOM (dkimmod_headroom_limit), announced also when the
  * next hop has none; *LIMIT is 0 when neither sets a limit. */
 GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom,
-                              guint64 *limit);
+                              guint64 *limit, guint *xforward);
 
 G_END_DECLS
 

@@ -18,11 +18,19 @@
  *	    message is in and signed;
  *	  - STARTTLS, AUTH, BDAT and anything unknown get 502: we never
  *	    advertise them, and a tunnel we cannot read cannot be signed.
- *	XFORWARD is relayed verbatim and never cached: the Postfix client
- *	sends it again for each transaction (smtp(8), smtp_send_xforward_command). Its
- *	IDENT, NAME and ADDR are remembered only for our log lines until the
- *	transaction ends (a before-queue proxy gets no IDENT: the queue file
- *	does not exist yet, so the log names the client instead).
+ *	XFORWARD is ours (xforward.c): announced to the client whatever the
+ *	next hop says, checked as Postfix's smtpd checks it (501 5.5.4 for a
+ *	bad attribute, 503 inside a transaction), and passed on, reduced to
+ *	the attributes the next hop announced, when it announced any; the
+ *	next hop's refusal is the client's answer (a 5xx softened to 451
+ *	4.3.5, like HELO's: it is the next hop's configuration,
+ *	smtpd_authorized_xforward_hosts). The attributes are kept until the
+ *	transaction ends, as Postfix's smtpd keeps them: the Postfix client
+ *	sends them again for each transaction. IDENT names the transaction
+ *	in our log lines (a before-queue proxy gets no IDENT: the queue file
+ *	does not exist yet, so the log names the client instead); ADDR and
+ *	HELO are the SMTP client's for SPF, since the peer of our socket is
+ *	Postfix itself. Without XFORWARD the client is unknown.
  *
  *	Every next-hop exchange expects a reply class, as Postfix's
  *	smtpd_proxy.c does: 2xx for commands and end of data, 3xx for DATA;
@@ -61,15 +69,29 @@ dkimmod_session_reset (DkimmodSession *sess)
   sess->in_mail = FALSE;
   sess->rcpt_ok = 0;
   g_clear_pointer (&sess->envelope, g_free);
-  g_clear_pointer (&sess->queue_id, g_free);
-  g_clear_pointer (&sess->client_name, g_free);
-  g_clear_pointer (&sess->client_addr, g_free);
+  dkimmod_xforward_clear (&sess->xforward);
 }
 
 const char *
 dkimmod_session_queue_id (const DkimmodSession *sess)
 {
-  return sess->queue_id ? sess->queue_id : "NOQUEUE";
+  const char *id = dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_IDENT);
+
+  return id ? id : "NOQUEUE";
+}
+
+char *
+dkimmod_session_peer (const DkimmodSession *sess)
+{
+  const char *name = sess->xforward.value[DKIMMOD_XF_NAME];
+  const char *addr = sess->xforward.value[DKIMMOD_XF_ADDR];
+
+  if (name == NULL && addr == NULL)
+    return NULL;
+  return g_strdup_printf ("%s[%s]", dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_NAME)
+                          ? name : "unknown",
+                          dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_ADDR)
+                          ? addr : "unknown");
 }
 
 int
@@ -216,42 +238,6 @@ mail_address (const char *line)
   return g_strndup (p, (gsize) (end - p));
 }
 
-/* xforward_attr - the sanitised VALUE of NAME=VALUE in an XFORWARD line,
- * or NULL (absent, empty, or [UNAVAILABLE]) */
-static char *
-xforward_attr (char **words, const char *name)
-{
-  gsize n = strlen (name);
-
-  for (guint i = 1; words[i] != NULL; i++)
-    if (g_ascii_strncasecmp (words[i], name, n) == 0 && words[i][n] == '='
-        && words[i][n + 1] != '\0' && strcmp (words[i] + n + 1, "[UNAVAILABLE]") != 0)
-      return dkimmod_log_sanitize (words[i] + n + 1, strlen (words[i] + n + 1), 64);
-  return NULL;
-}
-
-/* xforward_keep - replace *SLOT with VALUE when VALUE is set */
-static void
-xforward_keep (char **slot, char *value)
-{
-  if (value == NULL)
-    return;
-  g_free (*slot);
-  *slot = value;
-}
-
-/* xforward_remember - IDENT, NAME and ADDR of an XFORWARD command (the
- * attributes may be spread over several commands) */
-static void
-xforward_remember (DkimmodSession *sess, const char *line)
-{
-  g_auto (GStrv) words = g_strsplit (line, " ", -1);
-
-  xforward_keep (&sess->queue_id, xforward_attr (words, "IDENT"));
-  xforward_keep (&sess->client_name, xforward_attr (words, "NAME"));
-  xforward_keep (&sess->client_addr, xforward_attr (words, "ADDR"));
-}
-
 /* relay_command - the generic relay: LINE to the next hop, its reply (or
  * our replacement) to the client; FALSE for I/O errors */
 static gboolean
@@ -296,9 +282,40 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
   if (!ehlo || r->code / 100 != 2)
     return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
   filtered = dkimmod_ehlo_filter (r->text->str, sess->set->message_size_max, sess->headroom,
-                                  &limit);
+                                  &limit, &sess->next_xforward);
   sess->size_limit = limit > 0 ? limit : DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
   return dkimmod_stream_write (sess->client, filtered->str, filtered->len, error);
+}
+
+/* do_xforward - check XFORWARD, pass it on when the next hop takes any
+ * of its attributes, keep them once accepted */
+static gboolean
+do_xforward (DkimmodSession *sess, const char *line, DkimmodReply *r, GError **error)
+{
+  DkimmodXforward cmd = { 0 };
+  g_autofree char *refusal = NULL;
+  g_autofree char *next = NULL;
+
+  if (sess->in_mail)
+    return reply (sess, "503 5.5.1 Error: MAIL transaction in progress", error);
+  if (!dkimmod_xforward_parse (line, &cmd, &refusal))
+    return reply (sess, refusal, error);
+  next = dkimmod_xforward_command (&cmd, sess->next_xforward);
+  if (next != NULL)
+    {
+      if (!dkimmod_session_relay (sess, next, DKIMMOD_WANT_OK, r, error))
+        {
+          dkimmod_xforward_clear (&cmd);
+          return FALSE;
+        }
+      soften_setup_reject (sess, "XFORWARD", r);
+    }
+  else
+    dkimmod_reply_set (r, "250 2.0.0 Ok");
+  if (r->code / 100 == 2)
+    dkimmod_xforward_merge (&sess->xforward, &cmd);
+  dkimmod_xforward_clear (&cmd);
+  return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
 }
 
 /* do_command - one command line; *DONE when the session ends (*STATUS
@@ -350,13 +367,7 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
       return TRUE;
     }
   if (verb_is (line, "XFORWARD"))
-    {
-      if (!relay_command (sess, line, DKIMMOD_WANT_OK, r, error))
-        return FALSE;
-      if (r->code / 100 == 2)
-        xforward_remember (sess, line);
-      return TRUE;
-    }
+    return do_xforward (sess, line, r, error);
   if (verb_is (line, "NOOP"))
     return relay_command (sess, line, DKIMMOD_WANT_OK, r, error);
   if (verb_is (line, "QUIT"))

@@ -13,6 +13,7 @@
 #include "filewatch.h"
 #include "smtp-io.h"
 #include "verifyjob.h"
+#include "xforward.h"
 
 G_BEGIN_DECLS
 
@@ -40,9 +41,10 @@ typedef struct {
   gboolean in_mail;
   guint rcpt_ok;
   char *envelope;             /* MAIL FROM address */
-  char *queue_id;             /* XFORWARD IDENT, for logs */
-  char *client_name;          /* XFORWARD NAME and ADDR, for logs */
-  char *client_addr;          /*   without IDENT (before-queue) */
+  DkimmodXforward xforward;   /* what the client's XFORWARD said (IDENT for
+                               * logs, NAME and ADDR without it, ADDR and
+                               * HELO for SPF) */
+  guint next_xforward;        /* attributes the next hop announced (xforward.h) */
 } DkimmodSession;
 
 /* The reply class one next-hop exchange expects, as Postfix's
@@ -87,6 +89,9 @@ gboolean dkimmod_session_read_reply (DkimmodSession *sess, const char *what, Dki
                                      DkimmodReply *reply, GError **error);
 /* The queue id for log lines ("NOQUEUE" without XFORWARD IDENT). */
 const char *dkimmod_session_queue_id (const DkimmodSession *sess);
+/* "name[addr]" from XFORWARD NAME and ADDR for log lines, or NULL when
+ * neither was sent (transfer full). */
+char *dkimmod_session_peer (const DkimmodSession *sess);
 
 /* DATA: receive, sign or verify, forward, reply. FALSE when the session must end
  * (*status then holds the exit status). data.c */

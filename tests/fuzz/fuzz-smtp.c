@@ -14,6 +14,9 @@
  *	CRLF "." CRLF (or are ".\r\n" at its start); and the content,
  *	dot-stuffed again for the next hop and read back, is the same content
  *	ending at the very end, so the next hop cannot see another message.
+ *	An "XFORWARD" line goes through xforward.c: accepted attributes,
+ *	encoded again for the next hop, parse back to the same values, and
+ *	no kept value holds a byte outside "!".."~".
  *	Control bit 0 set, next-hop side: replies with dkimmod_smtp_read_reply,
  *	and every EHLO-looking reply through dkimmod_ehlo_filter.
  * STANDARDS
@@ -30,6 +33,7 @@
 #include "fuzz.h"
 #include "nexthop.h"
 #include "smtp-io.h"
+#include "xforward.h"
 
 /* collect - emit callback: appends to a GByteArray */
 static gboolean
@@ -116,6 +120,33 @@ read_data (DkimmodStream *s)
   return TRUE;
 }
 
+/* check_xforward - LINE through xforward.c, and its re-encoding back */
+static void
+check_xforward (const char *line)
+{
+  DkimmodXforward cmd = { 0 }, again = { 0 };
+  g_autofree char *reply = NULL;
+  g_autofree char *reply2 = NULL;
+  g_autofree char *next = NULL;
+
+  if (!dkimmod_xforward_parse (line, &cmd, &reply))
+    {
+      fuzz_check (reply != NULL && g_str_has_prefix (reply, "501 5.5.4 "));
+      fuzz_check (strpbrk (reply, "\r\n") == NULL);
+      return;
+    }
+  for (guint a = 0; a < DKIMMOD_XF_COUNT; a++)
+    for (const char *p = cmd.value[a]; p != NULL && *p != '\0'; p++)
+      fuzz_check (*p >= '!' && *p <= '~');
+  next = dkimmod_xforward_command (&cmd, DKIMMOD_XF_ALL);
+  fuzz_check (next != NULL);
+  fuzz_check (dkimmod_xforward_parse (next, &again, &reply2));
+  for (guint a = 0; a < DKIMMOD_XF_COUNT; a++)
+    fuzz_check (g_strcmp0 (cmd.value[a], again.value[a]) == 0);
+  dkimmod_xforward_clear (&cmd);
+  dkimmod_xforward_clear (&again);
+}
+
 /* client_side - commands and DATA, as session.c and data.c read them */
 static void
 client_side (DkimmodStream *s)
@@ -129,6 +160,11 @@ client_side (DkimmodStream *s)
       fuzz_check (memchr (line->str, '\n', line->len) == NULL);
       if (g_ascii_strcasecmp (line->str, "DATA") == 0 && !read_data (s))
         return;
+      if (g_ascii_strncasecmp (line->str, "XFORWARD", 8) == 0
+          && (line->str[8] == ' ' || line->str[8] == '\0')
+          && (flags & DKIMMOD_LINE_TRUNCATED) == 0
+          && memchr (line->str, '\0', line->len) == NULL)
+        check_xforward (line->str);
     }
 }
 
@@ -147,9 +183,11 @@ next_hop_side (DkimmodStream *s)
       fuzz_check (code >= 0 && code <= 999);
       if (code == 250)
         {
-          g_autoptr (GString) kept = dkimmod_ehlo_filter (reply->str, 10240000, 1000, &next_size);
+          guint xf;
+          g_autoptr (GString) kept = dkimmod_ehlo_filter (reply->str, 10240000, 1000, &next_size,
+                                                          &xf);
 
-          fuzz_check (kept != NULL);
+          fuzz_check (kept != NULL && (xf & ~DKIMMOD_XF_ALL) == 0);
         }
     }
 }

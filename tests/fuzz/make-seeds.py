@@ -226,6 +226,10 @@ def smtp():
     put("smtp", "long-line", b"\x00" + b"MAIL FROM:<" + b"a" * 10000 + b">\r\nDATA\r\n" + b"x" * 70000 + b"\r\n.\r\n")
     put("smtp", "nul", b"\x00HELO \0x\r\nDATA\r\n\0\r\n.\r\n")
     put("smtp", "eof-in-data", b"\x00DATA\r\nunterminated")
+    put("smtp", "xforward", b"\x00XFORWARD NAME=mail.example ADDR=IPv6:2001:DB8::1 PORT=4711\r\n"
+        b"XFORWARD PROTO=ESMTP HELO=[192.0.2.1]+20x IDENT=4QxFwD1 SOURCE=REMOTE\r\n"
+        b"XFORWARD ADDR=[UNAVAILABLE] NAME=[TEMPUNAVAIL]\r\nXFORWARD HELO=a+00b NAME=a..b\r\n"
+        b"XFORWARD PORT=70000 SOURCE=mars LOGIN=x\r\nXFORWARD\r\nXFORWARD HELO=+2B+3D+ZZ\r\n")
     put("smtp", "reply-ehlo", b"\x01220 hi ESMTP\r\n250-next.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
         b"250-STARTTLS\r\n250-CHUNKING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-DSN\r\n250-XFORWARD NAME ADDR\r\n"
         b"250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN\r\n354 go\r\n250 2.0.0 Ok: queued as ABC\r\n")

@@ -11,6 +11,7 @@
 
 #include "nexthop.h"
 #include "smtp-io.h"
+#include "xforward.h"
 
 typedef struct {
   int peer;                 /* the test's end */
@@ -161,6 +162,13 @@ test_reply_mixed_codes (Fixture *f, gconstpointer data)
   g_assert_nonnull (error);
 }
 
+/* string_free_all - g_string_free (s, TRUE) for g_clear_pointer */
+static void
+string_free_all (GString *s)
+{
+  g_string_free (s, TRUE);
+}
+
 static void
 test_ehlo_filter (void)
 {
@@ -169,7 +177,8 @@ test_ehlo_filter (void)
                    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n"
                    "250-XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n250 CHUNKING\r\n";
   guint64 size;
-  g_autoptr (GString) out = dkimmod_ehlo_filter (in, 0, 0, &size);
+  guint xf;
+  g_autoptr (GString) out = dkimmod_ehlo_filter (in, 0, 0, &size, &xf);
   g_autoptr (GString) small = NULL;
   g_autoptr (GString) none = NULL;
   g_autoptr (GString) room = NULL;
@@ -180,17 +189,26 @@ test_ehlo_filter (void)
                    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n"
                    "250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n");
   g_assert_cmpuint (size, ==, 10240000);
-  small = dkimmod_ehlo_filter (in, 1000, 0, &size);
+  g_assert_cmpuint (xf, ==, DKIMMOD_XF_ALL);
+  small = dkimmod_ehlo_filter (in, 1000, 0, &size, &xf);
   g_assert_nonnull (strstr (small->str, "250-SIZE 1000\r\n"));
-  none = dkimmod_ehlo_filter ("250-x\r\n250 STARTTLS\r\n", 5000, 0, &size);
-  g_assert_cmpstr (none->str, ==, "250-x\r\n250 SIZE 5000\r\n");
+  /* XFORWARD is ours to announce even when the next hop has none; an
+   * older next hop's shorter list says what it takes. */
+  none = dkimmod_ehlo_filter ("250-x\r\n250 STARTTLS\r\n", 5000, 0, &size, &xf);
+  g_assert_cmpstr (none->str, ==,
+                   "250-x\r\n250-SIZE 5000\r\n250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n");
+  g_assert_cmpuint (xf, ==, 0);
+  g_clear_pointer (&none, string_free_all);
+  none = dkimmod_ehlo_filter ("250-x\r\n250 XFORWARD name ADDR HELO\r\n", 0, 0, &size, &xf);
+  g_assert_cmpuint (xf, ==, DKIMMOD_XF_BIT (DKIMMOD_XF_NAME) | DKIMMOD_XF_BIT (DKIMMOD_XF_ADDR)
+                    | DKIMMOD_XF_BIT (DKIMMOD_XF_HELO));
   /* The headroom comes off the next hop's SIZE (issue 9 item 2). */
-  room = dkimmod_ehlo_filter (in, 0, 4000, &size);
+  room = dkimmod_ehlo_filter (in, 0, 4000, &size, &xf);
   g_assert_nonnull (strstr (room->str, "250-SIZE 10236000\r\n"));
   g_assert_cmpuint (size, ==, 10236000);
   /* "SIZE" alone: no limit, left as it is. */
-  unlimited = dkimmod_ehlo_filter ("250-x\r\n250 SIZE\r\n", 0, 4000, &size);
-  g_assert_cmpstr (unlimited->str, ==, "250-x\r\n250 SIZE\r\n");
+  unlimited = dkimmod_ehlo_filter ("250-x\r\n250 SIZE\r\n", 0, 4000, &size, &xf);
+  g_assert_cmpstr (unlimited->str, ==, "250-x\r\n250-SIZE\r\n250 " DKIMMOD_XFORWARD_EHLO "\r\n");
   g_assert_cmpuint (size, ==, 0);
 }
 

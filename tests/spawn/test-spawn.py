@@ -1126,6 +1126,102 @@ class TestSizeHeadroom(ScriptedHopCase):
         self.quit(p, c)
 
 
+class TestXforward(ScriptedHopCase):
+    """Issue 10 item 4: XFORWARD is ours: announced, checked as Postfix's
+    smtpd checks it, and passed on with what the next hop announced."""
+
+    ALL = "XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT"
+    # What Postfix's smtp client sends (smtp_proto.c: two commands, xtext)
+    POSTFIX = ["XFORWARD NAME=mail.example ADDR=IPv6:2001:DB8::1 PORT=4711",
+               "XFORWARD PROTO=ESMTP HELO=[192.0.2.1]+20x IDENT=4QxFwD1 SOURCE=REMOTE"]
+
+    def xforward_lines(self, h):
+        return [line for line in h.lines if line.upper().startswith("XFORWARD")]
+
+    def test_announced_without_next_hop_xforward_and_kept_for_logs(self):
+        h = self.hop({})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        ehlo = self.session(c)
+        self.assertIn(self.ALL, ehlo)
+        for line in self.POSTFIX:
+            self.assertEqual(c.cmd(line), (250, "250 2.0.0 Ok"))
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.xforward_lines(h), [])
+        self.log_text("4QxFwD1: DKIM signing - signed")
+
+    def test_passed_on_encoded_again(self):
+        h = self.hop({"EHLO": "250-hop\r\n250-" + self.ALL + "\r\n250 PIPELINING"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        for line in self.POSTFIX:
+            self.assertEqual(c.cmd(line)[0], 250)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.xforward_lines(h), [
+            "XFORWARD NAME=mail.example ADDR=IPv6:2001:db8::1 PORT=4711",
+            "XFORWARD PROTO=ESMTP HELO=[192.0.2.1]?x IDENT=4QxFwD1 SOURCE=REMOTE"])
+
+    def test_only_what_the_next_hop_announced(self):
+        h = self.hop({"EHLO": "250-hop\r\n250 XFORWARD NAME ADDR"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        for line in self.POSTFIX:
+            self.assertEqual(c.cmd(line)[0], 250)
+        self.assertEqual(c.cmd("XFORWARD ADDR=[UNAVAILABLE] NAME=[TEMPUNAVAIL]")[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.xforward_lines(h), [
+            "XFORWARD NAME=mail.example ADDR=IPv6:2001:db8::1",
+            "XFORWARD NAME=[TEMPUNAVAIL] ADDR=[UNAVAILABLE]"])
+
+    def test_hostile_values_get_postfix_501_and_go_nowhere(self):
+        h = self.hop({"EHLO": "250-hop\r\n250 " + self.ALL})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        cases = [
+            ("XFORWARD", "501 5.5.4 Syntax: XFORWARD attribute=value..."),
+            ("XFORWARD NAME", "501 5.5.4 Error: attribute=value expected"),
+            ("XFORWARD NAME=", "501 5.5.4 Error: attribute=value expected"),
+            ("XFORWARD HELO=" + "h" * 256, "501 5.5.4 Error: attribute value too long"),
+            ("XFORWARD LOGIN=alice", "501 5.5.4 Bad XFORWARD attribute name: LOGIN"),
+            ("XFORWARD ADDR=x", "501 5.5.4 Bad XFORWARD ADDR syntax: x"),
+            ("XFORWARD ADDR=192.0.2.999", "501 5.5.4 Bad XFORWARD ADDR syntax: 192.0.2.999"),
+            ("XFORWARD ADDR=[192.0.2.1]", "501 5.5.4 Bad XFORWARD ADDR syntax: [192.0.2.1]"),
+            ("XFORWARD NAME=a..b", "501 5.5.4 Bad XFORWARD NAME syntax: a..b"),
+            ("XFORWARD NAME=<x>", "501 5.5.4 Bad XFORWARD NAME syntax: <x>"),
+            ("XFORWARD NAME=a+0Ab", "501 5.5.4 Bad XFORWARD NAME syntax: a?b"),
+            ("XFORWARD PORT=70000", "501 5.5.4 Bad XFORWARD PORT syntax: 70000"),
+            ("XFORWARD PORT=-1", "501 5.5.4 Bad XFORWARD PORT syntax: -1"),
+            ("XFORWARD SOURCE=MARS", "501 5.5.4 Bad XFORWARD SOURCE syntax: MARS"),
+            ("XFORWARD PROTO=" + "P" * 65, "501 5.5.4 Bad XFORWARD PROTO syntax: " + "P" * 64 + "..."),
+            ("XFORWARD HELO=a+ZZ", "501 5.5.4 Bad XFORWARD attribute value: a+ZZ"),
+            ("XFORWARD HELO=a+00b", "501 5.5.4 Bad XFORWARD attribute value: a+00b"),
+            # one bad attribute refuses the whole command: NAME is not kept
+            ("XFORWARD NAME=ok.example ADDR=nope", "501 5.5.4 Bad XFORWARD ADDR syntax: nope"),
+        ]
+        for line, want in cases:
+            self.assertEqual(c.cmd(line), (501, want), line)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("XFORWARD NAME=x.example"),
+                         (503, "503 5.5.1 Error: MAIL transaction in progress"))
+        self.assertEqual(c.cmd("RSET")[0], 250)
+        self.quit(p, c)
+        self.assertEqual(self.xforward_lines(h), [])
+
+    def test_next_hop_refusal_is_451_and_nothing_kept(self):
+        h = self.hop({"EHLO": "250-hop\r\n250 " + self.ALL,
+                      "XFORWARD": "550 5.7.0 Error: insufficient authorization"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = c.cmd("XFORWARD IDENT=REFUSED1 ADDR=192.0.2.1")
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.3.5", text)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.log_text("insufficient authorization")
+        self.log_text("NOQUEUE: DKIM signing - signed")
+
+
 class TestNextHopTimeouts(ScriptedHopCase):
     """Item 14 of issue 9: connect and end-of-data timeouts of their own."""
 
