@@ -173,6 +173,7 @@ typedef enum {
   DKIMMOD_VERIFY_ACCEPT = 0,   /* add Authentication-Results and relay (default) */
   DKIMMOD_VERIFY_TEMPFAIL,     /* 451 4.7.5: the client retries later */
   DKIMMOD_VERIFY_REJECT,       /* 550 5.7.x */
+  DKIMMOD_VERIFY_HEADER,       /* on_dmarc_quarantine: add quarantine_header and relay */
 } DkimmodVerifyAction;
 
 /* verifying = { ... } section (issue 3); every field can be set with
@@ -189,6 +190,19 @@ typedef struct {
   char *key_file;             /* TestPublicKeys-format file instead of DNS (offline, tests) */
   DkimmodVerifyAction on_temperror; /* summary temperror: accept (default) or tempfail (451 4.7.5) */
   DkimmodVerifyAction on_fail;      /* summary fail: accept (default) or reject (550 5.7.x) */
+  /* Inbound authentication beside DKIM (issue 10); DKIM always runs. */
+  gboolean spf;               /* RFC 7208 check of MAIL FROM (or HELO), default true */
+  gboolean dmarc;             /* RFC 7489 author-domain policy, default true */
+  gboolean arc;               /* RFC 8617 chain validation, default true */
+  DkimmodVerifyAction on_dmarc_reject;     /* dmarc=fail, p=reject: accept (default) or
+                                            * reject (550 5.7.1) */
+  DkimmodVerifyAction on_dmarc_quarantine; /* dmarc=fail, p=quarantine: accept (default)
+                                            * or header (quarantine_header added) */
+  char *quarantine_header;    /* field name, default "X-DMARC-Quarantine" */
+  char **dmarc_override_domains; /* author domains whose DMARC fail is accepted (RFC 7489
+                                  * section 6.7 local policy); NULL-terminated or NULL */
+  char **dmarc_override_arc_sealers; /* ARC sealing domains whose forwarded DMARC
+                                      * fail is accepted when arc=pass */
 } DkimmodVerifySettings;
 
 /* The verifying section with defaults applied (authserv_id is NULL

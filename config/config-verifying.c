@@ -37,7 +37,7 @@
 
 typedef enum {
   V_AUTHSERV_ID, V_COUNT, V_NAMESERVER, V_SECONDS, V_DRIFT, V_BOOL, V_PATH, V_ON_TEMPERROR,
-  V_ON_FAIL,
+  V_ON_FAIL, V_ON_QUARANTINE, V_FIELD_NAME, V_DOMAINS,
 } Kind;
 
 static const struct {
@@ -58,7 +58,24 @@ static const struct {
   { "key_file", V_PATH, G_STRUCT_OFFSET (DkimmodVerifySettings, key_file) },
   { "on_temperror", V_ON_TEMPERROR, G_STRUCT_OFFSET (DkimmodVerifySettings, on_temperror) },
   { "on_fail", V_ON_FAIL, G_STRUCT_OFFSET (DkimmodVerifySettings, on_fail) },
+  { "spf", V_BOOL, G_STRUCT_OFFSET (DkimmodVerifySettings, spf) },
+  { "dmarc", V_BOOL, G_STRUCT_OFFSET (DkimmodVerifySettings, dmarc) },
+  { "arc", V_BOOL, G_STRUCT_OFFSET (DkimmodVerifySettings, arc) },
+  { "on_dmarc_reject", V_ON_FAIL, G_STRUCT_OFFSET (DkimmodVerifySettings, on_dmarc_reject) },
+  { "on_dmarc_quarantine", V_ON_QUARANTINE,
+    G_STRUCT_OFFSET (DkimmodVerifySettings, on_dmarc_quarantine) },
+  { "quarantine_header", V_FIELD_NAME,
+    G_STRUCT_OFFSET (DkimmodVerifySettings, quarantine_header) },
+  { "dmarc_override_domains", V_DOMAINS,
+    G_STRUCT_OFFSET (DkimmodVerifySettings, dmarc_override_domains) },
+  { "dmarc_override_arc_sealers", V_DOMAINS,
+    G_STRUCT_OFFSET (DkimmodVerifySettings, dmarc_override_arc_sealers) },
 };
+
+/* A quarantine field name: RFC 5322 ftext, and short enough to fold. */
+#define FIELD_NAME_MAX 64u
+/* Entries of one override list: a local policy, not a database. */
+#define OVERRIDE_LIST_MAX 1000u
 
 /* The library signs at most 16 signatures per message; evaluating more
  * than that on receipt only feeds an attacker's amplification. */
@@ -138,6 +155,10 @@ dkimmod_config_verify_defaults (DkimmodVerifySettings *verify)
   verify->nameserver = NULL;
   verify->dns_timeout = 5;
   verify->clock_drift = 300;
+  verify->spf = TRUE;
+  verify->dmarc = TRUE;
+  verify->arc = TRUE;
+  verify->quarantine_header = g_strdup ("X-DMARC-Quarantine");
 }
 
 /**
@@ -150,6 +171,9 @@ dkimmod_config_verify_clear (DkimmodVerifySettings *verify)
   g_clear_pointer (&verify->authserv_id, g_free);
   g_clear_pointer (&verify->nameserver, g_free);
   g_clear_pointer (&verify->key_file, g_free);
+  g_clear_pointer (&verify->quarantine_header, g_free);
+  g_clear_pointer (&verify->dmarc_override_domains, g_strfreev);
+  g_clear_pointer (&verify->dmarc_override_arc_sealers, g_strfreev);
 }
 
 /* find_vsetting - index of NAME in vsettings[], or -1 */
@@ -204,6 +228,56 @@ parse_count (const char *value, guint *out, const char **why)
   if (!g_ascii_string_to_unsigned (value, 10, 1, MAX_SIGNATURES_LIMIT, &n, NULL))
     return (*why = "must be a number from 1 to 16", FALSE);
   *out = (guint) n;
+  return TRUE;
+}
+
+/* field_name_ok - VALUE is an RFC 5322 field name (ftext, 1 to
+ * FIELD_NAME_MAX bytes) that is none of the fields we must not touch */
+static gboolean
+field_name_ok (const char *value, const char **why)
+{
+  static const char *const reserved[] = {
+    "Authentication-Results", "X-DKIM-Authentication-Results", "DKIM-Signature", "From",
+    "ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results", "Received",
+  };
+
+  if (*value == '\0' || strlen (value) > FIELD_NAME_MAX)
+    return (*why = "must be a header field name of 1 to 64 characters", FALSE);
+  for (const char *p = value; *p != '\0'; p++)
+    if (*p < '!' || *p > '~' || *p == ':')
+      return (*why = "must be a header field name (printable ASCII without ':' or spaces)",
+              FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS (reserved); i++)
+    if (g_ascii_strcasecmp (value, reserved[i]) == 0)
+      return (*why = "must not be a field that authentication reads or writes", FALSE);
+  return TRUE;
+}
+
+/* parse_domains - "a.example, b.example" (commas or blanks) into a
+ * lower-case list of checked domains; "" is the empty list */
+static gboolean
+parse_domains (const char *value, char ***out, const char **why)
+{
+  g_auto (GStrv) words = g_strsplit_set (value, ", \t", -1);
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] == '\0')
+        continue;
+      if (!dkimmod_config_check_domain (words[i], 2, why))
+        return FALSE;
+      if (list->len >= OVERRIDE_LIST_MAX)
+        return (*why = "has more than 1000 domains", FALSE);
+      g_ptr_array_add (list, g_ascii_strdown (words[i], -1));
+    }
+  g_strfreev (*out);
+  *out = NULL;
+  if (list->len > 0)
+    {
+      g_ptr_array_add (list, NULL);
+      *out = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+    }
   return TRUE;
 }
 
@@ -269,9 +343,45 @@ set_value (DkimmodConfig *cfg, guint k, const char *value, const char *base_dir,
           return (*why = temp ? "must be accept or tempfail" : "must be accept or reject", FALSE);
         return TRUE;
       }
+    case V_ON_QUARANTINE:
+      if (g_str_equal (value, "accept"))
+        *(DkimmodVerifyAction *) field = DKIMMOD_VERIFY_ACCEPT;
+      else if (g_str_equal (value, "header"))
+        *(DkimmodVerifyAction *) field = DKIMMOD_VERIFY_HEADER;
+      else
+        return (*why = "must be accept or header", FALSE);
+      return TRUE;
+    case V_FIELD_NAME:
+      if (!field_name_ok (value, why))
+        return FALSE;
+      g_free (*(char **) field);
+      *(char **) field = g_strdup (value);
+      return TRUE;
+    case V_DOMAINS:
+      return parse_domains (value, field, why);
     default:
       return (*why = "internal error: unknown kind", FALSE);
     }
+}
+
+/* list_text - a libconfig array or list of strings S as "a,b,c", or
+ * NULL with *why set */
+static char *
+list_text (const config_setting_t *s, const char **why)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  for (int i = 0; i < config_setting_length (s); i++)
+    {
+      const config_setting_t *e = config_setting_get_elem (s, (unsigned) i);
+
+      if (config_setting_type (e) != CONFIG_TYPE_STRING)
+        return (*why = "must be a list of domain strings", NULL);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, config_setting_get_string (e));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* setting_text - S as text for set_value, or NULL with *why set */
@@ -282,6 +392,8 @@ setting_text (const config_setting_t *s, Kind kind, const char **why)
 
   if (type == CONFIG_TYPE_STRING)
     return g_strdup (config_setting_get_string (s));
+  if ((type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST) && kind == V_DOMAINS)
+    return list_text (s, why);
   if (type == CONFIG_TYPE_BOOL && kind == V_BOOL)
     return g_strdup (config_setting_get_bool (s) ? "yes" : "no");
   if ((type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
@@ -293,7 +405,8 @@ setting_text (const config_setting_t *s, Kind kind, const char **why)
         return (*why = "must not be negative", NULL);
       return g_strdup_printf ("%lld", n);
     }
-  *why = kind == V_BOOL ? "must be true or false"
+  *why = kind == V_DOMAINS ? "must be a list of domain strings or one string"
+    : kind == V_BOOL ? "must be true or false"
     : kind == V_COUNT ? "must be a number"
     : kind == V_SECONDS || kind == V_DRIFT ? "must be a number or a string" : "must be a string";
   return NULL;

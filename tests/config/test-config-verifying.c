@@ -8,7 +8,8 @@
  *	library's DkimmodVerifyOptions; a table of bad values with the exact
  *	"FILE:LINE: verifying.NAME: ..." text; each setting again through
  *	"-o name=value" and "-o verifying.name=value", a refused override
- *	leaving the configuration unchanged; key_file read by check-config.
+ *	leaving the configuration unchanged; key_file read by check-config;
+ *	the inbound methods and DMARC policy settings of issue 10.
  */
 #include "config-test-util.h"
 
@@ -34,6 +35,13 @@ test_defaults (void)
   g_assert_false (v->x_dkim_authentication_results);
   g_assert_cmpint (v->on_temperror, ==, DKIMMOD_VERIFY_ACCEPT);
   g_assert_cmpint (v->on_fail, ==, DKIMMOD_VERIFY_ACCEPT);
+  /* issue 10: every method runs, DMARC's policy is recorded, not acted on */
+  g_assert_true (v->spf && v->dmarc && v->arc);
+  g_assert_cmpint (v->on_dmarc_reject, ==, DKIMMOD_VERIFY_ACCEPT);
+  g_assert_cmpint (v->on_dmarc_quarantine, ==, DKIMMOD_VERIFY_ACCEPT);
+  g_assert_cmpstr (v->quarantine_header, ==, "X-DMARC-Quarantine");
+  g_assert_null (v->dmarc_override_domains);
+  g_assert_null (v->dmarc_override_arc_sealers);
   /* no authserv-id unless set; the default is computed by the verifying
    * callers only: a dotted name that starts with the short host name */
   g_assert_null (dkimmod_config_authserv_id (cfg));
@@ -73,6 +81,14 @@ test_full_section (void)
                        "  key_file = \"keys.txt\";\n"
                        "  on_temperror = \"tempfail\";\n"
                        "  on_fail = \"reject\";\n"
+                       "  spf = false;\n"
+                       "  dmarc = \"no\";\n"
+                       "  arc = false;\n"
+                       "  on_dmarc_reject = \"reject\";\n"
+                       "  on_dmarc_quarantine = \"header\";\n"
+                       "  quarantine_header = \"X-Spam-Flag\";\n"
+                       "  dmarc_override_domains = [ \"Lists.Example.org\", \"example.com\" ];\n"
+                       "  dmarc_override_arc_sealers = \"forwarder.example, lists.example\";\n"
                        "};\n", DKIMMOD_CONFIG_VALIDATE_KEYS, &error);
   g_assert_no_error (error);
   v = dkimmod_config_verifying (cfg);
@@ -89,6 +105,15 @@ test_full_section (void)
   g_assert_cmpstr (v->key_file, ==, want_kf);
   g_assert_cmpint (v->on_temperror, ==, DKIMMOD_VERIFY_TEMPFAIL);
   g_assert_cmpint (v->on_fail, ==, DKIMMOD_VERIFY_REJECT);
+  g_assert_false (v->spf || v->dmarc || v->arc);
+  g_assert_cmpint (v->on_dmarc_reject, ==, DKIMMOD_VERIFY_REJECT);
+  g_assert_cmpint (v->on_dmarc_quarantine, ==, DKIMMOD_VERIFY_HEADER);
+  g_assert_cmpstr (v->quarantine_header, ==, "X-Spam-Flag");
+  g_assert_cmpuint (g_strv_length (v->dmarc_override_domains), ==, 2);
+  g_assert_cmpstr (v->dmarc_override_domains[0], ==, "lists.example.org");
+  g_assert_cmpstr (v->dmarc_override_domains[1], ==, "example.com");
+  g_assert_cmpuint (g_strv_length (v->dmarc_override_arc_sealers), ==, 2);
+  g_assert_cmpstr (v->dmarc_override_arc_sealers[1], ==, "lists.example");
   dkimmod_config_verify_options (cfg, &opts);
   g_assert_cmpuint (opts.max_signatures, ==, 3);
   g_assert_cmpint (opts.clock_drift, ==, 120);
@@ -144,6 +169,27 @@ static const ErrorCase error_cases[] = {
     "dkimmod.conf:2: verifying.on_fail: \"tempfail\": must be accept or reject" },
   { "key-file-empty", "verifying = {\n  key_file = \"\";\n};\n",
     "dkimmod.conf:2: verifying.key_file: \"\": must not be empty" },
+  { "spf-word", "verifying = {\n  spf = \"sometimes\";\n};\n",
+    "dkimmod.conf:2: verifying.spf: \"sometimes\": must be yes or no" },
+  { "dmarc-reject-tempfail", "verifying = {\n  on_dmarc_reject = \"tempfail\";\n};\n",
+    "dkimmod.conf:2: verifying.on_dmarc_reject: \"tempfail\": must be accept or reject" },
+  { "dmarc-quarantine-reject", "verifying = {\n  on_dmarc_quarantine = \"reject\";\n};\n",
+    "dkimmod.conf:2: verifying.on_dmarc_quarantine: \"reject\": must be accept or header" },
+  { "quarantine-header-colon", "verifying = {\n  quarantine_header = \"X-Q: yes\";\n};\n",
+    "dkimmod.conf:2: verifying.quarantine_header: \"X-Q: yes\": must be a header field name "
+    "(printable ASCII without ':' or spaces)" },
+  { "quarantine-header-ar", "verifying = {\n  quarantine_header = \"authentication-results\";\n};\n",
+    "dkimmod.conf:2: verifying.quarantine_header: \"authentication-results\": must not be a "
+    "field that authentication reads or writes" },
+  { "override-not-domain", "verifying = {\n  dmarc_override_domains = [ \"ok.example\", \"bad domain!\" ];\n};\n",
+    "dkimmod.conf:2: verifying.dmarc_override_domains: \"ok.example,bad domain!\": " },
+  { "override-tld", "verifying = {\n  dmarc_override_arc_sealers = \"example\";\n};\n",
+    "dkimmod.conf:2: verifying.dmarc_override_arc_sealers: \"example\": " },
+  { "override-number", "verifying = {\n  dmarc_override_domains = [ 1, 2 ];\n};\n",
+    "dkimmod.conf:2: verifying.dmarc_override_domains: must be a list of domain strings" },
+  { "override-bool", "verifying = {\n  dmarc_override_domains = true;\n};\n",
+    "dkimmod.conf:2: verifying.dmarc_override_domains: must be a list of domain strings or one "
+    "string" },
   { "all-faults",
     "verifying = {\n  max_signatures = 99;\n  x_dkim_authentication_results = \"often\";\n};\n",
     "dkimmod.conf:2: verifying.max_signatures: \"99\": must be a number from 1 to 16\n"
@@ -199,6 +245,11 @@ static const OverrideCase good_overrides[] = {
   { "on_temperror=tempfail", OFF (on_temperror), NULL, DKIMMOD_VERIFY_TEMPFAIL },
   { "verifying.on_fail=reject", OFF (on_fail), NULL, DKIMMOD_VERIFY_REJECT },
   { "on_fail=accept", OFF (on_fail), NULL, DKIMMOD_VERIFY_ACCEPT },
+  { "spf=no", OFF (spf), NULL, FALSE },
+  { "verifying.arc=off", OFF (arc), NULL, FALSE },
+  { "on_dmarc_reject=reject", OFF (on_dmarc_reject), NULL, DKIMMOD_VERIFY_REJECT },
+  { "on_dmarc_quarantine=header", OFF (on_dmarc_quarantine), NULL, DKIMMOD_VERIFY_HEADER },
+  { "quarantine_header=X-Quarantined", OFF (quarantine_header), "X-Quarantined", 0 },
 };
 
 static const struct {
@@ -215,6 +266,9 @@ static const struct {
   { "verifying.authserv_id=", "-o verifying.authserv_id: \"\": " },
   { "on_fail=bounce", "-o on_fail: \"bounce\": must be accept or reject" },
   { "verifying.nosuch=1", "-o verifying.nosuch: unknown setting" },
+  { "dmarc_override_domains=a.example,b_c", "-o dmarc_override_domains: \"a.example,b_c\": " },
+  { "quarantine_header=", "-o quarantine_header: \"\": must be a header field name of 1 to 64 "
+    "characters" },
 };
 
 static void
@@ -257,6 +311,15 @@ test_overrides (void)
   g_assert_true (v->accept_rsa_sha1);
   g_assert_cmpstr (v->key_file, ==, "/etc/dkimmod/keys.txt");
   g_assert_cmpstr (v->authserv_id, ==, "mx2.example.org");
+  g_assert_cmpstr (v->quarantine_header, ==, "X-Quarantined");
+  g_assert_null (v->dmarc_override_domains);
+  /* lists by -o: commas or blanks; "" empties the list */
+  g_assert_true (dkimmod_config_set_override (cfg, "dmarc_override_domains=a.example, B.example",
+                                              NULL));
+  g_assert_cmpuint (g_strv_length (v->dmarc_override_domains), ==, 2);
+  g_assert_cmpstr (v->dmarc_override_domains[1], ==, "b.example");
+  g_assert_true (dkimmod_config_set_override (cfg, "dmarc_override_domains=", NULL));
+  g_assert_null (v->dmarc_override_domains);
 }
 
 static void
@@ -339,6 +402,11 @@ test_sample (void)
   g_assert_cmpuint (v->clock_drift, ==, 300);
   g_assert_false (v->accept_rsa_sha1);
   g_assert_cmpint (v->on_fail, ==, DKIMMOD_VERIFY_ACCEPT);
+  g_assert_true (v->spf && v->dmarc && v->arc);
+  g_assert_cmpint (v->on_dmarc_reject, ==, DKIMMOD_VERIFY_ACCEPT);
+  g_assert_cmpint (v->on_dmarc_quarantine, ==, DKIMMOD_VERIFY_ACCEPT);
+  g_assert_cmpstr (v->quarantine_header, ==, "X-DMARC-Quarantine");
+  g_assert_null (v->dmarc_override_domains);
   tcu_rmrf (dir);
 }
 
