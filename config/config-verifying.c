@@ -281,6 +281,35 @@ parse_domains (const char *value, char ***out, const char **why)
   return TRUE;
 }
 
+/* The words of the on_* settings and what each one means. */
+static const struct {
+  Kind kind;
+  const char *word;
+  DkimmodVerifyAction action;
+} actions[] = {
+  { V_ON_TEMPERROR, "accept", DKIMMOD_VERIFY_ACCEPT },
+  { V_ON_TEMPERROR, "tempfail", DKIMMOD_VERIFY_TEMPFAIL },
+  { V_ON_FAIL, "accept", DKIMMOD_VERIFY_ACCEPT },
+  { V_ON_FAIL, "reject", DKIMMOD_VERIFY_REJECT },
+  { V_ON_QUARANTINE, "accept", DKIMMOD_VERIFY_ACCEPT },
+  { V_ON_QUARANTINE, "header", DKIMMOD_VERIFY_HEADER },
+};
+
+/* parse_action - VALUE as one of KIND's words (the actions table) */
+static gboolean
+parse_action (Kind kind, const char *value, DkimmodVerifyAction *out, const char **why)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (actions[i].kind == kind && g_str_equal (value, actions[i].word))
+      {
+        *out = actions[i].action;
+        return TRUE;
+      }
+  *why = kind == V_ON_TEMPERROR ? "must be accept or tempfail"
+    : kind == V_ON_FAIL ? "must be accept or reject" : "must be accept or header";
+  return FALSE;
+}
+
 /* set_value - checks VALUE for setting K and stores it in CFG */
 static gboolean
 set_value (DkimmodConfig *cfg, guint k, const char *value, const char *base_dir,
@@ -332,25 +361,8 @@ set_value (DkimmodConfig *cfg, guint k, const char *value, const char *base_dir,
       return TRUE;
     case V_ON_TEMPERROR:
     case V_ON_FAIL:
-      {
-        gboolean temp = vsettings[k].kind == V_ON_TEMPERROR;
-
-        if (g_str_equal (value, "accept"))
-          *(DkimmodVerifyAction *) field = DKIMMOD_VERIFY_ACCEPT;
-        else if (g_str_equal (value, temp ? "tempfail" : "reject"))
-          *(DkimmodVerifyAction *) field = temp ? DKIMMOD_VERIFY_TEMPFAIL : DKIMMOD_VERIFY_REJECT;
-        else
-          return (*why = temp ? "must be accept or tempfail" : "must be accept or reject", FALSE);
-        return TRUE;
-      }
     case V_ON_QUARANTINE:
-      if (g_str_equal (value, "accept"))
-        *(DkimmodVerifyAction *) field = DKIMMOD_VERIFY_ACCEPT;
-      else if (g_str_equal (value, "header"))
-        *(DkimmodVerifyAction *) field = DKIMMOD_VERIFY_HEADER;
-      else
-        return (*why = "must be accept or header", FALSE);
-      return TRUE;
+      return parse_action (vsettings[k].kind, value, field, why);
     case V_FIELD_NAME:
       if (!field_name_ok (value, why))
         return FALSE;
