@@ -21,6 +21,18 @@
 #	  cli-verify        dkimmod verify --key-file, same message on stdin
 #	  cli-sign-rsa      dkimmod sign -k rsa.pem, 2 KB message on stdin
 #	  cli-sign-ed       dkimmod sign -k ed.pem
+#	  serve-verify, serve-sign-rsa, serve-sign-ed
+#	                    the same three connections served by a worker of
+#	                    dkimmod-spawn serve (the pooled mode, one worker):
+#	                    the listener runs under callgrind with
+#	                    --trace-children=yes, once for 1 connection and
+#	                    once for 1 + SERVE_K (10); the worker's Ir
+#	                    difference divided by SERVE_K is what one more
+#	                    connection costs a running worker (start-up,
+#	                    configuration and key parsing are paid once per
+#	                    worker, max_use connections). Page faults: the
+#	                    worker's minflt over SERVE_K connections after a
+#	                    first one, natively, per connection
 #	Each case runs once under valgrind --tool=callgrind (the whole process
 #	from its first instruction: ld.so, libc start-up, OpenSSL's
 #	initialisation, the work and exit) and prints the instructions
@@ -87,6 +99,10 @@ class NextHop(threading.Thread):
             conn, _ = self.lsock.accept()
         except OSError:
             return
+        self.session(conn)
+        self.lsock.close()
+
+    def session(self, conn):
         with conn:
             try:
                 io = Lines(conn)
@@ -112,10 +128,120 @@ class NextHop(threading.Thread):
                         conn.sendall(b"250 ok\r\n")
             except (OSError, EOFError) as e:
                 self.error = str(e)
-        self.lsock.close()
 
     def close(self):
         self.lsock.close()
+
+
+class ManyHops(NextHop):
+    """NextHop for any number of connections, one after the other."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.lsock.accept()
+            except OSError:
+                return
+            self.message = None
+            self.session(conn)
+            self.messages.append(self.message)
+
+
+def serve_connection(sock_path, message):
+    """One SMTP connection to a serve listener; as spawn_connection."""
+    parent = socket.socket(socket.AF_UNIX)
+    parent.connect(sock_path)
+    io = Lines(parent)
+    try:
+        greet = io.reply()
+        if not greet.startswith(b"220"):
+            raise RuntimeError(f"greeting {greet!r}")
+        for cmd, want in ((b"EHLO client.bench.test", b"250"),
+                          (b"MAIL FROM:<alice@example.net>", b"250"),
+                          (b"RCPT TO:<bob@example.org>", b"250"), (b"DATA", b"354")):
+            parent.sendall(cmd + b"\r\n")
+            r = io.reply()
+            if not r.startswith(want):
+                raise RuntimeError(f"{cmd!r}: {r!r}")
+        stuffed = b"".join((b"." + ln if ln.startswith(b".") else ln)
+                           for ln in message.splitlines(keepends=True))
+        parent.sendall(stuffed + b".\r\n")
+        r = io.reply()
+        if not r.startswith(b"250"):
+            raise RuntimeError(f"end of data: {r!r}")
+        parent.sendall(b"QUIT\r\n")
+        io.reply()
+    finally:
+        parent.close()
+
+
+def children_of(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def minflt_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        s = f.read()
+    return int(s[s.rindex(")") + 2:].split()[7])
+
+
+def serve_run(prefix, spawn, conf, mode, work, name, message, check, k):
+    """A listener with one worker, K connections; returns the worker's
+    minflt over connections 2..K (natively) and the listener's pid."""
+    import time
+    hop = ManyHops()
+    hop.start()
+    sock = os.path.join(work, f"{name}.sock")
+    argv = prefix + [spawn, "serve", "-c", conf, "--listen", f"unix:{sock}", "--workers-min", "1",
+                     "--workers-max", "1", "--max-use", "1000000",
+                     "-o", f"next_hop=127.0.0.1:{hop.port}", mode]
+    pid = spawn_child(argv, stdin_path="/dev/null")
+    try:
+        for _ in range(600):
+            if os.path.exists(sock) and children_of(pid):
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("dkimmod-spawn serve did not start")
+        serve_connection(sock, message)
+        worker = children_of(pid)[0]
+        f0 = minflt_of(worker) if not prefix else 0
+        for _ in range(k - 1):
+            serve_connection(sock, message)
+        f1 = minflt_of(worker) if not prefix else 0
+        for m in hop.messages:
+            check(m)
+    finally:
+        os.kill(pid, 15)
+        _, status, _ = os.wait4(pid, 0)
+        hop.close()
+    if status != 0:
+        raise RuntimeError(f"listener exit status {status}")
+    return (f1 - f0) / max(k - 1, 1), pid
+
+
+def worker_ir(work, name, listener):
+    """Ir of the callgrind output of the worker (not the listener) of one run."""
+    best = None
+    for f in os.listdir(work):
+        m = re.match(re.escape(f"callgrind.{name}.") + r"(\d+)\.out$", f)
+        if not m or int(m.group(1)) == listener:
+            continue
+        with open(os.path.join(work, f)) as fh:
+            for line in fh:
+                t = re.match(r"(?:totals|summary):\s+(\d+)", line)
+                if t:
+                    best = max(best or 0, int(t.group(1)))
+        os.unlink(os.path.join(work, f))
+    return best
 
 
 def spawn_child(argv, sock=None, stdin_path=None, stdout_path="/dev/null"):
@@ -271,6 +397,12 @@ def main():
                                   os.path.join(work, "ed.pem")], msg2k,
                                  lambda m: check_signed(m, "ed"))),
     ]
+    serve_k = int(os.environ.get("SERVE_K", "10"))
+    serve_cases = [
+        ("serve-verify", "verify", confs["verify"], signed_bytes, check_verified),
+        ("serve-sign-rsa", "sign", confs["rsa"], plain, lambda m: check_signed(m, "rsa")),
+        ("serve-sign-ed", "sign", confs["ed"], plain, lambda m: check_signed(m, "ed")),
+    ]
     only = os.environ.get("CALLGRIND_CASES")
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -298,6 +430,26 @@ def main():
         majflt = statistics.median(ru.ru_majflt for ru in faults)
         print(f"CALLGRIND {name} Ir {ir} faults {minflt:.0f} majflt {majflt:.0f} file {cg}",
               flush=True)
+    for name, mode, conf, message, check in serve_cases:
+        if only and name not in only.split(","):
+            continue
+        try:
+            irs = []
+            for k in (1, 1 + serve_k):
+                cg = os.path.join(work, f"callgrind.{name}.%p.out")
+                _, listener = serve_run([valgrind, "--tool=callgrind", "--quiet",
+                                         "--trace-children=yes", f"--callgrind-out-file={cg}"]
+                                        + extra, spawn, conf, mode, work, name, message, check, k)
+                irs.append(worker_ir(work, name, listener))
+            faults, _ = serve_run([], spawn, conf, mode, work, name, message, check, 1 + n)
+        except (RuntimeError, OSError, EOFError) as e:
+            print(f"CALLGRIND {name} FAILED: {e}", flush=True)
+            failed = True
+            continue
+        ir = (irs[1] - irs[0]) // serve_k
+        print(f"CALLGRIND {name} Ir {ir} faults {faults:.0f} majflt 0 file "
+              f"(per connection of a running worker: ({irs[1]} - {irs[0]}) / {serve_k}; "
+              f"worker start-up and first connection {irs[0]})", flush=True)
     sys.exit(1 if failed else 0)
 
 

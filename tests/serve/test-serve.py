@@ -487,6 +487,30 @@ class TestPoolFaults(PoolCase):
         self.send_one(srv)
         self.assertEqual(len(self.sink.messages(2)), 2)
 
+    def test_openssl_config_change_retires_the_worker(self):
+        # OpenSSL takes its settings once per process: the worker that sees
+        # openssl_config change serves that connection and exits.
+        conf = os.path.join(H.T.dir, "serve-openssl.conf")
+        with open(H.T.conf) as f:
+            good = f.read()
+        with open(conf, "w") as f:
+            f.write(good)
+        srv = self.serve("--workers-min", "1", "--workers-max", "1", conf=conf)
+        pids = []
+        for text in (good, good, good.replace("spawn = {", 'spawn = {\n  openssl_config = "system";'),
+                     None):
+            if text is not None:
+                with open(conf, "w") as f:
+                    f.write(text)
+            msg = H.message()
+            self.send_one(srv, msg)
+            pids.append(self.served_by(msg))
+        self.assertEqual(pids[0], pids[1], "unchanged setting: same worker")
+        self.assertEqual(pids[1], pids[2], "the connection that sees the change is served")
+        self.assertNotEqual(pids[2], pids[3], "then a new worker")
+        self.log_text("openssl_config changed")
+        self.assertEqual([H.dkim_verify(m) for m in self.sink.messages(4)], [[True]] * 4)
+
     def test_next_hop_down_is_421_and_listener_goes_on(self):
         port = H.free_port()
         srv = self.serve("--workers-max", "1", opts=("next_hop=127.0.0.1:%d" % port,))
