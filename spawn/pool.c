@@ -161,8 +161,11 @@ worker_main (Pool *pool, pid_t listener)
   if (getppid () != listener)
     _exit (0);
   status = pool->func (pool->set->listen_fd, pool->status[1], pool->data);
-  /* No exit(): the listener's atexit state is not ours to run. */
-  _exit (status);
+  /* exit(), not _exit(): the listener registers no atexit handler and
+   * has no buffered output, and LeakSanitizer checks a worker's heap at
+   * exit, after up to max_use connections. */
+  g_hash_table_unref (pool->workers);
+  exit (status);
 }
 
 /* fork_worker - one more worker, counted idle */

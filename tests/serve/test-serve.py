@@ -32,6 +32,7 @@ DESCRIPTION
 """
 import importlib.util
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -206,6 +207,13 @@ class ServeMixin:
             with open(srv.errpath, "rb") as f:
                 for line in f.read().splitlines():
                     self.assertTrue(line.startswith(b"dkimmod-spawn serve: "), line)
+        # A worker that exits non-zero or dies of anything but the SIGKILL
+        # a test sends (a sanitizer's abort, a leak report) is a failure.
+        time.sleep(0.05)
+        self.seen += H.T.logs()
+        bad = [l for l in self.seen if re.search(r"serve: worker \d+ (exit status|killed by "
+                                                 r"signal (?!9\b))", l)]
+        self.assertEqual(bad, [], "workers ended badly")
         super().tearDown()
 
     def served_by(self, msg):
