@@ -157,24 +157,7 @@ def serve_connection(sock_path, message):
     parent.connect(sock_path)
     io = Lines(parent)
     try:
-        greet = io.reply()
-        if not greet.startswith(b"220"):
-            raise RuntimeError(f"greeting {greet!r}")
-        for cmd, want in ((b"EHLO client.bench.test", b"250"),
-                          (b"MAIL FROM:<alice@example.net>", b"250"),
-                          (b"RCPT TO:<bob@example.org>", b"250"), (b"DATA", b"354")):
-            parent.sendall(cmd + b"\r\n")
-            r = io.reply()
-            if not r.startswith(want):
-                raise RuntimeError(f"{cmd!r}: {r!r}")
-        stuffed = b"".join((b"." + ln if ln.startswith(b".") else ln)
-                           for ln in message.splitlines(keepends=True))
-        parent.sendall(stuffed + b".\r\n")
-        r = io.reply()
-        if not r.startswith(b"250"):
-            raise RuntimeError(f"end of data: {r!r}")
-        parent.sendall(b"QUIT\r\n")
-        io.reply()
+        smtp_dialogue(parent, io, message)
     finally:
         parent.close()
 
@@ -256,6 +239,28 @@ def spawn_child(argv, sock=None, stdin_path=None, stdout_path="/dev/null"):
     return os.posix_spawn(argv[0], argv, env, file_actions=acts)
 
 
+def smtp_dialogue(parent, io, message):
+    """The client's side of one message: greeting to QUIT, every reply checked."""
+    greet = io.reply()
+    if not greet.startswith(b"220"):
+        raise RuntimeError(f"greeting {greet!r}")
+    for cmd, want in ((b"EHLO client.bench.test", b"250"),
+                      (b"MAIL FROM:<alice@example.net>", b"250"),
+                      (b"RCPT TO:<bob@example.org>", b"250"), (b"DATA", b"354")):
+        parent.sendall(cmd + b"\r\n")
+        r = io.reply()
+        if not r.startswith(want):
+            raise RuntimeError(f"{cmd!r}: {r!r}")
+    stuffed = b"".join((b"." + ln if ln.startswith(b".") else ln)
+                       for ln in message.splitlines(keepends=True))
+    parent.sendall(stuffed + b".\r\n")
+    r = io.reply()
+    if not r.startswith(b"250"):
+        raise RuntimeError(f"end of data: {r!r}")
+    parent.sendall(b"QUIT\r\n")
+    io.reply()
+
+
 def spawn_connection(argv_fn, message):
     """One SMTP connection; returns (rusage, delivered message)."""
     hop = NextHop()
@@ -265,24 +270,7 @@ def spawn_connection(argv_fn, message):
     child.close()
     io = Lines(parent)
     try:
-        greet = io.reply()
-        if not greet.startswith(b"220"):
-            raise RuntimeError(f"greeting {greet!r}")
-        for cmd, want in ((b"EHLO client.bench.test", b"250"),
-                          (b"MAIL FROM:<alice@example.net>", b"250"),
-                          (b"RCPT TO:<bob@example.org>", b"250"), (b"DATA", b"354")):
-            parent.sendall(cmd + b"\r\n")
-            r = io.reply()
-            if not r.startswith(want):
-                raise RuntimeError(f"{cmd!r}: {r!r}")
-        stuffed = b"".join((b"." + ln if ln.startswith(b".") else ln)
-                           for ln in message.splitlines(keepends=True))
-        parent.sendall(stuffed + b".\r\n")
-        r = io.reply()
-        if not r.startswith(b"250"):
-            raise RuntimeError(f"end of data: {r!r}")
-        parent.sendall(b"QUIT\r\n")
-        io.reply()
+        smtp_dialogue(parent, io, message)
     finally:
         parent.close()
         _, status, ru = os.wait4(pid, 0)
