@@ -67,7 +67,8 @@ dkimmod_connection_serve (const DkimmodConnectionEnv *env, int in_fd, int out_fd
                                                   set->next_hop ? set->next_hop : "(none)");
   DkimmodSession sess = { .cfg = env->cfg, .set = set, .ctx = env->ctx, .verify = env->verify,
                           .client = client, .next_name = set->next_hop,
-                          .key_watch = env->key_watch };
+                          .key_watch = env->key_watch,
+                          .stopping = env->stopping };
   int fd = dkimmod_nexthop_connect (set->next_hop, set->timeout_connect, &error);
   int status;
 

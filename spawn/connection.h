@@ -21,6 +21,7 @@ typedef struct {
   const DkimmodVerifyEnv *verify;  /* verify mode; NULL when signing */
   DkimmodContext *ctx;             /* key cache (per process) */
   DkimmodFileWatch *key_watch;     /* serve mode: key files read; NULL in spawn mode */
+  gboolean (*stopping) (void);     /* serve mode: draining? NULL in spawn mode */
 } DkimmodConnectionEnv;
 
 /* Connects the next hop, reads its greeting and runs the session with the

@@ -4,7 +4,7 @@
  *	pool.c - serve mode's listener: a bounded pool of prefork workers
  * SYNOPSIS
  *	dkimmod_pool_run, dkimmod_pool_report, dkimmod_pool_stopping,
- *	dkimmod_pool_wait_mask
+ *	dkimmod_pool_stop_pending, dkimmod_pool_wait_mask
  * DESCRIPTION
  *	The Postfix master(8) way, for one service: the listener (this
  *	process) owns the listening socket and forks workers that inherit
@@ -32,7 +32,8 @@
  *
  *	SIGTERM or SIGINT: stop accepting (the socket file we bound is
  *	removed, the workers get SIGTERM: idle ones exit at once, busy ones
- *	after their connection), wait at most drain_timeout seconds, then
+ *	after their connection, which they end at its next MAIL with 421
+ *	4.3.2), wait at most drain_timeout seconds, then
  *	SIGKILL what is left (their clients see a lost connection and retry),
  *	and exit 0.
  *
@@ -118,6 +119,17 @@ gboolean
 dkimmod_pool_stopping (void)
 {
   return worker_stop != 0;
+}
+
+gboolean
+dkimmod_pool_stop_pending (void)
+{
+  sigset_t pending;
+
+  if (worker_stop)
+    return TRUE;
+  return sigpending (&pending) == 0
+         && (sigismember (&pending, SIGTERM) == 1 || sigismember (&pending, SIGINT) == 1);
 }
 
 const sigset_t *

@@ -35,6 +35,9 @@ int dkimmod_pool_run (const DkimmodPoolSettings *set, DkimmodPoolWorkerFunc func
 void dkimmod_pool_report (int status_fd, gboolean busy);
 /* Worker side: SIGTERM or SIGINT arrived (the listener is draining). */
 gboolean dkimmod_pool_stopping (void);
+/* Worker side, inside a connection (SIGTERM blocked): a stop request is
+ * pending, or was seen. One sigpending(2). */
+gboolean dkimmod_pool_stop_pending (void);
 /* Worker side: the signal mask to wait with (ppoll): SIGTERM and SIGINT
  * are blocked otherwise, so that a stop request is seen only between
  * connections and never lost between a check and the wait. */

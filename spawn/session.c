@@ -39,6 +39,12 @@
  *	HELO, EHLO or MAIL is the next hop's configuration, not the message's:
  *	it becomes 451 4.3.5 (logged with the next hop's text).
  *
+ *	Serve mode: once the listener drains (SIGTERM), the next MAIL is
+ *	answered "421 4.3.2 Service shutting down" and the session ends, so a
+ *	reused connection (Postfix's connection cache) does not hold the
+ *	worker until the drain timeout; the transaction in progress, if any,
+ *	finishes first. The client defers that message, nothing was sent.
+ *
  *	End of session: QUIT (relayed, its reply passed back), or EOF from the
  *	client between commands, which Postfix's connection cache and a
  *	before-queue smtpd do routinely: exit 0 (EOF inside DATA is 75). A
@@ -333,6 +339,14 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
     }
   if (verb_is (line, "MAIL"))
     {
+      if (sess->stopping != NULL && sess->stopping ())
+        {
+          *done = TRUE;
+          *status = DKIMMOD_EXIT_OK;
+          dkimmod_log (LOG_INFO, "%s: shutting down: 421 to MAIL", dkimmod_session_queue_id (sess));
+          return reply (sess, "421 4.3.2 Service shutting down", error)
+                 && dkimmod_stream_flush (sess->client, error);
+        }
       if (sess->in_mail)
         return reply (sess, "503 5.5.1 Error: nested MAIL command", error);
       /* As Postfix's smtpd: a declared size over our limit is refused

@@ -35,6 +35,7 @@ typedef struct {
   DkimmodStream *next;
   const char *next_name;      /* next_hop as configured, for replies/logs */
   DkimmodFileWatch *key_watch; /* serve mode: records the key files signing reads */
+  gboolean (*stopping) (void); /* serve mode: the listener is draining (NULL: never) */
   guint64 headroom;           /* bytes we may add to a message (headroom.c) */
   guint64 size_limit;         /* bytes per message we accept */
   /* transaction state: reset after DATA, RSET, HELO/EHLO */

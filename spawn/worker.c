@@ -124,7 +124,8 @@ serve_one (WorkerState *st, int fd)
   else
     {
       env = (DkimmodConnectionEnv) { .cfg = st->cfg, .verify = st->verify, .ctx = st->ctx,
-                                     .key_watch = st->watch };
+                                     .key_watch = st->watch,
+                                     .stopping = dkimmod_pool_stop_pending };
       status = dkimmod_connection_serve (&env, fd, fd);
       /* sender_map_dir files the lookups read join the watch. */
       dkimmod_config_foreach_file (st->cfg, dkimmod_filewatch_add_func, st->watch);

@@ -550,6 +550,24 @@ class TestPoolStop(PoolCase):
         self.assertEqual(len(self.sink.messages(1)), 1)
         self.log_text("serve: stopped")
 
+    def test_sigterm_ends_a_reused_connection_at_its_next_mail(self):
+        # Postfix's connection cache keeps a session open between messages:
+        # after SIGTERM the next MAIL gets 421 (the client defers that
+        # message) and the listener exits long before the drain timeout.
+        srv = self.serve("--workers-min", "1", "--workers-max", "1", "--drain-timeout", "60")
+        c = self.send_one(srv, quit=False)
+        t0 = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        code, text = c.cmd("MAIL FROM:<alice@example.net>")
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.3.2", text)
+        self.assertTrue(c.eof())
+        self.assertEqual(srv.proc.wait(timeout=10), 0)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(len(self.sink.messages(1)), 1)
+        self.log_text("shutting down: 421 to MAIL")
+
     def test_sigterm_drain_timeout_kills_and_nothing_is_accepted(self):
         srv = self.serve("--workers-min", "1", "--workers-max", "1", "--drain-timeout", "1")
         c = self.into_data(srv)
