@@ -32,7 +32,10 @@
 #	                    configuration and key parsing are paid once per
 #	                    worker, max_use connections). Page faults: the
 #	                    worker's minflt over SERVE_K connections after a
-#	                    first one, natively, per connection
+#	                    first one, natively, per connection; CPU: the
+#	                    worker's schedstat time over at least 50 such
+#	                    connections, natively, per connection (cpu_ms; for
+#	                    the other cases the median of wait4's user+system)
 #	Each case runs once under valgrind --tool=callgrind (the whole process
 #	from its first instruction: ld.so, libc start-up, OpenSSL's
 #	initialisation, the work and exit) and prints the instructions
@@ -41,7 +44,7 @@
 #	10) natively and prints the median minor and major page faults from
 #	wait4(2)'s rusage (posix_spawn, so nothing of this Python is counted).
 #	Output lines:
-#	  CALLGRIND CASE Ir N faults MINFLT majflt MAJFLT file PATH
+#	  CALLGRIND CASE Ir N faults MINFLT majflt MAJFLT cpu_ms MS file PATH
 #	Every message must be accepted (250) and every verification must
 #	give dkim=pass, or the program exits 1: a count of a failing run
 #	would be meaningless.
@@ -170,6 +173,12 @@ def children_of(pid):
         return []
 
 
+def cpu_ns_of(pid):
+    """CPU time of PID in ns (schedstat: nanoseconds, not clock ticks)."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
 def minflt_of(pid):
     with open(f"/proc/{pid}/stat") as f:
         s = f.read()
@@ -178,7 +187,8 @@ def minflt_of(pid):
 
 def serve_run(prefix, spawn, conf, mode, work, name, message, check, k):
     """A listener with one worker, K connections; returns the worker's
-    minflt over connections 2..K (natively) and the listener's pid."""
+    minflt and CPU ms per connection over connections 2..K (natively) and
+    the listener's pid."""
     import time
     hop = ManyHops()
     hop.start()
@@ -197,9 +207,11 @@ def serve_run(prefix, spawn, conf, mode, work, name, message, check, k):
         serve_connection(sock, message)
         worker = children_of(pid)[0]
         f0 = minflt_of(worker) if not prefix else 0
+        c0 = cpu_ns_of(worker) if not prefix else 0
         for _ in range(k - 1):
             serve_connection(sock, message)
         f1 = minflt_of(worker) if not prefix else 0
+        c1 = cpu_ns_of(worker) if not prefix else 0
         for m in hop.messages:
             check(m)
     finally:
@@ -208,7 +220,7 @@ def serve_run(prefix, spawn, conf, mode, work, name, message, check, k):
         hop.close()
     if status != 0:
         raise RuntimeError(f"listener exit status {status}")
-    return (f1 - f0) / max(k - 1, 1), pid
+    return (f1 - f0) / max(k - 1, 1), (c1 - c0) / 1e6 / max(k - 1, 1), pid
 
 
 def worker_ir(work, name, listener):
@@ -416,7 +428,9 @@ def main():
             continue
         minflt = statistics.median(ru.ru_minflt for ru in faults)
         majflt = statistics.median(ru.ru_majflt for ru in faults)
-        print(f"CALLGRIND {name} Ir {ir} faults {minflt:.0f} majflt {majflt:.0f} file {cg}",
+        cpu = statistics.median((ru.ru_utime + ru.ru_stime) * 1000 for ru in faults)
+        print(f"CALLGRIND {name} Ir {ir} faults {minflt:.0f} majflt {majflt:.0f} cpu_ms {cpu:.3f} "
+              f"file {cg}",
               flush=True)
     for name, mode, conf, message, check in serve_cases:
         if only and name not in only.split(","):
@@ -425,17 +439,18 @@ def main():
             irs = []
             for k in (1, 1 + serve_k):
                 cg = os.path.join(work, f"callgrind.{name}.%p.out")
-                _, listener = serve_run([valgrind, "--tool=callgrind", "--quiet",
+                _, _, listener = serve_run([valgrind, "--tool=callgrind", "--quiet",
                                          "--trace-children=yes", f"--callgrind-out-file={cg}"]
                                         + extra, spawn, conf, mode, work, name, message, check, k)
                 irs.append(worker_ir(work, name, listener))
-            faults, _ = serve_run([], spawn, conf, mode, work, name, message, check, 1 + n)
+            faults, cpu, _ = serve_run([], spawn, conf, mode, work, name, message, check,
+                                       1 + max(n, 50))
         except (RuntimeError, OSError, EOFError) as e:
             print(f"CALLGRIND {name} FAILED: {e}", flush=True)
             failed = True
             continue
         ir = (irs[1] - irs[0]) // serve_k
-        print(f"CALLGRIND {name} Ir {ir} faults {faults:.0f} majflt 0 file "
+        print(f"CALLGRIND {name} Ir {ir} faults {faults:.0f} majflt 0 cpu_ms {cpu:.3f} file "
               f"(per connection of a running worker: ({irs[1]} - {irs[0]}) / {serve_k}; "
               f"worker start-up and first connection {irs[0]})", flush=True)
     sys.exit(1 if failed else 0)
