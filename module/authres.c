@@ -124,6 +124,15 @@ is_identity_pvalue (const char *s)
   return TRUE;
 }
 
+void
+dkimmod_authres_append_pvalue (GString *out, const char *value, gboolean identity)
+{
+  if (is_token (value) || (identity && is_identity_pvalue (value)))
+    g_string_append (out, value);
+  else
+    append_quoted (out, value);
+}
+
 /* append_property - "NAME=VALUE", VALUE bare when it may be, else quoted */
 static void
 append_property (GPtrArray *words, const char *name, const char *value, gboolean identity)
@@ -131,10 +140,7 @@ append_property (GPtrArray *words, const char *name, const char *value, gboolean
   GString *w = g_string_new (name);
 
   g_string_append_c (w, '=');
-  if (is_token (value) || (identity && is_identity_pvalue (value)))
-    g_string_append (w, value);
-  else
-    append_quoted (w, value);
+  dkimmod_authres_append_pvalue (w, value, identity);
   g_ptr_array_add (words, g_string_free (w, FALSE));
 }
 

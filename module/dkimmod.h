@@ -437,6 +437,92 @@ DKIMMOD_API int dkimmod_dns_file_answer (const DkimmodDnsFile *f, DkimmodDnsQuer
                                          DkimmodError *err);
 DKIMMOD_API void dkimmod_dns_file_free (DkimmodDnsFile *f);
 
+/* --- SPF (RFC 7208) ----------------------------------------------------- */
+/* check_host() for the MAIL FROM identity (HELO's when MAIL FROM is null,
+ * section 2.4) or for HELO, step-driven over a DNS question set:
+ *   spf = dkimmod_spf_new (ctx, NULL);
+ *   dkimmod_spf_check_mail_from (spf, "192.0.2.1", "mx.example.org",
+ *                                "alice@example.org", &err);
+ *   while (dkimmod_spf_step (spf, q, &err) == 0)   (0: questions open)
+ *     dkimmod_resolver_resolve (r, q, &err);       (or the host answers)
+ *   info = dkimmod_spf_result (spf);
+ * Limits: 10 DNS mechanisms and modifiers, 2 void lookups, 10 MX and
+ * 10 PTR names, a time budget; exceeding one is permerror (time:
+ * temperror). */
+typedef enum {
+  DKIMMOD_SPF_NONE = 0,
+  DKIMMOD_SPF_NEUTRAL,
+  DKIMMOD_SPF_PASS,
+  DKIMMOD_SPF_FAIL,
+  DKIMMOD_SPF_SOFTFAIL,
+  DKIMMOD_SPF_TEMPERROR,
+  DKIMMOD_SPF_PERMERROR,
+} DkimmodSpfResult;
+
+typedef enum {
+  DKIMMOD_SPF_IDENTITY_MAILFROM = 0,  /* RFC 8601 smtp.mailfrom */
+  DKIMMOD_SPF_IDENTITY_HELO,          /* smtp.helo */
+} DkimmodSpfIdentity;
+
+/* Options flags */
+#define DKIMMOD_SPF_FLAG_EXPLANATION (1u << 0)  /* on fail, fetch exp= (one more round) */
+
+typedef struct {
+  unsigned time_budget_ms;  /* from the first step; 0: 20000 (RFC 7208 4.6.4); the
+                               resolver's message deadline may end it sooner */
+  const char *receiver;     /* %{r} in explanations; NULL: "unknown" (copied) */
+  unsigned flags;           /* DKIMMOD_SPF_FLAG_* */
+  void *reserved[6];        /* must be zero (options_init does it) */
+} DkimmodSpfOptions;
+
+/* The outcome (strings owned by the DkimmodSpf, "" when absent). Zero
+ * in a reserved[] slot means absent, as in DkimmodSignatureResult. */
+typedef struct {
+  DkimmodSpfResult result;
+  DkimmodSpfIdentity identity;
+  const char *sender;       /* <sender> checked: MAIL FROM, or postmaster@HELO */
+  const char *domain;       /* its domain: the <domain> of the top check_host() */
+  const char *helo;
+  const char *client_ip;    /* as given */
+  const char *mechanism;    /* the matching term ("-all", "ip4:192.0.2.0/24"),
+                               "default" when none matched, "" on error */
+  const char *reason;       /* "" on a match; else why, for a postmaster */
+  const char *explanation;  /* exp= text (fail, DKIMMOD_SPF_FLAG_EXPLANATION), or "" */
+  unsigned dns_lookups;     /* DNS mechanisms and modifiers evaluated */
+  unsigned void_lookups;
+  void *reserved[8];        /* ABI padding: zero */
+} DkimmodSpfResultInfo;
+
+typedef struct DkimmodSpf DkimmodSpf;
+
+/* "pass", "fail", "softfail", ... (RFC 8601 2.7.2; static string). */
+DKIMMOD_API const char *dkimmod_spf_result_name (DkimmodSpfResult result);
+DKIMMOD_API void dkimmod_spf_options_init (DkimmodSpfOptions *opts);
+/* OPTS is copied; NULL means defaults. */
+DKIMMOD_API DkimmodSpf *dkimmod_spf_new (DkimmodContext *ctx, const DkimmodSpfOptions *opts);
+/* Checks MAIL_FROM ("local@domain"; NULL, "" or "<>" is the null
+ * reverse-path: then postmaster@HELO, RFC 7208 2.4) for CLIENT_IP (IPv4
+ * or IPv6 text; IPv4-mapped IPv6 is IPv4). HELO may be NULL for the
+ * MAIL FROM identity. Once per DkimmodSpf, before the first step. */
+DKIMMOD_API int dkimmod_spf_check_mail_from (DkimmodSpf *spf, const char *client_ip,
+                                             const char *helo, const char *mail_from,
+                                             DkimmodError *err);
+/* Checks the HELO identity (RFC 7208 2.3). */
+DKIMMOD_API int dkimmod_spf_check_helo (DkimmodSpf *spf, const char *client_ip, const char *helo,
+                                        DkimmodError *err);
+/* Evaluates as far as Q's answers allow, asking what it needs next into
+ * Q: 1 when the result is known, 0 while questions it needs are open
+ * (answer them, step again), -1 with ERR on a caller bug. */
+DKIMMOD_API int dkimmod_spf_step (DkimmodSpf *spf, DkimmodDnsQueries *q, DkimmodError *err);
+/* NULL until a step returned 1 (transfer none). */
+DKIMMOD_API const DkimmodSpfResultInfo *dkimmod_spf_result (const DkimmodSpf *spf);
+/* The result as an RFC 8601 resinfo on one line, "spf=pass
+ * smtp.mailfrom=alice@example.org" (smtp.helo= for HELO; both for a
+ * null MAIL FROM), for the Authentication-Results field (transfer full,
+ * dkimmod_free). */
+DKIMMOD_API char *dkimmod_spf_resinfo (const DkimmodSpf *spf);
+DKIMMOD_API void dkimmod_spf_free (DkimmodSpf *spf);
+
 /* --- loadable plugin entry point ----------------------------------------- */
 /* A host that dlopen()s the module looks up "dkimmod_plugin_v1", calls it,
  * and refuses a table whose abi_major differs from the one it was built
@@ -528,6 +614,18 @@ typedef struct {
   DkimmodDnsFile *(*dns_file_parse) (const char *text, size_t len, DkimmodError *err);
   int (*dns_file_answer) (const DkimmodDnsFile *f, DkimmodDnsQueries *q, DkimmodError *err);
   void (*dns_file_free) (DkimmodDnsFile *f);
+  /* abi_minor 3: SPF */
+  const char *(*spf_result_name) (DkimmodSpfResult result);
+  void (*spf_options_init) (DkimmodSpfOptions *opts);
+  DkimmodSpf *(*spf_new) (DkimmodContext *ctx, const DkimmodSpfOptions *opts);
+  int (*spf_check_mail_from) (DkimmodSpf *spf, const char *client_ip, const char *helo,
+                              const char *mail_from, DkimmodError *err);
+  int (*spf_check_helo) (DkimmodSpf *spf, const char *client_ip, const char *helo,
+                         DkimmodError *err);
+  int (*spf_step) (DkimmodSpf *spf, DkimmodDnsQueries *q, DkimmodError *err);
+  const DkimmodSpfResultInfo *(*spf_result) (const DkimmodSpf *spf);
+  char *(*spf_resinfo) (const DkimmodSpf *spf);
+  void (*spf_free) (DkimmodSpf *spf);
 } DkimmodPluginV1;
 
 DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);
@@ -545,6 +643,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodKeyFile, dkimmod_key_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodResolver, dkimmod_resolver_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodDnsQueries, dkimmod_dns_queries_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodDnsFile, dkimmod_dns_file_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSpf, dkimmod_spf_free)
 #endif
 
 #endif /* DKIMMOD_H */

@@ -16,7 +16,8 @@
  *	concatenates a TXT record's strings; inside quotes \", \\ and \DDD
  *	(a decimal byte, RFC 1035 5.1) are escapes. Blank lines and lines
  *	starting with '#' are ignored; a name may have many records. Names
- *	are matched case-insensitively, a trailing dot ignored.
+ *	are matched case-insensitively, a trailing dot ignored; \DDD and \X
+ *	escape a byte in a name (a blank: \032).
  *	Answering a question: a status line for the type, else one for the
  *	name, else the name's records of the type (none: NODATA); a name
  *	with a CNAME answers as its target does, at most
@@ -94,10 +95,36 @@ entry_free (Entry *e)
   g_free (e);
 }
 
+/* unescape_name - RFC 1035 5.1 escapes in a name: \DDD (a decimal
+ * byte) and \X (X itself), so a name may hold a blank (transfer full) */
+static char *
+unescape_name (const char *name, gsize len)
+{
+  GString *s = g_string_sized_new (len);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (name[i] == '\\' && i + 3 < len && g_ascii_isdigit (name[i + 1])
+          && g_ascii_isdigit (name[i + 2]) && g_ascii_isdigit (name[i + 3]))
+        {
+          int v = (name[i + 1] - '0') * 100 + (name[i + 2] - '0') * 10 + (name[i + 3] - '0');
+
+          g_string_append_c (s, (char) MIN (v, 255));
+          i += 3;
+        }
+      else if (name[i] == '\\' && i + 1 < len)
+        g_string_append_c (s, name[++i]);
+      else
+        g_string_append_c (s, name[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
 static Entry *
 entry_for (DkimmodDnsFile *f, const char *name, gsize len)
 {
-  g_autofree char *norm = dkimmod_dns_name_normalize (name, len);
+  g_autofree char *raw = unescape_name (name, len);
+  g_autofree char *norm = dkimmod_dns_name_normalize (raw, strlen (raw));
   Entry *e = g_hash_table_lookup (f->names, norm);
 
   if (e == NULL)

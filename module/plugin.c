@@ -99,6 +99,15 @@ static const DkimmodPluginV1 plugin_v1 = {
   .dns_file_parse = dkimmod_dns_file_parse,
   .dns_file_answer = dkimmod_dns_file_answer,
   .dns_file_free = dkimmod_dns_file_free,
+  .spf_result_name = dkimmod_spf_result_name,
+  .spf_options_init = dkimmod_spf_options_init,
+  .spf_new = dkimmod_spf_new,
+  .spf_check_mail_from = dkimmod_spf_check_mail_from,
+  .spf_check_helo = dkimmod_spf_check_helo,
+  .spf_step = dkimmod_spf_step,
+  .spf_result = dkimmod_spf_result,
+  .spf_resinfo = dkimmod_spf_resinfo,
+  .spf_free = dkimmod_spf_free,
 };
 
 /**

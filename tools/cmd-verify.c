@@ -10,7 +10,11 @@
  *	signature in the form of an Authentication-Results resinfo
  *	("dkim=pass (2048-bit key) header.d=... header.s=..."), then the
  *	Authentication-Results field itself. With --authres only the field
- *	is printed, ready to be prepended to the message.
+ *	is printed, ready to be prepended to the message. With --client-ip
+ *	(and --mail-from or --helo) it checks SPF too (RFC 7208) and prints
+ *	its resinfo line ("spf=pass smtp.mailfrom=...") and, on fail, the
+ *	domain's explanation ("spf-explanation: ..."); the exit status stays
+ *	the DKIM verdict's.
  *
  *	Settings come from the verifying section of --config (or the built-in
  *	defaults), then from the options, which are applied as the same
@@ -54,6 +58,8 @@ typedef struct
   char *config_path;
   char *key_file;
   char *dns_file;
+  char *client_ip, *helo, *mail_from;   /* SPF: --client-ip, --helo, --mail-from */
+  gboolean has_mail_from;
   GPtrArray *overrides;   /* "name=value", applied in order */
   GPtrArray *labels;      /* the option each came from ("--nameserver"), or "" for -o */
   gboolean authres_only;
@@ -67,6 +73,9 @@ verify_options_clear (VerifyOptions *o)
   g_clear_pointer (&o->config_path, g_free);
   g_clear_pointer (&o->key_file, g_free);
   g_clear_pointer (&o->dns_file, g_free);
+  g_clear_pointer (&o->client_ip, g_free);
+  g_clear_pointer (&o->helo, g_free);
+  g_clear_pointer (&o->mail_from, g_free);
   g_clear_pointer (&o->overrides, g_ptr_array_unref);
   g_clear_pointer (&o->labels, g_ptr_array_unref);
 }
@@ -76,6 +85,7 @@ static const char verify_usage[] =
   "usage: dkimmod verify [--config FILE] [--key-file FILE | --dns-file FILE]\n"
   "                      [--nameserver ADDR[:PORT]]\n"
   "                      [--authserv-id ID] [--accept-rsa-sha1] [--accept-body-length]\n"
+  "                      [--client-ip ADDR [--helo NAME] [--mail-from ADDRESS]]\n"
   "                      [-o NAME=VALUE]... [--time T] [--authres] < message\n"
   "\n"
   "Verifies every DKIM signature of the message on stdin, prints one result per\n"
@@ -88,6 +98,9 @@ static const char verify_usage[] =
   "      --dns-file FILE        every DNS answer from FILE (any record type, NXDOMAIN,\n"
   "                             SERVFAIL, TIMEOUT; libdkimmod(3)) instead of DNS\n"
   "      --nameserver ADDR[:PORT]  DNS server to ask (default: /etc/resolv.conf)\n"
+  "      --client-ip ADDR       the SMTP client's address: checks SPF (RFC 7208)\n"
+  "      --helo NAME            its HELO/EHLO name (without --mail-from: SPF of HELO)\n"
+  "      --mail-from ADDRESS    the envelope sender (\"\" for the null sender)\n"
   "      --authserv-id ID       name in Authentication-Results (default: host name)\n"
   "      --accept-rsa-sha1      let rsa-sha1 signatures pass (RFC 8301 says no)\n"
   "      --accept-body-length   let a body longer than l= pass\n"
@@ -101,6 +114,9 @@ enum
   OPT_CONFIG = 256,
   OPT_KEY_FILE,
   OPT_DNS_FILE,
+  OPT_CLIENT_IP,
+  OPT_HELO,
+  OPT_MAIL_FROM,
   OPT_NAMESERVER,
   OPT_AUTHSERV_ID,
   OPT_ACCEPT_RSA_SHA1,
@@ -113,6 +129,9 @@ static const struct option verify_long_options[] = {
   { "config", required_argument, NULL, OPT_CONFIG },
   { "key-file", required_argument, NULL, OPT_KEY_FILE },
   { "dns-file", required_argument, NULL, OPT_DNS_FILE },
+  { "client-ip", required_argument, NULL, OPT_CLIENT_IP },
+  { "helo", required_argument, NULL, OPT_HELO },
+  { "mail-from", required_argument, NULL, OPT_MAIL_FROM },
   { "nameserver", required_argument, NULL, OPT_NAMESERVER },
   { "authserv-id", required_argument, NULL, OPT_AUTHSERV_ID },
   { "accept-rsa-sha1", no_argument, NULL, OPT_ACCEPT_RSA_SHA1 },
@@ -161,6 +180,19 @@ verify_parse_args (int argc, char **argv, VerifyOptions *opt)
           g_free (opt->dns_file);
           opt->dns_file = g_strdup (optarg);
           break;
+        case OPT_CLIENT_IP:
+          g_free (opt->client_ip);
+          opt->client_ip = g_strdup (optarg);
+          break;
+        case OPT_HELO:
+          g_free (opt->helo);
+          opt->helo = g_strdup (optarg);
+          break;
+        case OPT_MAIL_FROM:
+          g_free (opt->mail_from);
+          opt->mail_from = g_strdup (optarg);
+          opt->has_mail_from = TRUE;
+          break;
         case 'o':
           add_override (opt, "", NULL, optarg);
           break;
@@ -192,6 +224,16 @@ verify_parse_args (int argc, char **argv, VerifyOptions *opt)
           fputs (verify_usage, stderr);
           return EX_USAGE;
         }
+    }
+  if ((opt->helo != NULL || opt->has_mail_from) && opt->client_ip == NULL)
+    {
+      dkimmod_cli_warn ("--helo and --mail-from need --client-ip (SPF checks the client)");
+      return EX_USAGE;
+    }
+  if (opt->client_ip != NULL && !opt->has_mail_from && opt->helo == NULL)
+    {
+      dkimmod_cli_warn ("--client-ip needs --mail-from or --helo (the identity SPF checks)");
+      return EX_USAGE;
     }
   if (opt->dns_file != NULL && opt->key_file != NULL)
     {
@@ -320,23 +362,53 @@ dns_source_answer (const DnsSource *src, DkimmodDnsQueries *q)
     dkimmod_cli_warn ("DNS: %s", err.message);
 }
 
-/* answer_questions - every DNS question of the message (the DKIM keys),
- * in as few concurrent rounds as the methods allow */
+/* spf_start - the SPF check of the options' identity, or NULL without
+ * --client-ip; *STATUS 64 for an address that is none */
+static DkimmodSpf *
+spf_start (DkimmodContext *ctx, const VerifyOptions *opt, int *status)
+{
+  g_autoptr (DkimmodSpf) spf = NULL;
+  DkimmodSpfOptions so;
+  DkimmodError err = { 0 };
+
+  if (opt->client_ip == NULL)
+    return NULL;
+  dkimmod_spf_options_init (&so);
+  so.flags = DKIMMOD_SPF_FLAG_EXPLANATION;  /* a person reads it: worth a round */
+  spf = dkimmod_spf_new (ctx, &so);
+  if ((opt->has_mail_from
+         ? dkimmod_spf_check_mail_from (spf, opt->client_ip, opt->helo, opt->mail_from, &err)
+         : dkimmod_spf_check_helo (spf, opt->client_ip, opt->helo, &err))
+      != 0)
+    {
+      dkimmod_cli_warn ("--client-ip: %s", err.message);
+      *status = EX_USAGE;
+      return NULL;
+    }
+  return g_steal_pointer (&spf);
+}
+
+/* answer_questions - every DNS question of the message (DKIM keys, SPF),
+ * in as few concurrent rounds as the records allow: each round answers
+ * all that is open, then the step-driven methods ask what follows */
 static void
-answer_questions (DkimmodVerifier *v, const DnsSource *src)
+answer_questions (DkimmodVerifier *v, DkimmodSpf *spf, const DnsSource *src)
 {
   g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
   DkimmodError err = { 0 };
 
   dkimmod_dns_queries_ask_dkim_keys (q, v);
-  dns_source_answer (src, q);
+  while ((spf != NULL && dkimmod_spf_step (spf, q, &err) == 0)
+         || dkimmod_dns_queries_open_count (q) > 0)
+    dns_source_answer (src, q);
   if (dkimmod_dns_queries_answer_dkim_keys (q, v, &err) != 0)
     dkimmod_cli_warn ("key lookup: %s", err.message);
 }
 
 /* print_results - the resinfo lines and the field, in LF form */
 static int
-print_results (const DkimmodVerifier *v, const DkimmodConfig *cfg, gboolean authres_only)
+print_results (const DkimmodVerifier *v, const DkimmodSpf *spf, const DkimmodConfig *cfg,
+               gboolean authres_only)
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
   g_autofree char *id = set->authserv_id ? g_strdup (set->authserv_id)
@@ -352,6 +424,16 @@ print_results (const DkimmodVerifier *v, const DkimmodConfig *cfg, gboolean auth
 
       g_string_append_printf (out, "%s\n", line);
       dkimmod_free (line);
+    }
+  if (!authres_only && spf != NULL)
+    {
+      const DkimmodSpfResultInfo *info = dkimmod_spf_result (spf);
+      char *line = dkimmod_spf_resinfo (spf);
+
+      g_string_append_printf (out, "%s\n", line);
+      dkimmod_free (line);
+      if (*info->explanation != '\0')
+        g_string_append_printf (out, "spf-explanation: %s\n", info->explanation);
     }
   ar = dkimmod_verifier_authres (v, id, &err);
   if (ar == NULL)
@@ -400,8 +482,8 @@ verdict_status (DkimmodResult summary)
 
 /* run_verifier - headers, keys, body and results of the message MSG */
 static int
-run_verifier (DkimmodVerifier *v, const DkimmodConfig *cfg, const VerifyOptions *opt,
-              GBytes *msg)
+run_verifier (DkimmodVerifier *v, DkimmodSpf *spf, const DkimmodConfig *cfg,
+              const VerifyOptions *opt, GBytes *msg)
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
   g_autoptr (DkimmodMsgParser) parser = NULL;
@@ -421,14 +503,14 @@ run_verifier (DkimmodVerifier *v, const DkimmodConfig *cfg, const VerifyOptions 
                                                            : set->key_file))
       != EX_OK)
     return status;
-  answer_questions (v, &src);
+  answer_questions (v, spf, &src);
   if (dkimmod_verifier_add_body (v, data + body_off, len - body_off, &err) != 0
       || dkimmod_verifier_finish (v, &err) != 0)
     {
       dkimmod_cli_warn ("message: %s", err.message);
       return dkimmod_cli_status_exit (err.code);
     }
-  if ((status = print_results (v, cfg, opt->authres_only)) != EX_OK)
+  if ((status = print_results (v, spf, cfg, opt->authres_only)) != EX_OK)
     return status;
   return verdict_status (dkimmod_verifier_summary (v));
 }
@@ -443,6 +525,7 @@ verify_message (VerifyOptions *opt)
   g_autoptr (GBytes) crlf = NULL;
   g_autoptr (DkimmodContext) ctx = NULL;
   g_autoptr (DkimmodVerifier) v = NULL;
+  g_autoptr (DkimmodSpf) spf = NULL;
   DkimmodVerifyOptions vopts;
   int status = EX_OK;
 
@@ -459,7 +542,10 @@ verify_message (VerifyOptions *opt)
     dkimmod_context_set_clock (ctx, fixed_clock, &opt->time);
   dkimmod_config_verify_options (cfg, &vopts);
   v = dkimmod_verifier_new (ctx, &vopts);
-  return run_verifier (v, cfg, opt, crlf);
+  spf = spf_start (ctx, opt, &status);
+  if (status != EX_OK)
+    return status;
+  return run_verifier (v, spf, cfg, opt, crlf);
 }
 
 int

@@ -331,6 +331,27 @@ def dnswire():
     put("dnswire", "short", dns_response("x.example", 1, [(None, 1, bytes([1, 2, 3, 4]))])[:-3])
 
 
+def spf():
+    zone = ('x.example TXT "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 a mx ptr:%{d} '
+            'include:inc.%{d} exists:%{ir}.%{l1r-}.e.%{d} ~all exp=why.%{d}"\n'
+            'x.example A 192.0.2.9\nx.example MX 10 mail.x.example\nmail.x.example A 192.0.2.10\n'
+            '1.2.0.192.in-addr.arpa PTR mail.x.example\n'
+            'inc.x.example TXT "v=spf1 redirect=r.x.example"\nr.x.example TXT "v=spf1 -all"\n'
+            'why.x.example TXT "%{i} is not %{d} (%{p}, %{c}, %{r}, %{t})"\n')
+    put("spf", "check-host-v4", b"\x00" + zone.encode())
+    put("spf", "check-host-v6", b"\x01" + zone.encode())
+    put("spf", "include-loop", b"\x00x.example TXT \"v=spf1 include:x.example -all\"\n")
+    put("spf", "many-lookups", b"\x00x.example TXT \"v=spf1" + b"".join(b" a:h%d.example" % i for i in range(15))
+        + b" -all\"\n")
+    put("spf", "voids", b"\x00x.example TXT \"v=spf1 a:n1.example mx:n2.example exists:n3.example -all\"\n")
+    put("spf", "timeouts", b"\x00x.example TXT \"v=spf1 mx -all\"\nx.example MX 1 m.example\nm.example TIMEOUT\n")
+    put("spf", "two-records", b"\x00x.example TXT \"v=spf1 -all\"\nx.example TXT \"v=spf1 +all\"\n")
+    put("spf", "record-macros", b"\x80a:%{d}/24//64 -include:%{ir}.%{v}._spf.%{d2} exp=%{l}x.example\0"
+        b"%{ir}.%{v}.%{L1r-}.%{d9}.%%.%_.%-.example")
+    put("spf", "record-bad", b"\x80a:foo.123 ip4:1.2.3.4/33 redirect=a redirect=b\0%{z}%")
+    put("spf", "macro-digits", b"\x80all\0%{d4294967296r.-+,/_=}.example")
+
+
 for f in (tagparse, keyrecord, keyder, msgparse, canon, authres, verifier, config, smtp, session,
-          dnsfile, dnswire):
+          dnsfile, dnswire, spf):
     f()

@@ -202,6 +202,35 @@ def main():
     check("--dns-file missing: exit 66", run(["verify", "--dns-file", df + ".none"], signed), 66)
     check("--dns-file with --key-file: 64", run(dns + ["--key-file", kf], signed), 64)
 
+    # SPF: --client-ip with --mail-from or --helo, answers from the DNS file
+    with open(df, "w") as f:
+        f.write("rsa._domainkey.%s TXT \"%s\"\n%s TXT \"v=spf1 ip4:192.0.2.0/24 -all "
+                "exp=why.%%{d}\"\nwhy.%s TXT \"%%{i} may not send for %%{d}\"\n"
+                "helo.example TXT \"v=spf1 a -all\"\nhelo.example A 198.51.100.9\n"
+                % (DOMAIN, record(rsa, "rsa"), DOMAIN, DOMAIN))
+    got = run(dns + ["--client-ip", "192.0.2.7", "--helo", "helo.example",
+                     "--mail-from", "alice@" + DOMAIN], signed)
+    check("--client-ip in the MAIL FROM's range: spf=pass after the dkim lines, exit from DKIM",
+          got, 0, contains="\nspf=pass smtp.mailfrom=alice@%s\n" % DOMAIN)
+    got = run(dns + ["--client-ip", "2001:db8::1", "--mail-from", "alice@" + DOMAIN], MSG)
+    check("outside it: spf=fail with the explanation; unsigned: exit 1", got, 1,
+          contains="spf=fail smtp.mailfrom=alice@%s\nspf-explanation: "
+          "2.0.0.1.0.D.B.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1 may not send for %s\n"
+          % (DOMAIN, DOMAIN))
+    check("--mail-from \"\" checks postmaster@HELO (RFC 7208 2.4)",
+          run(dns + ["--client-ip", "198.51.100.9", "--helo", "helo.example", "--mail-from", ""],
+              MSG), 1,
+          contains="spf=pass smtp.mailfrom=postmaster@helo.example smtp.helo=helo.example\n")
+    check("--helo alone checks the HELO identity",
+          run(dns + ["--client-ip", "198.51.100.10", "--helo", "helo.example"], MSG), 1,
+          contains="spf=fail smtp.helo=helo.example\n")
+    check("--helo without --client-ip: 64", run(dns + ["--helo", "helo.example"], MSG), 64,
+          stderr="need --client-ip")
+    check("--client-ip without an identity: 64", run(dns + ["--client-ip", "192.0.2.1"], MSG), 64)
+    check("--client-ip not an address: 64",
+          run(dns + ["--client-ip", "mail.example", "--mail-from", "a@b.example"], MSG), 64,
+          stderr="is no IP address")
+
     # usage and unreadable input
     check("unknown option: 64", run(["verify", "--frobnicate"], signed), 64)
     check("extra argument: 64", run(["verify", "message.eml"], signed), 64)
