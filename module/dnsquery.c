@@ -54,11 +54,24 @@ dkimmod_dns_name_normalize (const char *name, gsize len)
   return g_ascii_strdown (name, len);
 }
 
-/* question_key - the index key of NAME (normalized) and TYPE */
+/* question_key - the index key of NAME/TYPE into BUF (SIZE bytes): the
+ * type's number as one byte (all are 1..255), then the name lower-cased
+ * without trailing dots; NULL when it does not fit. No printf and no
+ * allocation: every step of every method looks its answers up here. */
 static char *
-question_key (const char *norm, DkimmodDnsType type)
+question_key (const char *name, DkimmodDnsType type, char *buf, gsize size)
 {
-  return g_strdup_printf ("%u %s", (unsigned) type, norm);
+  gsize len = strlen (name);
+
+  while (len > 0 && name[len - 1] == '.')
+    len--;
+  if (len + 2 > size)
+    return NULL;
+  buf[0] = (char) type;
+  for (gsize i = 0; i < len; i++)
+    buf[i + 1] = g_ascii_tolower (name[i]);
+  buf[len + 1] = '\0';
+  return buf;
 }
 
 static void
@@ -76,9 +89,12 @@ question_free (Question *qu)
 static guint
 lookup (const DkimmodDnsQueries *q, const char *name, DkimmodDnsType type)
 {
-  g_autofree char *norm = dkimmod_dns_name_normalize (name, strlen (name));
-  g_autofree char *key = question_key (norm, type);
+  char buf[512];
+  g_autofree char *heap = NULL;
+  const char *key = question_key (name, type, buf, sizeof buf);
 
+  if (key == NULL)
+    key = question_key (name, type, heap = g_malloc (strlen (name) + 2), strlen (name) + 2);
   return GPOINTER_TO_UINT (g_hash_table_lookup (q->index, key));
 }
 
@@ -175,24 +191,24 @@ known_type (DkimmodDnsType type)
 size_t
 dkimmod_dns_queries_ask (DkimmodDnsQueries *q, const char *name, DkimmodDnsType type)
 {
-  g_autofree char *norm = NULL;
-  g_autofree char *key = NULL;
   guint at;
   Question *qu;
+  gsize len;
+  char *key;
 
   g_return_val_if_fail (q != NULL && name != NULL && known_type (type), (size_t) -1);
-  norm = dkimmod_dns_name_normalize (name, strlen (name));
-  key = question_key (norm, type);
-  at = GPOINTER_TO_UINT (g_hash_table_lookup (q->index, key));
+  at = lookup (q, name, type);
   if (at != 0)
     return at - 1;
   if (q->questions->len >= DKIMMOD_LIMIT_DNS_QUESTIONS)
     return (size_t) -1;
+  len = strlen (name) + 2;
+  key = question_key (name, type, g_malloc (len), len);
   qu = g_new0 (Question, 1);
-  qu->name = g_steal_pointer (&norm);
+  qu->name = g_strdup (key + 1);
   qu->type = type;
   g_ptr_array_add (q->questions, qu);
-  g_hash_table_insert (q->index, g_steal_pointer (&key), GUINT_TO_POINTER (q->questions->len));
+  g_hash_table_insert (q->index, key, GUINT_TO_POINTER (q->questions->len));
   return q->questions->len - 1;
 }
 
