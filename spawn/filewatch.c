@@ -20,6 +20,9 @@
  *	chmod or chown, and a file appearing or vanishing all count. The
  *	status-change time also catches a write that keeps mtime and size
  *	(touch -r), since the kernel sets ctime on every change.
+ *	Timestamps tick at the kernel's clock granularity (a few ms): two
+ *	writes of the same size within one tick, with a stat between them,
+ *	look alike; an editor's save (a new inode) never does.
  * NEVER
  *	Read a file's contents: a change is only ever answered by reading
  *	everything again through the normal loaders.
