@@ -18,6 +18,9 @@
 #	  b2     dkimmod-spawn as smtpd_proxy_filter on submission (before the queue)
 #	  c-unix opendkim milter, unix socket
 #	  c-tcp  opendkim milter, TCP on loopback
+#	  b3     dkimmod-spawn serve (the pooled mode, issue 11) as
+#	         smtpd_proxy_filter on a submission smtpd added here: a
+#	         listener started here with --listen inet:, 4 workers at most
 #	  a-d, b2-d  a and b2 with smtp-source -d (each session sends all its
 #	         messages over one connection), to show the per-connection cost
 #	and, when CORPUS (make-corpus.py's directory) is given, the verifying
@@ -29,6 +32,8 @@
 #	         port), key from DNS (verifying.nameserver = the rig's dnsmasq)
 #	  d-kf   the same with verifying.key_file (a second spawn service and
 #	         inbound smtpd, added here), key records from keys.txt
+#	  d3, d3-kf  d and d-kf through dkimmod-spawn serve verify listeners
+#	         (pooled mode) instead of spawn(8)
 #	  e-kf   opendkim milter in Mode v over a UNIX socket, the same
 #	         keys.txt as TestPublicKeys. Not DNS: opendkim's resolver is
 #	         libunbound, which will not forward to 127.0.0.1 unless its
@@ -43,11 +48,13 @@
 #	over 4 sessions with smtp-source and times them until all are in the
 #	Maildir and the queue is empty. CPU is the change of utime+stime of
 #	Postfix's master and all its descendants, living or reaped (cutime),
-#	read from /proc, plus opendkim's; the filter's own CPU is that of the
+#	read from /proc, plus opendkim's and the serve listeners' (with
+#	their workers, living or reaped); the filter's own CPU is that of the
 #	dkimmod-spawn processes (the spawn(8) services run with max_use and
-#	max_idle raised so that no spawn process exits during a round) or of
-#	opendkim. Then single-message latency (smtp-source -m 1, 7 times per
-#	path): until smtp-source exits and until the message is delivered.
+#	max_idle raised so that no spawn process exits during a round), of a
+#	serve listener and its workers, or of opendkim. Then single-message
+#	latency (smtp-source -m 1, 7 times per path): until smtp-source exits
+#	and until the message is delivered.
 #	Prints medians over the rounds, and checks that each path signed
 #	(a DKIM-Signature in a delivered message; none on path a) and that d
 #	and e added Authentication-Results with dkim=pass. Last, a diagnostic
@@ -101,7 +108,8 @@ def cmdline(pid):
 
 
 def snapshot(master, spawn_ports, extra):
-    """CPU seconds: (Postfix tree + extra pids, dkimmod-spawn filters, extra pids)."""
+    """CPU seconds: (Postfix tree + extra pids, dkimmod-spawn filters, extra pids).
+    An extra pid counts with its children (a serve listener's workers)."""
     procs = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -127,6 +135,7 @@ def snapshot(master, spawn_ports, extra):
                 filt += procs[c][1] + procs[c][2]
         stack.extend(children.get(pid, []))
     ex = sum(procs[p][1] + procs[p][2] for p in extra if p in procs)
+    ex += sum(procs[c][1] + procs[c][2] for p in extra for c in children.get(p, []))
     return (total + ex) / TICK, filt / TICK, ex / TICK
 
 
@@ -439,10 +448,44 @@ def main():
     for p in spawn_ports:
         svc = f"127.0.0.1:{p}/inet"
         subprocess.run(pc + ["-P", f"{svc}/max_use=1000000", f"{svc}/max_idle=3600"], check=True)
+    # the pooled mode: listeners started after the rig, smtpds added here
+    p_pool_sub, p_pool_sign = BASE + 595, BASE + 596
+    p_pool_in, p_pool_verify, p_pool_kfin, p_pool_kfverify = BASE + 597, BASE + 598, BASE + 599, BASE + 600
+    pools = [("sign", p_pool_sub, p_pool_sign, None)]
+    if corpus:
+        pools += [("verify", p_pool_in, p_pool_verify, None),
+                  ("verify", p_pool_kfin, p_pool_kfverify, kfconf)]
+    for _, port, filt, _ in pools:
+        svc = f"127.0.0.1:{port}/inet"
+        subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{port} inet n - n - 10 smtpd"], check=True)
+        subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/pooled-{port}",
+                             f"{svc}/smtpd_proxy_filter=127.0.0.1:{filt}",
+                             f"{svc}/smtpd_proxy_options=speed_adjust"], check=True)
     odkims = []
+    serves = []
     try:
         rig(env, "start")
         rig(env, "dns-start")
+        spawn = os.path.join(rigdir, "bin", "dkimmod-spawn")
+        for mode, _, filt, conf in pools:
+            serves.append(subprocess.Popen(
+                ["setpriv", "--reuid=dkimmod", "--regid=postdrop", "--clear-groups", spawn,
+                 "serve", "-c", conf or os.path.join(rigdir, "etc", "dkimmod.conf"),
+                 "-l", os.path.join(rigdir, "spool", "public", "postlog"),
+                 "--listen", f"inet:127.0.0.1:{filt}", "--workers-min", "2",
+                 "--workers-max", "4", "--max-use", "1000000",
+                 "-o", f"next_hop=127.0.0.1:{renv['RIG_AFTERPROXY']}", mode],
+                cwd="/", stdin=subprocess.DEVNULL,
+                stdout=open(os.path.join(rigdir, "log", f"serve-{filt}.out"), "w"),
+                stderr=subprocess.STDOUT))
+        for _, _, filt, _ in pools:
+            for _ in range(400):
+                if subprocess.run(["sh", "-c", f"grep -q ':{filt:04X} .* 0A ' /proc/net/tcp"]
+                                  ).returncode == 0:
+                    break
+                time.sleep(0.025)
+            else:
+                sys.exit(f"bench-e2e: dkimmod-spawn serve on {filt} did not start")
         milters = [("unix", f"local:{sock}", None), ("tcp", f"inet:{p_odkim}@127.0.0.1", None)]
         if corpus:
             milters.append(("verify", f"local:{vsock}", keys_copy))
@@ -464,12 +507,15 @@ def main():
         paths = [("a", "no filter", int(renv["RIG_NOFILTER"]), None, "src"),
                  ("b", "dkimmod-spawn content_filter", int(renv["RIG_SUBMISSION"]), "spawn", "src"),
                  ("b2", "dkimmod-spawn smtpd_proxy_filter", int(renv["RIG_PROXY_SUBMISSION"]), "spawn", "src"),
+                 ("b3", "dkimmod-spawn serve, proxy (pooled)", p_pool_sub, serves[0].pid, "src"),
                  ("c-unix", "opendkim milter, unix socket", p_unix, odkims[0].pid, "src"),
                  ("c-tcp", "opendkim milter, TCP", p_tcp, odkims[1].pid, "src")]
         if corpus:
             paths += [("a-py", "no filter, signed file", int(renv["RIG_NOFILTER"]), None, "py"),
                       ("d", "dkimmod-spawn verify, proxy, DNS", int(renv["RIG_INBOUND"]), "spawn", "py"),
                       ("d-kf", "dkimmod-spawn verify, key_file", p_kfin, "spawn", "py"),
+                      ("d3", "serve verify (pooled), DNS", p_pool_in, serves[1].pid, "py"),
+                      ("d3-kf", "serve verify (pooled), key_file", p_pool_kfin, serves[2].pid, "py"),
                       ("e-kf", "opendkim verify milter, TestPublicKeys", p_vmilter, odkims[2].pid, "py")]
         nlat = len(paths)
         paths += [("a-d", "no filter, -d", int(renv["RIG_NOFILTER"]), None, "src"),
@@ -501,8 +547,8 @@ def main():
             signed = b"\nDKIM-Signature:" in text
             if signed != (key != "a"):
                 sys.exit(f"bench-e2e: path {key}: DKIM-Signature {'present' if signed else 'missing'}")
-        print("E2E check: paths b, b2, c-unix, c-tcp deliver signed mail, path a unsigned"
-              + ("; d, d-kf and e-kf add dkim=pass" if corpus else ""), flush=True)
+        print("E2E check: paths b, b2, b3, c-unix, c-tcp deliver signed mail, path a unsigned"
+              + ("; d, d-kf, d3, d3-kf and e-kf add dkim=pass" if corpus else ""), flush=True)
         for _ in range(rounds):
             for key, _, port, filt, sender in paths:
                 clear_mail(rigdir)
@@ -552,6 +598,9 @@ def main():
                  if corpus else ""), flush=True)
         rusage_pass(env, rigdir, build, renv, corpus_msg, 100)
     finally:
+        for sv in serves:
+            sv.terminate()      # SIGTERM: the listener drains and exits
+            sv.wait()
         for o in odkims:
             if os.environ.get("BENCH_E2E_DEBUG"):
                 subprocess.run(["sh", "-c", f"cat {rigdir}/log/odkim-*.log; tail -20 {rigdir}/log/maillog"])

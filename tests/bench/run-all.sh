@@ -23,9 +23,12 @@
 #	     Ed25519 as spawn(8) runs it, and the dkimmod CLI, under valgrind
 #	     --tool=callgrind, with page faults of native runs;
 #	  6. end to end through the private Postfix rig (bench-e2e.py; root
-#	     only, skipped otherwise): signing paths a-c, verifying paths d
-#	     and e on the corpus's signed 2 KB message, and the filter's
+#	     only, skipped otherwise): signing paths a-c (b3: the pooled
+#	     mode), verifying paths d and e on the corpus's signed 2 KB
+#	     message (d3: the pooled mode), and the filter's
 #	     per-process cost from rusage-exec;
+#	  7. the 2,000-message soak of tests/postfix/faults.py in the pooled
+#	     mode (RIG_FILTER=serve; meson test runs 500);
 #	and ends with the Markdown tables of report.py, the lines pasted
 #	into docs/benchmarks.md. Library rates are messages per CPU second
 #	of the measuring process, as openssl speed counts; end-to-end rates
@@ -129,6 +132,17 @@ elif [ "$(id -u)" != 0 ]; then
 	out "(skipped: needs root)"
 else
 	keep $PY "$HERE/bench-e2e.py" "$B" "$ROUNDS" 500 "$WORK/corpus"
+fi
+
+# ---- 7. the pooled mode's soak --------------------------------------------
+# meson test runs it with 500 messages (postfix-serve-faults-soak); the
+# issue's 2,000 run here, with the same fault injection.
+echo "== 7. pooled mode soak: FAULTS_SOAK_N=${BENCH_SOAK_N:-2000} through dkimmod-spawn serve$(load)"
+if [ "${BENCH_E2E:-1}" = 0 ] || [ "$(id -u)" != 0 ]; then
+	out "(skipped: BENCH_E2E=0 or not root)"
+else
+	keep env RIG_FILTER=serve FAULTS_SOAK_N="${BENCH_SOAK_N:-2000}" DKIMMOD_BUILDDIR="$B" \
+		DKIMMOD_SPAWN="$B/spawn/dkimmod-spawn" $PY "$SRC/tests/postfix/faults.py" soak
 fi
 
 out "elapsed: $(($(date +%s) - start)) s, load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
