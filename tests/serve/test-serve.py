@@ -137,7 +137,12 @@ class Server:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                                          cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C"})
         self.pid = self.proc.pid
-        wait_for(self.ready, what="the listener's socket")
+        try:
+            wait_for(self.ready, what="the listener's socket")
+        except BaseException:
+            # not in the case's list yet: nothing else would stop it
+            self.stop()
+            raise
 
     def ready(self):
         if self.proc.poll() is not None:
