@@ -16,8 +16,16 @@
  *	compared ignoring case, as RFC 5234 reads ABNF strings.
  *	The first problem ends parsing; its message is the permerror reason.
  *
+ *	dkimmod_sigparse_kind() reads the ARC fields that borrow this tag
+ *	set (RFC 8617 4.1.2, 4.1.3): an ARC-Message-Signature has no v=
+ *	(ignored if seen), i= is the instance, and its h= may be empty or
+ *	hold empty names (they select nothing), but never ARC-Seal; an
+ *	ARC-Seal has i= and cv= and no bh=, c= or l=, and an h= makes it
+ *	invalid (what it covers is fixed by RFC 8617 5.1.1).
+ *
  *	Nothing here hashes or looks keys up: evaluation is verifier.c's.
  * STANDARDS
+ *	RFC 8617 sections 4.1.2, 4.1.3, 4.2.1 (ARC fields);
  *	RFC 6376 sections 3.5 (tags; x= "MUST be greater than" t=),
  *	2.11 (dkim-quoted-printable, i=), 3.3 (algorithms), 3.4 (c=),
  *	5.4 (From in h=), 6.1.1 (validating the signature field);
@@ -100,9 +108,10 @@ parse_uint (const DkimmodTag *tag, gint64 *out)
   return TRUE;
 }
 
-/* parse_h - h= into lower-case names; NULL on an empty name */
+/* parse_h - h= into lower-case names; NULL on an empty name, unless
+ * EMPTY_OK (an AMS: an empty name selects no field) */
 static GPtrArray *
-parse_h (const DkimmodTag *h)
+parse_h (const DkimmodTag *h, gboolean empty_ok)
 {
   g_autofree char *flat = dkimmod_tag_value_strip_fws (h);
   g_auto (GStrv) names = g_strsplit (flat, ":", -1);
@@ -110,18 +119,19 @@ parse_h (const DkimmodTag *h)
 
   for (char **n = names; *n != NULL; n++)
     {
-      if (**n == '\0' || out->len == DKIMMOD_VERIFY_LIMIT_H_NAMES)
+      if ((**n == '\0' && !empty_ok) || out->len == DKIMMOD_VERIFY_LIMIT_H_NAMES)
         return NULL;
       g_ptr_array_add (out, g_ascii_strdown (*n, -1));
     }
   return g_steal_pointer (&out);
 }
 
+/* h_names - whether h= names NAME (lower case) */
 static gboolean
-h_has_from (const GPtrArray *h)
+h_names (const GPtrArray *h, const char *name)
 {
   for (guint i = 0; i < h->len; i++)
-    if (strcmp (g_ptr_array_index (h, i), "from") == 0)
+    if (strcmp (g_ptr_array_index (h, i), name) == 0)
       return TRUE;
   return FALSE;
 }
@@ -168,18 +178,67 @@ dkimmod_sigspec_md (const DkimmodSigSpec *spec)
   return spec->alg == DKIMMOD_ALG_RSA_SHA1 ? EVP_sha1 () : EVP_sha256 ();
 }
 
-/* check_required - the tags RFC 6376 6.1.1 requires, and v=1 */
+/* check_required - the tags RFC 6376 6.1.1 requires (and v=1), or for
+ * an ARC field those RFC 8617 4.1.2 and 4.1.3 require (v= ignored) */
 static gboolean
-check_required (const DkimmodTagList *tags, GError **error)
+check_required (const DkimmodTagList *tags, DkimmodSigKind kind, GError **error)
 {
-  static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
+  static const char *const required[][8] = {
+    [DKIMMOD_SIG_DKIM] = { "v", "a", "b", "bh", "d", "h", "s", NULL },
+    [DKIMMOD_SIG_AMS] = { "i", "a", "b", "bh", "d", "h", "s", NULL },
+    [DKIMMOD_SIG_AS] = { "i", "a", "b", "cv", "d", "s", NULL },
+  };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
-    if (dkimmod_tag_list_find (tags, required[i]) == NULL)
-      return reject (error, "missing %s= tag", required[i]);
-  if (!dkimmod_tag_value_equal (dkimmod_tag_list_find (tags, "v"), "1"))
+  for (gsize i = 0; required[kind][i] != NULL; i++)
+    if (dkimmod_tag_list_find (tags, required[kind][i]) == NULL)
+      return reject (error, "missing %s= tag", required[kind][i]);
+  if (kind == DKIMMOD_SIG_DKIM
+      && !dkimmod_tag_value_equal (dkimmod_tag_list_find (tags, "v"), "1"))
     return reject (error, "unsupported signature version");
+  if (kind == DKIMMOD_SIG_AS && dkimmod_tag_list_find (tags, "h") != NULL)
+    return reject (error, "h= in an ARC-Seal");
   return TRUE;
+}
+
+guint
+dkimmod_sigparse_instance (const char *value, gsize len)
+{
+  guint n = 0;
+
+  if (len == 0 || len > 2)
+    return 0;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!g_ascii_isdigit (value[i]))
+        return 0;
+      n = n * 10 + (guint) (value[i] - '0');
+    }
+  return n <= DKIMMOD_ARC_MAX_INSTANCE ? n : 0;
+}
+
+/* parse_arc_tags - an ARC field's i= (the instance) and an AS's cv= */
+static gboolean
+parse_arc_tags (const DkimmodTagList *tags, DkimmodSigKind kind, DkimmodSigSpec *spec,
+                GError **error)
+{
+  static const char *const cv_names[] = {
+    [DKIMMOD_ARC_CV_NONE] = "none", [DKIMMOD_ARC_CV_FAIL] = "fail", [DKIMMOD_ARC_CV_PASS] = "pass",
+  };
+  const DkimmodTag *i = dkimmod_tag_list_find (tags, "i");
+  const DkimmodTag *cv = dkimmod_tag_list_find (tags, "cv");
+
+  spec->instance = dkimmod_sigparse_instance (i->value, i->value_len);
+  if (spec->instance == 0)
+    return reject (error, "bad instance i=");
+  if (kind != DKIMMOD_SIG_AS)
+    return TRUE;
+  for (gsize k = 0; k < G_N_ELEMENTS (cv_names); k++)
+    if (dkimmod_tag_value_equal_ci (cv, cv_names[k]))
+      {
+        spec->cv = (DkimmodArcCv) k;
+        return TRUE;
+      }
+  return reject (error, "bad cv=");
 }
 
 /* qp_decode - RFC 6376 2.11 dkim-quoted-printable (FWS already gone):
@@ -209,14 +268,22 @@ qp_decode (const char *s)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* parse_identity - d=, s=, i= (decoded) */
+/* parse_identity - d=, s=, and for a DKIM-Signature i= (decoded) */
 static gboolean
-parse_identity (const DkimmodTagList *tags, DkimmodSigSpec *spec, GError **error)
+parse_identity (const DkimmodTagList *tags, DkimmodSigKind kind, DkimmodSigSpec *spec,
+                GError **error)
 {
   const DkimmodTag *i = dkimmod_tag_list_find (tags, "i");
 
   spec->domain = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "d"));
   spec->selector = dkimmod_tag_value_dup (dkimmod_tag_list_find (tags, "s"));
+  if (kind != DKIMMOD_SIG_DKIM)
+    {
+      if (spec->domain[0] == '\0' || strlen (spec->domain) > DKIMMOD_LIMIT_DOMAIN_BYTES
+          || spec->selector[0] == '\0' || strlen (spec->selector) > DKIMMOD_LIMIT_SELECTOR_BYTES)
+        return reject (error, "bad d= or s=");
+      return TRUE;
+    }
   if (i != NULL)
     {
       g_autofree char *raw = dkimmod_tag_value_strip_fws (i);
@@ -238,16 +305,20 @@ parse_identity (const DkimmodTagList *tags, DkimmodSigSpec *spec, GError **error
   return TRUE;
 }
 
-/* parse_hashes - bh= and b= (base64), bh= sized for the hash */
+/* parse_hashes - b= and (but in an AS) bh= (base64), bh= sized for the hash */
 static gboolean
-parse_hashes (const DkimmodTagList *tags, DkimmodSigSpec *spec, GError **error)
+parse_hashes (const DkimmodTagList *tags, DkimmodSigKind kind, DkimmodSigSpec *spec,
+              GError **error)
 {
-  g_autofree char *bh = dkimmod_tag_value_strip_fws (dkimmod_tag_list_find (tags, "bh"));
+  g_autofree char *bh = NULL;
 
   spec->sig = dkimmod_base64_decode_strict (spec->b, strlen (spec->b));
-  spec->bh = dkimmod_base64_decode_strict (bh, strlen (bh));
   if (spec->sig == NULL)
     return reject (error, "bad base64 in b=");
+  if (kind == DKIMMOD_SIG_AS)
+    return TRUE;
+  bh = dkimmod_tag_value_strip_fws (dkimmod_tag_list_find (tags, "bh"));
+  spec->bh = dkimmod_base64_decode_strict (bh, strlen (bh));
   if (spec->bh == NULL)
     return reject (error, "bad base64 in bh=");
   if (g_bytes_get_size (spec->bh) != (gsize) EVP_MD_get_size (dkimmod_sigspec_md (spec)))
@@ -255,14 +326,14 @@ parse_hashes (const DkimmodTagList *tags, DkimmodSigSpec *spec, GError **error)
   return TRUE;
 }
 
-/* parse_times - t=, x= and l= against the caller's clock */
+/* parse_times - t=, x= and (but in an AS) l= against the caller's clock */
 static gboolean
-parse_times (const DkimmodTagList *tags, gint64 now, gint64 clock_drift,
+parse_times (const DkimmodTagList *tags, DkimmodSigKind kind, gint64 now, gint64 clock_drift,
              DkimmodSigSpec *spec, GError **error)
 {
   const DkimmodTag *t = dkimmod_tag_list_find (tags, "t");
   const DkimmodTag *x = dkimmod_tag_list_find (tags, "x");
-  const DkimmodTag *l = dkimmod_tag_list_find (tags, "l");
+  const DkimmodTag *l = kind != DKIMMOD_SIG_AS ? dkimmod_tag_list_find (tags, "l") : NULL;
   gint64 tv = -1, xv = -1;
 
   spec->l = -1;
@@ -312,25 +383,51 @@ gboolean
 dkimmod_sigparse (const DkimmodTagList *tags, gint64 now, gint64 clock_drift,
                   DkimmodSigSpec *spec, GError **error)
 {
+  return dkimmod_sigparse_kind (tags, DKIMMOD_SIG_DKIM, now, clock_drift, spec, error);
+}
+
+/* parse_header_list - h= (none in an AS): From must be named in a
+ * DKIM-Signature (RFC 6376 5.4), ARC-Seal must not be in an AMS (RFC
+ * 8617 4.1.2) */
+static gboolean
+parse_header_list (const DkimmodTagList *tags, DkimmodSigKind kind, DkimmodSigSpec *spec,
+                   GError **error)
+{
+  if (kind == DKIMMOD_SIG_AS)
+    return TRUE;
+  spec->h = parse_h (dkimmod_tag_list_find (tags, "h"), kind == DKIMMOD_SIG_AMS);
+  if (spec->h == NULL)
+    return reject (error, "bad h= list");
+  if (kind == DKIMMOD_SIG_DKIM && !h_names (spec->h, "from"))
+    return reject (error, "From not signed");
+  if (kind == DKIMMOD_SIG_AMS && h_names (spec->h, "arc-seal"))
+    return reject (error, "ARC-Seal in h=");
+  return TRUE;
+}
+
+gboolean
+dkimmod_sigparse_kind (const DkimmodTagList *tags, DkimmodSigKind kind, gint64 now,
+                       gint64 clock_drift, DkimmodSigSpec *spec, GError **error)
+{
   const DkimmodTag *a, *b = dkimmod_tag_list_find (tags, "b");
 
   spec->b = b != NULL ? dkimmod_tag_value_strip_fws (b) : g_strdup ("");
-  if (!check_required (tags, error))
+  if (!check_required (tags, kind, error))
+    return FALSE;
+  if (kind != DKIMMOD_SIG_DKIM && !parse_arc_tags (tags, kind, spec, error))
     return FALSE;
   a = dkimmod_tag_list_find (tags, "a");
   spec->algorithm_name = dkimmod_tag_value_dup (a);
-  if (!parse_identity (tags, spec, error))
+  if (!parse_identity (tags, kind, spec, error))
     return FALSE;
   if (!parse_algorithm (a, spec))
     return reject (error, "unsupported algorithm");
-  if (!parse_canon (dkimmod_tag_list_find (tags, "c"), spec))
+  if (kind == DKIMMOD_SIG_AS)
+    spec->hcanon = spec->bcanon = DKIMMOD_CANON_RELAXED;  /* RFC 8617 5.1.1 */
+  else if (!parse_canon (dkimmod_tag_list_find (tags, "c"), spec))
     return reject (error, "unsupported canonicalization");
-  spec->h = parse_h (dkimmod_tag_list_find (tags, "h"));
-  if (spec->h == NULL)
-    return reject (error, "bad h= list");
-  if (!h_has_from (spec->h))
-    return reject (error, "From not signed");
-  return parse_hashes (tags, spec, error) && parse_times (tags, now, clock_drift, spec, error)
+  return parse_header_list (tags, kind, spec, error) && parse_hashes (tags, kind, spec, error)
+         && parse_times (tags, kind, now, clock_drift, spec, error)
          && check_query_method (tags, error);
 }
 

@@ -24,15 +24,38 @@ G_BEGIN_DECLS
  * normal list; 512 is far above any real signer). */
 #define DKIMMOD_VERIFY_LIMIT_H_NAMES 512u
 
-/* One parsed DKIM-Signature. Fields are filled in tag order as parsing
- * goes, so a signature that failed still reports what was read (d=, s=). */
+/* The three fields that share DKIM-Signature's tag set: a
+ * DKIM-Signature, an ARC-Message-Signature (RFC 8617 4.1.2: no v=, i= is
+ * the instance) and an ARC-Seal (4.1.3: i= and cv=, no h=, bh=, c= or
+ * l=). */
+typedef enum {
+  DKIMMOD_SIG_DKIM,
+  DKIMMOD_SIG_AMS,
+  DKIMMOD_SIG_AS,
+} DkimmodSigKind;
+
+/* An ARC-Seal's cv= (RFC 8617 4.1.3). */
+typedef enum {
+  DKIMMOD_ARC_CV_NONE,
+  DKIMMOD_ARC_CV_FAIL,
+  DKIMMOD_ARC_CV_PASS,
+} DkimmodArcCv;
+
+/* ARC instances (RFC 8617 4.2.1: i= is 1 to 50). */
+#define DKIMMOD_ARC_MAX_INSTANCE 50u
+
+/* One parsed DKIM-Signature, AMS or AS. Fields are filled in tag order as
+ * parsing goes, so a signature that failed still reports what was read
+ * (d=, s=). */
 typedef struct {
   char *domain, *identity, *selector, *algorithm_name, *b;
   DkimmodAlgorithm alg;
   DkimmodCanon hcanon, bcanon;
-  GPtrArray *h;              /* lower-case names */
+  GPtrArray *h;              /* lower-case names (AMS: may be empty or hold "") */
   GBytes *bh, *sig;
   gint64 l;                  /* -1 when absent */
+  guint instance;            /* AMS, AS: i= (1..50); DKIM: 0 (identity is NULL) */
+  DkimmodArcCv cv;           /* AS only */
 } DkimmodSigSpec;
 
 /* The tag-list of a DKIM-Signature field F (its final CRLF excluded). */
@@ -42,6 +65,14 @@ gboolean dkimmod_sigparse_field_tags (const DkimmodHeaderField *f, DkimmodTagLis
  * ERROR set (the permerror reason) on any problem. */
 gboolean dkimmod_sigparse (const DkimmodTagList *tags, gint64 now, gint64 clock_drift,
                            DkimmodSigSpec *spec, GError **error);
+/* As dkimmod_sigparse for a field of KIND: the tags RFC 8617 requires
+ * of an AMS or AS, i= as the instance, cv=; an AMS h= may be empty and
+ * must not name ARC-Seal, an AS must have no h=. */
+gboolean dkimmod_sigparse_kind (const DkimmodTagList *tags, DkimmodSigKind kind, gint64 now,
+                                gint64 clock_drift, DkimmodSigSpec *spec, GError **error);
+/* The instance of an ARC field: one or two decimal digits (RFC 8617
+ * 4.2.1 i-value) worth 1 to 50; 0 when it is not one. */
+guint dkimmod_sigparse_instance (const char *value, gsize len);
 void dkimmod_sigspec_clear (DkimmodSigSpec *spec);
 /* The digest a= names. */
 const EVP_MD *dkimmod_sigspec_md (const DkimmodSigSpec *spec);

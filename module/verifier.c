@@ -55,8 +55,6 @@
 #include "dkimmod-build-config.h"
 
 #include <string.h>
-#include <openssl/err.h>
-#include <openssl/rsa.h>
 
 #include "authres.h"
 #include "canon-private.h"
@@ -68,25 +66,14 @@
 #include "limits-private.h"
 #include "msgparse.h"
 #include "sigparse.h"
+#include "sigverify.h"
 #include "tagparse.h"
 #include "verifier.h"
 
-/* TXT records tried for one key name. */
-#define DKIMMOD_VERIFY_LIMIT_RECORDS 8u
 #define DEFAULT_MAX_SIGNATURES 5u
 #define DEFAULT_CLOCK_DRIFT 300
 
 typedef enum { STATE_HEADERS, STATE_BODY, STATE_DONE } State;
-
-typedef struct {
-  DkimmodCanon canon;
-  const EVP_MD *md;
-  gint64 limit;              /* -1: whole body */
-  DkimmodBodyHash *hash;
-  guchar digest[EVP_MAX_MD_SIZE];
-  guint digest_len;
-  guint64 length;            /* canonical body length, after finish */
-} BodyEntry;
 
 typedef struct {
   char *name;                /* lower case */
@@ -102,7 +89,7 @@ typedef struct {
   DkimmodSigSpec spec;       /* what the field says (sigparse.c) */
   guchar hdigest[EVP_MAX_MD_SIZE];
   guint hdigest_len;
-  BodyEntry *body;           /* owned by the verifier */
+  DkimmodBodyEntry *body;    /* owned by the verifier */
   KeyQuery *query;           /* owned by the verifier */
   unsigned key_bits;
   gboolean testing, secure;
@@ -121,7 +108,7 @@ struct DkimmodVerifier {
   guint header_count;
   GPtrArray *sigs;           /* Sig* */
   GPtrArray *all_b;          /* char*, every DKIM-Signature's b= */
-  GPtrArray *bodies;         /* BodyEntry* */
+  GPtrArray *bodies;         /* DkimmodBodyEntry* (sigverify.c) */
   GPtrArray *queries;        /* KeyQuery* */
   GArray *results;           /* DkimmodSignatureResult, built by finish */
 };
@@ -161,13 +148,6 @@ sig_free (Sig *sig)
   g_free (sig->reason);
   dkimmod_sigspec_clear (&sig->spec);
   g_free (sig);
-}
-
-static void
-body_entry_free (BodyEntry *e)
-{
-  dkimmod_body_hash_free (e->hash);
-  g_free (e);
 }
 
 static void
@@ -211,7 +191,7 @@ dkimmod_verifier_new (DkimmodContext *ctx, const DkimmodVerifyOptions *opts)
   v->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) dkimmod_header_field_free);
   v->sigs = g_ptr_array_new_with_free_func ((GDestroyNotify) sig_free);
   v->all_b = g_ptr_array_new_with_free_func (g_free);
-  v->bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) body_entry_free);
+  v->bodies = dkimmod_body_set_new ();
   v->queries = g_ptr_array_new_with_free_func ((GDestroyNotify) key_query_free);
   v->results = g_array_new (FALSE, TRUE, sizeof (DkimmodSignatureResult));
   return v;
@@ -270,46 +250,12 @@ static gboolean
 header_digest (DkimmodVerifier *v, const DkimmodHeaderField *f, const DkimmodTag *b, Sig *sig)
 {
   g_autoptr (GString) data = g_string_new (NULL);
-  g_autoptr (GString) self = g_string_sized_new (f->len);
-  gsize cut = b->raw_value - f->data;
 
   dkimmod_header_hash_input (v->fields, sig->spec.h, sig->spec.hcanon, data);
-  g_string_append_len (self, f->data, cut);
-  g_string_append_len (self, b->raw_value + b->raw_value_len,
-                       f->len - cut - b->raw_value_len);
-  if (!dkimmod_canon_header (sig->spec.hcanon, self->str, self->len, data))
+  if (!dkimmod_sigverify_append_self (sig->spec.hcanon, f, b, data))
     return FALSE;
-  g_string_truncate (data, data->len - 2);
   return EVP_Digest (data->str, data->len, sig->hdigest, &sig->hdigest_len, dkimmod_sigspec_md (&sig->spec), NULL)
          == 1;
-}
-
-/* body_entry_for - the shared hasher for SIG's (canon, hash, l=) */
-static BodyEntry *
-body_entry_for (DkimmodVerifier *v, const Sig *sig, GError **error)
-{
-  BodyEntry *e;
-
-  for (guint i = 0; i < v->bodies->len; i++)
-    {
-      e = g_ptr_array_index (v->bodies, i);
-      if (e->canon == sig->spec.bcanon && e->md == dkimmod_sigspec_md (&sig->spec) && e->limit == sig->spec.l)
-        return e;
-    }
-  e = g_new0 (BodyEntry, 1);
-  e->canon = sig->spec.bcanon;
-  e->md = dkimmod_sigspec_md (&sig->spec);
-  e->limit = sig->spec.l;
-  e->hash = dkimmod_body_hash_new (e->canon, e->md, error);
-  if (e->hash == NULL)
-    {
-      g_free (e);
-      return NULL;
-    }
-  if (sig->spec.l >= 0)
-    dkimmod_body_hash_set_limit (e->hash, (guint64) sig->spec.l);
-  g_ptr_array_add (v->bodies, e);
-  return e;
 }
 
 /* key_query_for - the lookup of selector._domainkey.domain, shared */
@@ -443,7 +389,7 @@ attach_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GEr
       return TRUE;
     }
   sig->unsigned_field = unsigned_singleton (v, sig);
-  sig->body = body_entry_for (v, sig, error);
+  sig->body = dkimmod_body_set_entry (v->bodies, &sig->spec, error);
   sig->query = key_query_for (v, sig);
   return sig->body != NULL;
 }
@@ -628,62 +574,11 @@ dkimmod_verifier_add_body (DkimmodVerifier *v, const void *data, size_t len, Dki
   dkimmod_error_clear (err);
   if (v == NULL || (data == NULL && len > 0) || v->state != STATE_BODY)
     return fault (err, DKIMMOD_E_INVAL, "add_body: bad argument or call order");
-  for (guint i = 0; i < v->bodies->len; i++)
-    dkimmod_body_hash_update (((BodyEntry *) g_ptr_array_index (v->bodies, i))->hash, data, len);
+  dkimmod_body_set_update (v->bodies, data, len);
   return 0;
 }
 
 /* --- decisions ----------------------------------------------------------- */
-
-/* verify_crypto - the header signature under PKEY */
-static gboolean
-verify_crypto (const Sig *sig, EVP_PKEY *pkey)
-{
-  gsize slen;
-  const guchar *s = g_bytes_get_data (sig->spec.sig, &slen);
-  gboolean ok = FALSE;
-
-  if (sig->spec.alg == DKIMMOD_ALG_ED25519_SHA256)
-    {
-      g_autoptr (EVP_MD_CTX) md = EVP_MD_CTX_new ();
-
-      /* RFC 8463 section 3: Ed25519 signs the SHA-256 of the header data */
-      ok = EVP_DigestVerifyInit (md, NULL, NULL, NULL, pkey) == 1
-           && EVP_DigestVerify (md, s, slen, sig->hdigest, sig->hdigest_len) == 1;
-    }
-  else
-    {
-      g_autoptr (EVP_PKEY_CTX) pctx = EVP_PKEY_CTX_new (pkey, NULL);
-
-      ok = pctx != NULL && EVP_PKEY_verify_init (pctx) == 1
-           && EVP_PKEY_CTX_set_rsa_padding (pctx, RSA_PKCS1_PADDING) == 1
-           && EVP_PKEY_CTX_set_signature_md (pctx, dkimmod_sigspec_md (&sig->spec)) == 1
-           && EVP_PKEY_verify (pctx, s, slen, sig->hdigest, sig->hdigest_len) == 1;
-    }
-  ERR_clear_error ();
-  return ok;
-}
-
-/* record_usable - the key record fits the signature (type, h=, t=s) */
-static gboolean
-record_usable (const Sig *sig, const DkimmodKeyRecord *rec, GError **error)
-{
-  guint need = sig->spec.alg == DKIMMOD_ALG_RSA_SHA1 ? DKIMMOD_KEY_HASH_SHA1 : DKIMMOD_KEY_HASH_SHA256;
-  gboolean ed = sig->spec.alg == DKIMMOD_ALG_ED25519_SHA256;
-
-  if (ed != (rec->type == DKIMMOD_KEY_TYPE_ED25519))
-    g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
-                 "key type does not match a=");
-  else if ((rec->hashes & need) == 0)
-    g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
-                 "key h= does not allow %s", need == DKIMMOD_KEY_HASH_SHA1 ? "sha1" : "sha256");
-  else if (rec->strict && !dkimmod_sigparse_identity_within_domain (sig->spec.identity, sig->spec.domain, TRUE))
-    g_set_error (error, DKIMMOD_RECORD_ERROR, DKIMMOD_RECORD_ERROR_UNSUPPORTED,
-                 "key t=s forbids i= in a subdomain of d=");
-  else
-    return TRUE;
-  return FALSE;
-}
 
 /* decide_from_record_error - the first key record problem becomes the result */
 static void
@@ -699,51 +594,14 @@ decide_from_record_error (Sig *sig, const GError *error)
     decide (sig, r, "key record: %s", error->message);
 }
 
-/* try_records - each TXT record in turn; returns the usable record count
- * and sets sig->key_record to the one that verified, if any */
-static guint
-try_records (Sig *sig, const KeyQuery *q, GError **first_error)
-{
-  guint usable = 0;
-
-  for (guint i = 0; i < q->records->len; i++)
-    {
-      const char *txt = g_ptr_array_index (q->records, i);
-      g_autoptr (GError) error = NULL;
-      guint bits = 0;
-      g_autoptr (DkimmodKeyRecord) rec = dkimmod_key_record_parse (txt, strlen (txt), &bits,
-                                                                   &error);
-
-      if (rec != NULL && !record_usable (sig, rec, &error))
-        g_clear_pointer (&rec, dkimmod_key_record_free);
-      if (rec == NULL)
-        {
-          if (bits > 0 && sig->key_bits == 0)
-            sig->key_bits = bits;
-          if (*first_error == NULL)
-            *first_error = g_steal_pointer (&error);
-          continue;
-        }
-      usable++;
-      sig->key_bits = rec->bits;
-      sig->testing = rec->testing;
-      if (verify_crypto (sig, rec->pkey))
-        {
-          sig->key_record = (int) i;
-          return usable;
-        }
-    }
-  return usable;
-}
-
 /* decide_signature - RFC 6376 6.1.2 then 6.1.3 for one signature */
 static void
 decide_signature (DkimmodVerifier *v, Sig *sig)
 {
   const KeyQuery *q = sig->query;
-  const BodyEntry *body = sig->body;
+  const DkimmodBodyEntry *body = sig->body;
   g_autoptr (GError) first_error = NULL;
-  guint usable;
+  DkimmodKeyOutcome key;
 
   if (!q->answered)
     decide (sig, DKIMMOD_RESULT_TEMPERROR, "key lookup not answered");
@@ -756,11 +614,15 @@ decide_signature (DkimmodVerifier *v, Sig *sig)
   if (sig->result != DKIMMOD_RESULT_NONE)
     return;
   sig->secure = (q->flags & DKIMMOD_DNS_FLAG_SECURE) != 0;
-  usable = try_records (sig, q, &first_error);
-  if (usable == 0)
+  dkimmod_sigverify_records (&sig->spec, sig->hdigest, sig->hdigest_len,
+                             (const char *const *) q->records->pdata, q->records->len, &key,
+                             &first_error);
+  sig->key_bits = key.key_bits;
+  sig->testing = key.testing;
+  sig->key_record = key.key_record;
+  if (key.usable == 0)
     decide_from_record_error (sig, first_error);
-  else if (body->digest_len != g_bytes_get_size (sig->spec.bh)
-           || memcmp (body->digest, g_bytes_get_data (sig->spec.bh, NULL), body->digest_len) != 0)
+  else if (!dkimmod_body_entry_matches (body, &sig->spec))
     decide (sig, DKIMMOD_RESULT_FAIL, "body hash did not verify");
   else if (sig->key_record < 0)
     decide (sig, DKIMMOD_RESULT_FAIL, "signature did not verify");
@@ -812,14 +674,8 @@ dkimmod_verifier_finish (DkimmodVerifier *v, DkimmodError *err)
   if (v == NULL || v->state != STATE_BODY)
     return fault (err, DKIMMOD_E_INVAL, "finish: call order");
   v->state = STATE_DONE;
-  for (guint i = 0; i < v->bodies->len; i++)
-    {
-      BodyEntry *e = g_ptr_array_index (v->bodies, i);
-
-      if (!dkimmod_body_hash_finish (e->hash, e->digest, &e->digest_len, &error))
-        return dkimmod_error_take (err, error);
-      e->length = dkimmod_body_hash_length (e->hash);
-    }
+  if (!dkimmod_body_set_finish (v->bodies, &error))
+    return dkimmod_error_take (err, error);
   for (guint i = 0; i < v->sigs->len; i++)
     {
       Sig *sig = g_ptr_array_index (v->sigs, i);
