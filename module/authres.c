@@ -4,7 +4,8 @@
  *	authres.c - RFC 8601 Authentication-Results: build ours, spot forgeries
  * SYNOPSIS
  *	dkimmod_result_name, dkimmod_authres_format, dkimmod_authres_resinfo,
- *	dkimmod_authres_is_ours
+ *	dkimmod_authres_is_ours; private: dkimmod_authres_skip_cfws,
+ *	dkimmod_authres_add_property
  * DESCRIPTION
  *	dkimmod_authres_format() writes one field with one "dkim=" resinfo per
  *	evaluated signature (or "dkim=none"), each on its own folded line:
@@ -142,6 +143,12 @@ append_property (GPtrArray *words, const char *name, const char *value, gboolean
   g_string_append_c (w, '=');
   dkimmod_authres_append_pvalue (w, value, identity);
   g_ptr_array_add (words, g_string_free (w, FALSE));
+}
+
+void
+dkimmod_authres_add_property (GPtrArray *words, const char *name, const char *value)
+{
+  append_property (words, name, value, FALSE);
 }
 
 /* header_b_prefix_len - shortest unique prefix of B (>= 8) among ALL */
@@ -319,29 +326,40 @@ typedef struct {
   const char *end;
 } Scan;
 
+const char *
+dkimmod_authres_skip_cfws (const char *p, const char *end)
+{
+  guint depth = 0;
+
+  while (p < end)
+    {
+      char c = *p;
+
+      if (depth > 0 && c == '\\' && end - p >= 2)
+        p += 2;
+      else if (c == '(')
+        depth++, p++;
+      else if (c == ')' && depth > 0)
+        depth--, p++;
+      else if (depth > 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        p++;
+      else
+        break;
+    }
+  return depth == 0 ? p : NULL;
+}
+
 /* cfws - skips WSP, folding CRLFs and (nested) comments; FALSE if a
  * comment is unterminated */
 static gboolean
 cfws (Scan *s)
 {
-  guint depth = 0;
+  const char *p = dkimmod_authres_skip_cfws (s->p, s->end);
 
-  while (s->p < s->end)
-    {
-      char c = *s->p;
-
-      if (depth > 0 && c == '\\' && s->end - s->p >= 2)
-        s->p += 2;
-      else if (c == '(')
-        depth++, s->p++;
-      else if (c == ')' && depth > 0)
-        depth--, s->p++;
-      else if (depth > 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n')
-        s->p++;
-      else
-        break;
-    }
-  return depth == 0;
+  if (p == NULL)
+    return FALSE;
+  s->p = p;
+  return TRUE;
 }
 
 /* authserv_id_value - the token or quoted-string at S, unescaped */

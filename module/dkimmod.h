@@ -523,6 +523,75 @@ DKIMMOD_API const DkimmodSpfResultInfo *dkimmod_spf_result (const DkimmodSpf *sp
 DKIMMOD_API char *dkimmod_spf_resinfo (const DkimmodSpf *spf);
 DKIMMOD_API void dkimmod_spf_free (DkimmodSpf *spf);
 
+/* --- ARC verification (RFC 8617) ------------------------------------------ */
+/* Validates a message's Authenticated Received Chain: the ARC-Seal,
+ * ARC-Message-Signature and ARC-Authentication-Results sets, their
+ * instances and cv= values, the newest ARC-Message-Signature and every
+ * ARC-Seal (RFC 8617 section 5.2). Fed the same header fields and body
+ * chunks as a DKIM verifier; its key lookups (selector._domainkey.domain
+ * TXT) go into the message's DNS question set, where DKIM's are asked
+ * too, so a key both need is asked once. Call order:
+ *   a = dkimmod_arc_verifier_new (ctx, &opts, queries);  (queries may be NULL)
+ *   dkimmod_arc_verifier_add_header (a, field, len, &err);  (each header field)
+ *   dkimmod_arc_verifier_end_headers (a, &err);             (asks its questions)
+ *   dkimmod_arc_verifier_add_body (a, chunk, len, &err);    (any chunking)
+ *   dkimmod_arc_verifier_finish (a, &err);                  (end of body)
+ *   while (dkimmod_arc_verifier_step (a, &err) == 0)
+ *     ... answer the open questions of dkimmod_arc_verifier_queries (a) ...
+ *   r = dkimmod_arc_verifier_result (a);
+ *   line = dkimmod_arc_resinfo (r, client_ip);  "arc=pass (i=2) ..." */
+typedef struct DkimmodArcVerifier DkimmodArcVerifier;
+
+/* The chain's outcome. Strings are owned by the verifier (valid until
+ * dkimmod_arc_verifier_free), NUL-terminated. Hosts may build one for
+ * dkimmod_arc_resinfo: zero it first (= { 0 }); reserved[] must stay
+ * zero, as for DkimmodSignatureResult. */
+typedef struct {
+  DkimmodResult result;       /* DKIMMOD_RESULT_NONE, _PASS or _FAIL (RFC 8617 "arc") */
+  const char *reason;         /* "" on pass and none; else why, for a postmaster */
+  unsigned instances;         /* the chain's highest instance N; 0 without ARC fields */
+  unsigned oldest_pass;       /* on pass: the lowest instance whose AMS verifies with
+                                 every newer one (RFC 8617 5.2 step 5); else 0 */
+  size_t n_sealers;           /* on pass: N; else 0 */
+  const char *const *sealers; /* on pass: d= of each ARC-Seal, instance 1 (oldest)
+                                 first, lower case; else NULL */
+  int temporary;              /* fail because a key lookup had a temporary DNS error
+                                 (SERVFAIL, timeout): retrying may pass */
+  void *reserved[8];          /* ABI padding: zero */
+} DkimmodArcResultInfo;
+
+/* OPTS: the DKIM verification options (clock_drift for t= and x=,
+ * accept_rsa_sha1), copied; NULL = defaults. QUERIES: the message's
+ * question set, not owned, which must outlive the verifier; NULL = the
+ * verifier makes its own (see dkimmod_arc_verifier_queries). */
+DKIMMOD_API DkimmodArcVerifier *dkimmod_arc_verifier_new (DkimmodContext *ctx,
+                                                          const DkimmodVerifyOptions *opts,
+                                                          DkimmodDnsQueries *queries);
+/* One complete header field, as for dkimmod_verifier_add_header. */
+DKIMMOD_API int dkimmod_arc_verifier_add_header (DkimmodArcVerifier *a, const char *field,
+                                                 size_t len, DkimmodError *err);
+/* Reads the chain and asks the key questions it needs. */
+DKIMMOD_API int dkimmod_arc_verifier_end_headers (DkimmodArcVerifier *a, DkimmodError *err);
+/* The question set the verifier asks into (transfer none). */
+DKIMMOD_API DkimmodDnsQueries *dkimmod_arc_verifier_queries (DkimmodArcVerifier *a);
+/* Body bytes in CRLF form, in chunks of any size cut anywhere. */
+DKIMMOD_API int dkimmod_arc_verifier_add_body (DkimmodArcVerifier *a, const void *data,
+                                               size_t len, DkimmodError *err);
+/* Ends the body. */
+DKIMMOD_API int dkimmod_arc_verifier_finish (DkimmodArcVerifier *a, DkimmodError *err);
+/* 1 once the result is known (after finish), 0 while questions it needs
+ * are open (answer them, then step again), -1 with ERR set on a fault. */
+DKIMMOD_API int dkimmod_arc_verifier_step (DkimmodArcVerifier *a, DkimmodError *err);
+/* The result once step returned 1, else NULL (transfer none). */
+DKIMMOD_API const DkimmodArcResultInfo *dkimmod_arc_verifier_result (const DkimmodArcVerifier *a);
+DKIMMOD_API void dkimmod_arc_verifier_free (DkimmodArcVerifier *a);
+/* The "arc=" resinfo on one line: "arc=pass (i=2) smtp.remote-ip=192.0.2.1
+ * header.oldest-pass=1", "arc=fail reason=\"...\" ...", "arc=none"
+ * (RFC 8617 section 10.1 registers smtp.remote-ip and header.oldest-pass);
+ * CLIENT_IP NULL or "" leaves smtp.remote-ip out. NULL when R's
+ * reserved[] is not zero (transfer full, dkimmod_free). */
+DKIMMOD_API char *dkimmod_arc_resinfo (const DkimmodArcResultInfo *r, const char *client_ip);
+
 /* --- loadable plugin entry point ----------------------------------------- */
 /* A host that dlopen()s the module looks up "dkimmod_plugin_v1", calls it,
  * and refuses a table whose abi_major differs from the one it was built
@@ -626,6 +695,21 @@ typedef struct {
   const DkimmodSpfResultInfo *(*spf_result) (const DkimmodSpf *spf);
   char *(*spf_resinfo) (const DkimmodSpf *spf);
   void (*spf_free) (DkimmodSpf *spf);
+
+  /* abi_minor 3: ARC verification */
+  DkimmodArcVerifier *(*arc_verifier_new) (DkimmodContext *ctx, const DkimmodVerifyOptions *opts,
+                                           DkimmodDnsQueries *queries);
+  int (*arc_verifier_add_header) (DkimmodArcVerifier *a, const char *field, size_t len,
+                                  DkimmodError *err);
+  int (*arc_verifier_end_headers) (DkimmodArcVerifier *a, DkimmodError *err);
+  DkimmodDnsQueries *(*arc_verifier_queries) (DkimmodArcVerifier *a);
+  int (*arc_verifier_add_body) (DkimmodArcVerifier *a, const void *data, size_t len,
+                                DkimmodError *err);
+  int (*arc_verifier_finish) (DkimmodArcVerifier *a, DkimmodError *err);
+  int (*arc_verifier_step) (DkimmodArcVerifier *a, DkimmodError *err);
+  const DkimmodArcResultInfo *(*arc_verifier_result) (const DkimmodArcVerifier *a);
+  void (*arc_verifier_free) (DkimmodArcVerifier *a);
+  char *(*arc_resinfo) (const DkimmodArcResultInfo *r, const char *client_ip);
 } DkimmodPluginV1;
 
 DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);
@@ -644,6 +728,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodResolver, dkimmod_resolver_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodDnsQueries, dkimmod_dns_queries_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodDnsFile, dkimmod_dns_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSpf, dkimmod_spf_free)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodArcVerifier, dkimmod_arc_verifier_free)
 #endif
 
 #endif /* DKIMMOD_H */

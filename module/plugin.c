@@ -108,6 +108,17 @@ static const DkimmodPluginV1 plugin_v1 = {
   .spf_result = dkimmod_spf_result,
   .spf_resinfo = dkimmod_spf_resinfo,
   .spf_free = dkimmod_spf_free,
+  /* abi_minor 3: ARC verification */
+  .arc_verifier_new = dkimmod_arc_verifier_new,
+  .arc_verifier_add_header = dkimmod_arc_verifier_add_header,
+  .arc_verifier_end_headers = dkimmod_arc_verifier_end_headers,
+  .arc_verifier_queries = dkimmod_arc_verifier_queries,
+  .arc_verifier_add_body = dkimmod_arc_verifier_add_body,
+  .arc_verifier_finish = dkimmod_arc_verifier_finish,
+  .arc_verifier_step = dkimmod_arc_verifier_step,
+  .arc_verifier_result = dkimmod_arc_verifier_result,
+  .arc_verifier_free = dkimmod_arc_verifier_free,
+  .arc_resinfo = dkimmod_arc_resinfo,
 };
 
 /**

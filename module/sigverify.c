@@ -64,7 +64,7 @@ dkimmod_body_set_new (void)
 }
 
 DkimmodBodyEntry *
-dkimmod_body_set_entry (GPtrArray *set, const DkimmodSigSpec *spec, GError **error)
+dkimmod_body_set_entry (GPtrArray *set, const DkimmodSigSpec *spec, guint max, GError **error)
 {
   const EVP_MD *md = dkimmod_sigspec_md (spec);
   DkimmodBodyEntry *e;
@@ -75,6 +75,8 @@ dkimmod_body_set_entry (GPtrArray *set, const DkimmodSigSpec *spec, GError **err
       if (e->canon == spec->bcanon && e->md == md && e->limit == spec->l)
         return e;
     }
+  if (max > 0 && set->len >= max)
+    return NULL;
   e = g_new0 (DkimmodBodyEntry, 1);
   e->canon = spec->bcanon;
   e->md = md;

@@ -46,8 +46,9 @@ typedef struct {
 
 /* A set of body hashers: a GPtrArray of DkimmodBodyEntry that owns them. */
 GPtrArray *dkimmod_body_set_new (void);
-/* The hasher for SPEC's (c=, a=, l=), made when the set has none. */
-DkimmodBodyEntry *dkimmod_body_set_entry (GPtrArray *set, const DkimmodSigSpec *spec,
+/* The hasher for SPEC's (c=, a=, l=), made when the set has none yet and
+ * fewer than MAX (0: no bound); NULL without ERROR when it has MAX. */
+DkimmodBodyEntry *dkimmod_body_set_entry (GPtrArray *set, const DkimmodSigSpec *spec, guint max,
                                           GError **error);
 void dkimmod_body_set_update (GPtrArray *set, const void *data, gsize len);
 gboolean dkimmod_body_set_finish (GPtrArray *set, GError **error);

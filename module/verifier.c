@@ -389,7 +389,7 @@ attach_signature (DkimmodVerifier *v, const DkimmodHeaderField *f, Sig *sig, GEr
       return TRUE;
     }
   sig->unsigned_field = unsigned_singleton (v, sig);
-  sig->body = dkimmod_body_set_entry (v->bodies, &sig->spec, error);
+  sig->body = dkimmod_body_set_entry (v->bodies, &sig->spec, 0, error);
   sig->query = key_query_for (v, sig);
   return sig->body != NULL;
 }

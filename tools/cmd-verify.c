@@ -368,6 +368,7 @@ static DkimmodSpf *
 spf_start (DkimmodContext *ctx, const VerifyOptions *opt, int *status)
 {
   g_autoptr (DkimmodSpf) spf = NULL;
+  g_autoptr (DkimmodArcVerifier) a = NULL;
   DkimmodSpfOptions so;
   DkimmodError err = { 0 };
 
@@ -392,9 +393,10 @@ spf_start (DkimmodContext *ctx, const VerifyOptions *opt, int *status)
  * in as few concurrent rounds as the records allow: each round answers
  * all that is open, then the step-driven methods ask what follows */
 static void
-answer_questions (DkimmodVerifier *v, DkimmodSpf *spf, const DnsSource *src)
+answer_questions (DkimmodVerifier *v, DkimmodSpf *spf, DkimmodArcVerifier *a,
+                  const DnsSource *src)
 {
-  g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
+  DkimmodDnsQueries *q = dkimmod_arc_verifier_queries (a);
   DkimmodError err = { 0 };
 
   dkimmod_dns_queries_ask_dkim_keys (q, v);
@@ -407,8 +409,8 @@ answer_questions (DkimmodVerifier *v, DkimmodSpf *spf, const DnsSource *src)
 
 /* print_results - the resinfo lines and the field, in LF form */
 static int
-print_results (const DkimmodVerifier *v, const DkimmodSpf *spf, const DkimmodConfig *cfg,
-               gboolean authres_only)
+print_results (const DkimmodVerifier *v, const DkimmodSpf *spf, const DkimmodArcVerifier *a,
+               const DkimmodConfig *cfg, const char *opt_client_ip, gboolean authres_only)
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
   g_autofree char *id = set->authserv_id ? g_strdup (set->authserv_id)
@@ -435,6 +437,8 @@ print_results (const DkimmodVerifier *v, const DkimmodSpf *spf, const DkimmodCon
       if (*info->explanation != '\0')
         g_string_append_printf (out, "spf-explanation: %s\n", info->explanation);
     }
+  if (!authres_only)
+    dkimmod_cli_arc_print (a, opt_client_ip, out);
   ar = dkimmod_verifier_authres (v, id, &err);
   if (ar == NULL)
     {
@@ -482,7 +486,7 @@ verdict_status (DkimmodResult summary)
 
 /* run_verifier - headers, keys, body and results of the message MSG */
 static int
-run_verifier (DkimmodVerifier *v, DkimmodSpf *spf, const DkimmodConfig *cfg,
+run_verifier (DkimmodVerifier *v, DkimmodSpf *spf, DkimmodArcVerifier *a, const DkimmodConfig *cfg,
               const VerifyOptions *opt, GBytes *msg)
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
@@ -496,21 +500,23 @@ run_verifier (DkimmodVerifier *v, DkimmodSpf *spf, const DkimmodConfig *cfg,
   parser = dkimmod_cli_parse_header_block (msg, &body_off, &status);
   if (parser == NULL)
     return status;
-  if ((status = feed_headers (v, parser)) != EX_OK)
+  if ((status = feed_headers (v, parser)) != EX_OK
+      || (status = dkimmod_cli_arc_headers (a, parser)) != EX_OK)
     return status;
   if ((status = dns_source_open (&src, set, opt->dns_file   ? opt->dns_file
                                            : opt->key_file ? opt->key_file
                                                            : set->key_file))
       != EX_OK)
     return status;
-  answer_questions (v, spf, &src);
+  answer_questions (v, spf, a, &src);
   if (dkimmod_verifier_add_body (v, data + body_off, len - body_off, &err) != 0
       || dkimmod_verifier_finish (v, &err) != 0)
     {
       dkimmod_cli_warn ("message: %s", err.message);
       return dkimmod_cli_status_exit (err.code);
     }
-  if ((status = print_results (v, spf, cfg, opt->authres_only)) != EX_OK)
+  if ((status = dkimmod_cli_arc_finish (a, data + body_off, len - body_off)) != EX_OK
+      || (status = print_results (v, spf, a, cfg, opt->client_ip, opt->authres_only)) != EX_OK)
     return status;
   return verdict_status (dkimmod_verifier_summary (v));
 }
@@ -526,6 +532,7 @@ verify_message (VerifyOptions *opt)
   g_autoptr (DkimmodContext) ctx = NULL;
   g_autoptr (DkimmodVerifier) v = NULL;
   g_autoptr (DkimmodSpf) spf = NULL;
+  g_autoptr (DkimmodArcVerifier) a = NULL;
   DkimmodVerifyOptions vopts;
   int status = EX_OK;
 
@@ -545,7 +552,8 @@ verify_message (VerifyOptions *opt)
   spf = spf_start (ctx, opt, &status);
   if (status != EX_OK)
     return status;
-  return run_verifier (v, spf, cfg, opt, crlf);
+  a = dkimmod_arc_verifier_new (ctx, &vopts, NULL);
+  return run_verifier (v, spf, a, cfg, opt, crlf);
 }
 
 int
