@@ -231,6 +231,8 @@ dkimmod_arc_chain_collect (const GPtrArray *fields, gint64 now, gint64 clock_dri
       /* RFC 8617 5.2 step 1: more than 50 sets is a failed chain */
       if (++count > 3 * DKIMMOD_ARC_MAX_INSTANCE)
         {
+          g_free (chain->fail);
+          chain->n = MAX (chain->n, 1);
           chain->fail = g_strdup_printf ("more than %u ARC sets", DKIMMOD_ARC_MAX_INSTANCE);
           return chain;
         }

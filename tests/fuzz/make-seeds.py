@@ -13,6 +13,7 @@ time fuzz-verifier.c uses, so they pass and reach the signature check.
 import base64
 import glob
 import os
+import re
 import subprocess
 import time
 
@@ -175,6 +176,53 @@ def verifier():
     put("verifier", "tampered", b"\x00" + sig + plain.replace(b"hungry", b"HUNGRY"))
     put("verifier", "many-sigs", b"\x00" + sig * 20 + plain)
     put("verifier", "bare-lf", b"\x00" + (sig + plain).replace(b"\r\n", b"\n"))
+
+
+def arc_seal(msg, hop, alg=b"rsa-sha256"):
+    """MSG with hop HOP's A-R and a dkimpy ARC set (the RFC 8463 RSA key,
+    which is also the ValiMail suite's key), sealed at the verifier seeds' time"""
+    srv = b"mx%d.example" % hop
+    ar = b"Authentication-Results: " + srv + b"; spf=pass smtp.mailfrom=example.com"
+    msg = ar + (b"; arc=pass" if hop > 1 else b"") + b"\r\n" + msg
+    a = dkim.ARC(msg, signature_algorithm=alg)
+    fields = a.sign(b"s%d" % hop, b"hop%d.example" % hop, read(os.path.join(DATA, "rfc8463-rsa.pem")),
+                    srv, include_headers=[b"from", b"to", b"subject", b"date",
+                                          b"arc-authentication-results"], timestamp=1528637909)
+    return b"".join(f if f.endswith(b"\r\n") else f + b"\r\n" for f in fields) + msg
+
+
+def arc():
+    """the shapes the ValiMail suite exercises, sealed by dkimpy: 1-3 hops,
+    then broken structure (gap, duplicate, cv=fail, bad i=, h= with the
+    seal, AAR without its ';'), tampering, rsa-sha1"""
+    plain = b"From: a@example.com\r\nTo: b@example.org\r\nSubject: arc\r\n" \
+            b"Date: Sun, 10 Jun 2018 13:38:29 +0000\r\n\r\nHi.\r\n\r\n"
+    put("arc", "none", b"\x00" + plain)
+    one = arc_seal(plain, 1)
+    two = arc_seal(one, 2)
+    three = arc_seal(two, 3)
+    for name, m in (("i1", one), ("i2", two), ("i3", three)):
+        put("arc", name, b"\x00" + m)
+        put("arc", name + "-chunked", b"\xf0" + m)
+    put("arc", "i2-servfail", b"\x02" + two)
+    put("arc", "i2-timeout", b"\x03" + two)
+    put("arc", "i2-nxdomain", b"\x01" + two)
+    head, body = two.split(b"\r\n\r\n", 1)
+    fields = re.split(rb"\r\n(?![ \t])", head)
+    def variant(name, fs, tail=body):
+        put("arc", name, b"\x00" + b"\r\n".join(fs) + b"\r\n\r\n" + tail)
+    variant("body-changed", fields, body + b"more\r\n")
+    variant("no-seal-1", [f for f in fields if not (f.startswith(b"ARC-Seal") and b"i=1;" in f)])
+    variant("dup-aar", fields[:1] + fields)
+    variant("cv-fail", [f.replace(b"cv=pass", b"cv=fail") for f in fields])
+    variant("i-zero", [f.replace(b"i=1;", b"i=0;") for f in fields])
+    variant("i-51", [f.replace(b"i=2;", b"i=51;") for f in fields])
+    variant("h-seal", [f.replace(b"h=from", b"h=arc-seal:from") for f in fields])
+    variant("aar-no-semi", [f.replace(b"i=1;", b"i=1") if f.startswith(b"ARC-Authentication")
+                            else f for f in fields])
+    variant("lf", [f.replace(b"\r\n", b"\n") for f in fields])
+    put("arc", "sha1", b"\x04" + arc_seal(plain, 1, b"rsa-sha1"))
+    put("arc", "over-fifty-sets", b"\x00" + (fields[2] + b"\r\n") * 151 + b"\r\n" + body)
 
 
 def config():
@@ -352,6 +400,6 @@ def spf():
     put("spf", "macro-digits", b"\x80all\0%{d4294967296r.-+,/_=}.example")
 
 
-for f in (tagparse, keyrecord, keyder, msgparse, canon, authres, verifier, config, smtp, session,
+for f in (tagparse, keyrecord, keyder, msgparse, canon, authres, verifier, arc, config, smtp, session,
           dnsfile, dnswire, spf):
     f()
