@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""test-arc-dkimpy.py DKIMMOD SRCDIR - chains sealed by dkimpy, verified by us (TAP).
+"""test-arc-dkimpy.py DKIMMOD SRCDIR LIBDKIMMOD SANITIZE - chains sealed by dkimpy, verified by us (TAP).
 
 dkimpy (python3-dkim's arc_sign, an independent implementation) seals a
 message through 1, 2 and 3 hops, each hop adding its Authentication-Results
@@ -15,6 +15,9 @@ changes the Subject before sealing (a mailing list) leaves a pass with
 oldest-pass at its own instance. Where dkimpy's arc_verify and RFC 8617
 disagree, DEVIATIONS says so (docs/interop.md, "ARC"), and the test fails
 when dkimpy stops deviating. A missing dkimpy is a failure, not a skip.
+The ARC example program of libdkimmod(3) is compiled (C99, public header,
+the built LIBDKIMMOD; SANITIZE is meson's b_sanitize) and must print the
+3-hop chain's resinfo and its sealers, oldest first.
 """
 import base64
 import os
@@ -30,7 +33,8 @@ except ImportError as e:
     print("Bail out! %s (python3-dkim, python3-authres: tools/debian-packages)" % e)
     sys.exit(1)
 
-DKIMMOD, SRCDIR = sys.argv[1:3]
+DKIMMOD, SRCDIR, LIBDKIMMOD = sys.argv[1:4]
+SANITIZE = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] not in ("", "none") else None
 HOPS = [(b"arc1", b"lists.example.org"), (b"arc2", b"fwd.example.net"),
         (b"arc3", b"relay.example.com")]
 CANONS = [b"relaxed/relaxed", b"relaxed/simple", b"simple/simple"]
@@ -155,6 +159,26 @@ def tampered(message):
     return out
 
 
+def man_example(tmp):
+    """the ARC program of libdkimmod(3)'s EXAMPLES, compiled; None on failure"""
+    with open(os.path.join(SRCDIR, "docs", "libdkimmod.3")) as f:
+        page = f.read()
+    at = page.index("Verify the ARC chain of a message read on standard input")
+    start = page.index(".Bd -literal\n", at) + len(".Bd -literal\n")
+    code = page[start:page.index("\n.Ed", start)].replace("\\e", "\\")
+    src, exe = os.path.join(tmp, "arc-example.c"), os.path.join(tmp, "arc-example")
+    with open(src, "w") as f:
+        f.write(code + "\n")
+    cc = [os.environ.get("CC", "cc"), "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror",
+          "-I" + os.path.join(SRCDIR, "module"), "-o", exe, src, LIBDKIMMOD]
+    if SANITIZE:
+        cc.insert(1, "-fsanitize=" + SANITIZE)
+    p = subprocess.run(cc, capture_output=True)
+    ok(p.returncode == 0, "libdkimmod(3) ARC example compiles (C99, -Wall -Wextra -pedantic)",
+       p.stderr.decode(errors="replace"))
+    return exe if p.returncode == 0 else None
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="dkimmod-arc-dkimpy.") as tmp:
         keypath = os.path.join(tmp, "rsa2048.key")
@@ -209,6 +233,17 @@ def main():
             want = "arc=pass (i=3) header.oldest-pass=2"
             ok(got == want, "list changed the Subject at hop 2, c=%s: %s" % (canon.decode(), want),
                "got %r %s" % (got, err))
+        exe = man_example(tmp)
+        if exe is not None:
+            env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(LIBDKIMMOD))
+            p = subprocess.run([exe, keyfile], input=chain(3, pem, b"relaxed/relaxed"),
+                               capture_output=True, env=env)
+            want = ["arc=pass (i=3) smtp.remote-ip=192.0.2.1 header.oldest-pass=1",
+                    "sealer lists.example.org", "sealer fwd.example.net",
+                    "sealer relay.example.com"]
+            got = p.stdout.decode(errors="replace").splitlines()
+            ok(p.returncode == 0 and got == want, "libdkimmod(3) ARC example: pass and sealers",
+               "exit %d %r %s" % (p.returncode, got, p.stderr.decode(errors="replace")))
     print("1..%d" % len(results))
     for i, (good, name, detail) in enumerate(results, 1):
         print("%s %d - %s" % ("ok" if good else "not ok", i, name))
