@@ -97,19 +97,6 @@ struct DkimmodArcVerifier {
   GPtrArray *sealers;        /* char*, then NULL */
 };
 
-/* fault - copies a fault into ERR and returns -1 */
-static int G_GNUC_PRINTF (3, 4)
-fault (DkimmodError *err, DkimmodStatus code, const char *fmt, ...)
-{
-  va_list ap;
-  GError *error;
-
-  va_start (ap, fmt);
-  error = g_error_new_valist (DKIMMOD_ERROR, code, fmt, ap);
-  va_end (ap);
-  return dkimmod_error_take (err, error);
-}
-
 /* decide - the chain's result, once */
 static void G_GNUC_PRINTF (3, 4)
 decide (DkimmodArcVerifier *a, DkimmodResult result, const char *fmt, ...)
@@ -190,21 +177,14 @@ int
 dkimmod_arc_verifier_add_header (DkimmodArcVerifier *a, const char *field, size_t len,
                                  DkimmodError *err)
 {
-  g_autoptr (GError) error = NULL;
-  DkimmodHeaderField *f;
+  GError *error = NULL;
 
   dkimmod_error_clear (err);
   if (a == NULL || field == NULL || a->state != STATE_HEADERS)
-    return fault (err, DKIMMOD_E_INVAL, "arc add_header: bad argument or called after end_headers");
-  if (++a->header_count > DKIMMOD_LIMIT_HEADER_COUNT
-      || (a->header_bytes += len) > DKIMMOD_LIMIT_HEADER_BYTES)
-    return fault (err, DKIMMOD_E_LIMIT, "header over %u fields or %u bytes",
-                  DKIMMOD_LIMIT_HEADER_COUNT, DKIMMOD_LIMIT_HEADER_BYTES);
-  f = dkimmod_header_field_new (field, len, &error);
-  if (f == NULL && g_error_matches (error, DKIMMOD_ERROR, DKIMMOD_E_LIMIT))
-    return dkimmod_error_take (err, g_steal_pointer (&error));
-  if (f != NULL)
-    g_ptr_array_add (a->fields, f);
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL,
+                                "arc add_header: bad argument or called after end_headers");
+  if (!dkimmod_header_keep (a->fields, &a->header_count, &a->header_bytes, field, len, &error))
+    return dkimmod_error_take (err, error);
   return 0;
 }
 
@@ -307,7 +287,8 @@ sha1_refused (const DkimmodArcVerifier *a, const DkimmodSigSpec *spec)
   return spec->alg == DKIMMOD_ALG_RSA_SHA1 && !a->opts.accept_rsa_sha1;
 }
 
-/* prepare_seals - every AS's digest and key name (all are needed) */
+/* prepare_seals - every AS's digest and key name (all are needed); FALSE
+ * when the chain is decided (fail) */
 static gboolean
 prepare_seals (DkimmodArcVerifier *a)
 {
@@ -315,17 +296,19 @@ prepare_seals (DkimmodArcVerifier *a)
     {
       const DkimmodSigSpec *spec = &a->chain->sets[k - 1].as_spec;
       Check *c = &a->as[k - 1];
+      g_autofree char *why = NULL;
 
       if (sha1_refused (a, spec))
-        return decide (a, DKIMMOD_RESULT_FAIL, "ARC-Seal i=%u: rsa-sha1 not accepted (RFC 8301)", k),
-               FALSE;
-      if (!seal_digest (a, k, c))
-        return decide (a, DKIMMOD_RESULT_FAIL, "ARC-Seal i=%u: cannot hash the ARC sets", k), FALSE;
-      c->key_name = key_name_for (a, spec);
-      if (c->key_name == NULL)
-        return decide (a, DKIMMOD_RESULT_FAIL, "more than %u distinct ARC keys",
-                       DKIMMOD_ARC_LIMIT_KEY_NAMES),
-               FALSE;
+        why = g_strdup ("rsa-sha1 not accepted (RFC 8301)");
+      else if (!seal_digest (a, k, c))
+        why = g_strdup ("cannot hash the ARC sets");
+      else if ((c->key_name = key_name_for (a, spec)) == NULL)
+        why = g_strdup_printf ("more than %u distinct ARC keys", DKIMMOD_ARC_LIMIT_KEY_NAMES);
+      if (why != NULL)
+        {
+          decide (a, DKIMMOD_RESULT_FAIL, "ARC-Seal i=%u: %s", k, why);
+          return FALSE;
+        }
       c->ready = TRUE;
     }
   return TRUE;
@@ -371,7 +354,7 @@ dkimmod_arc_verifier_end_headers (DkimmodArcVerifier *a, DkimmodError *err)
 
   dkimmod_error_clear (err);
   if (a == NULL || a->state != STATE_HEADERS)
-    return fault (err, DKIMMOD_E_INVAL, "arc end_headers: call order");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "arc end_headers: call order");
   a->state = STATE_BODY;
   a->chain = dkimmod_arc_chain_collect (a->fields, dkimmod_context_now (a->ctx),
                                         a->opts.clock_drift);
@@ -415,7 +398,7 @@ dkimmod_arc_verifier_add_body (DkimmodArcVerifier *a, const void *data, size_t l
 {
   dkimmod_error_clear (err);
   if (a == NULL || (data == NULL && len > 0) || a->state != STATE_BODY)
-    return fault (err, DKIMMOD_E_INVAL, "arc add_body: bad argument or call order");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "arc add_body: bad argument or call order");
   dkimmod_body_set_update (a->bodies, data, len);
   return 0;
 }
@@ -427,7 +410,7 @@ dkimmod_arc_verifier_finish (DkimmodArcVerifier *a, DkimmodError *err)
 
   dkimmod_error_clear (err);
   if (a == NULL || a->state != STATE_BODY)
-    return fault (err, DKIMMOD_E_INVAL, "arc finish: call order");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "arc finish: call order");
   a->state = STATE_DONE;
   if (!dkimmod_body_set_finish (a->bodies, &error))
     return dkimmod_error_take (err, error);
@@ -542,7 +525,7 @@ dkimmod_arc_verifier_step (DkimmodArcVerifier *a, DkimmodError *err)
 {
   dkimmod_error_clear (err);
   if (a == NULL || a->state == STATE_HEADERS)
-    return fault (err, DKIMMOD_E_INVAL, "arc step: before end_headers");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "arc step: before end_headers");
   if (a->decided)
     return a->state == STATE_DONE ? 1 : 0;
   if (a->state != STATE_DONE || !answered (a))

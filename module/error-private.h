@@ -28,6 +28,10 @@ GQuark dkimmod_error_quark (void);
 void dkimmod_error_set (DkimmodError *err, const GError *error);
 /* Copies ERROR into ERR, frees ERROR, returns -1 (for "return ..."). */
 int dkimmod_error_take (DkimmodError *err, GError *error);
+/* Sets ERR to CODE and the formatted message, returns -1 (for "return
+ * ..." in the public functions that report faults). */
+int dkimmod_error_fault (DkimmodError *err, DkimmodStatus code, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);
 /* Clears ERR to DKIMMOD_OK with an empty message. */
 void dkimmod_error_clear (DkimmodError *err);
 /* Appends the oldest OpenSSL error queue entry to a message, then clears

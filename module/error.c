@@ -74,6 +74,18 @@ dkimmod_free (void *ptr)
   g_free (ptr);
 }
 
+int
+dkimmod_error_fault (DkimmodError *err, DkimmodStatus code, const char *fmt, ...)
+{
+  va_list ap;
+  GError *error;
+
+  va_start (ap, fmt);
+  error = g_error_new_valist (DKIMMOD_ERROR, code, fmt, ap);
+  va_end (ap);
+  return dkimmod_error_take (err, error);
+}
+
 void
 dkimmod_error_clear (DkimmodError *err)
 {

@@ -23,6 +23,12 @@ typedef struct {
  * that is not followed by WSP, i.e. exactly one field). */
 DkimmodHeaderField *dkimmod_header_field_new (const char *field, gsize len, GError **error);
 void dkimmod_header_field_free (DkimmodHeaderField *f);
+/* A verifier's add_header: counts FIELD against DKIMMOD_LIMIT_HEADER_COUNT
+ * (*COUNT) and _BYTES (*BYTES) and keeps a copy in FIELDS; a field that is
+ * not one (no name and colon) is counted but not kept. FALSE with a
+ * DKIMMOD_E_LIMIT error over a limit. */
+gboolean dkimmod_header_keep (GPtrArray *fields, guint *count, gsize *bytes, const char *field,
+                              gsize len, GError **error);
 
 /* Which headers one signature signs: the sign list, the names always
  * oversigned, and whether the "oversign when present" set applies. */

@@ -4,7 +4,7 @@
  *	header.c - header field syntax and the choice of signed headers
  * SYNOPSIS
  *	dkimmod_header_split, dkimmod_header_field_new,
- *	dkimmod_header_field_free, dkimmod_header_plan_new,
+ *	dkimmod_header_field_free, dkimmod_header_keep, dkimmod_header_plan_new,
  *	dkimmod_header_plan_free, dkimmod_header_name_list,
  *	dkimmod_header_select, dkimmod_header_hash_input
  * DESCRIPTION
@@ -132,6 +132,30 @@ dkimmod_header_field_free (DkimmodHeaderField *f)
   g_free (f->lname);
   g_free (f->data);
   g_free (f);
+}
+
+gboolean
+dkimmod_header_keep (GPtrArray *fields, guint *count, gsize *bytes, const char *field, gsize len,
+                     GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  DkimmodHeaderField *f;
+
+  if (++*count > DKIMMOD_LIMIT_HEADER_COUNT || (*bytes += len) > DKIMMOD_LIMIT_HEADER_BYTES)
+    {
+      g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_LIMIT, "header over %u fields or %u bytes",
+                   DKIMMOD_LIMIT_HEADER_COUNT, DKIMMOD_LIMIT_HEADER_BYTES);
+      return FALSE;
+    }
+  f = dkimmod_header_field_new (field, len, &local);
+  if (f == NULL && g_error_matches (local, DKIMMOD_ERROR, DKIMMOD_E_LIMIT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (f != NULL)
+    g_ptr_array_add (fields, f);
+  return TRUE;
 }
 
 /* name_in - is NAME (lower-case) in ARRAY */

@@ -115,19 +115,6 @@ struct DkimmodVerifier {
 
 /* --- small helpers ------------------------------------------------------- */
 
-/* fault - copies a fault into ERR and returns -1 */
-static int G_GNUC_PRINTF (3, 4)
-fault (DkimmodError *err, DkimmodStatus code, const char *fmt, ...)
-{
-  va_list ap;
-  GError *error;
-
-  va_start (ap, fmt);
-  error = g_error_new_valist (DKIMMOD_ERROR, code, fmt, ap);
-  va_end (ap);
-  return dkimmod_error_take (err, error);
-}
-
 /* decide - records SIG's final result, unless already decided */
 static void G_GNUC_PRINTF (3, 4)
 decide (Sig *sig, DkimmodResult result, const char *fmt, ...)
@@ -224,21 +211,14 @@ int
 dkimmod_verifier_add_header (DkimmodVerifier *v, const char *field, size_t len,
                              DkimmodError *err)
 {
-  g_autoptr (GError) error = NULL;
-  DkimmodHeaderField *f;
+  GError *error = NULL;
 
   dkimmod_error_clear (err);
   if (v == NULL || field == NULL || v->state != STATE_HEADERS)
-    return fault (err, DKIMMOD_E_INVAL, "add_header: bad argument or called after end_headers");
-  if (++v->header_count > DKIMMOD_LIMIT_HEADER_COUNT
-      || (v->header_bytes += len) > DKIMMOD_LIMIT_HEADER_BYTES)
-    return fault (err, DKIMMOD_E_LIMIT, "header over %u fields or %u bytes",
-                  DKIMMOD_LIMIT_HEADER_COUNT, DKIMMOD_LIMIT_HEADER_BYTES);
-  f = dkimmod_header_field_new (field, len, &error);
-  if (f == NULL && g_error_matches (error, DKIMMOD_ERROR, DKIMMOD_E_LIMIT))
-    return dkimmod_error_take (err, g_steal_pointer (&error));
-  if (f != NULL)
-    g_ptr_array_add (v->fields, f);
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL,
+                                "add_header: bad argument or called after end_headers");
+  if (!dkimmod_header_keep (v->fields, &v->header_count, &v->header_bytes, field, len, &error))
+    return dkimmod_error_take (err, error);
   return 0;
 }
 
@@ -424,7 +404,7 @@ dkimmod_verifier_end_headers (DkimmodVerifier *v, DkimmodError *err)
 
   dkimmod_error_clear (err);
   if (v == NULL || v->state != STATE_HEADERS)
-    return fault (err, DKIMMOD_E_INVAL, "end_headers: called twice or too late");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "end_headers: called twice or too late");
   v->state = STATE_BODY;
   from_domain = first_from_domain (v);
   /* every field is parsed (cost bounded by the header limits); only
@@ -523,7 +503,7 @@ dkimmod_verifier_key_answer (DkimmodVerifier *v, const char *name, DkimmodDnsSta
 {
   dkimmod_error_clear (err);
   if (v == NULL || name == NULL || v->state != STATE_BODY || (n > 0 && records == NULL))
-    return fault (err, DKIMMOD_E_INVAL, "key_answer: bad argument or call order");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "key_answer: bad argument or call order");
   for (guint i = 0; i < v->queries->len; i++)
     {
       KeyQuery *q = g_ptr_array_index (v->queries, i);
@@ -539,7 +519,7 @@ dkimmod_verifier_key_answer (DkimmodVerifier *v, const char *name, DkimmodDnsSta
                                                   : g_strdup (records[r]));
       return 0;
     }
-  return fault (err, DKIMMOD_E_INVAL, "key_answer: %s was not asked for", name);
+  return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "key_answer: %s was not asked for", name);
 }
 
 /**
@@ -556,7 +536,8 @@ dkimmod_verifier_answer_from_key_file (DkimmodVerifier *v, const DkimmodKeyFile 
 {
   dkimmod_error_clear (err);
   if (v == NULL || kf == NULL || v->state != STATE_BODY)
-    return fault (err, DKIMMOD_E_INVAL, "answer_from_key_file: bad argument or call order");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL,
+                                "answer_from_key_file: bad argument or call order");
   /* one path for every DNS source: the key file is a DNS file */
   g_autoptr (DkimmodDnsQueries) q = dkimmod_dns_queries_new ();
 
@@ -573,7 +554,7 @@ dkimmod_verifier_add_body (DkimmodVerifier *v, const void *data, size_t len, Dki
 {
   dkimmod_error_clear (err);
   if (v == NULL || (data == NULL && len > 0) || v->state != STATE_BODY)
-    return fault (err, DKIMMOD_E_INVAL, "add_body: bad argument or call order");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "add_body: bad argument or call order");
   dkimmod_body_set_update (v->bodies, data, len);
   return 0;
 }
@@ -672,7 +653,7 @@ dkimmod_verifier_finish (DkimmodVerifier *v, DkimmodError *err)
 
   dkimmod_error_clear (err);
   if (v == NULL || v->state != STATE_BODY)
-    return fault (err, DKIMMOD_E_INVAL, "finish: call order");
+    return dkimmod_error_fault (err, DKIMMOD_E_INVAL, "finish: call order");
   v->state = STATE_DONE;
   if (!dkimmod_body_set_finish (v->bodies, &error))
     return dkimmod_error_take (err, error);
@@ -762,7 +743,7 @@ dkimmod_verifier_authres (const DkimmodVerifier *v, const char *authserv_id, Dki
   dkimmod_error_clear (err);
   if (v == NULL || authserv_id == NULL || v->state != STATE_DONE)
     {
-      fault (err, DKIMMOD_E_INVAL, "authres: bad argument or before finish");
+      dkimmod_error_fault (err, DKIMMOD_E_INVAL, "authres: bad argument or before finish");
       return NULL;
     }
   return dkimmod_authres_format (authserv_id, (const DkimmodSignatureResult *) v->results->data,

@@ -26,6 +26,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import finish, ok  # noqa: E402
+
 try:
     import dkim
     import authres  # noqa: F401 (dkimpy's arc_sign needs it)
@@ -55,11 +59,6 @@ DEVIATIONS = {
     "cv-forged-fail": None,
 }
 
-results = []
-
-
-def ok(good, name, detail=""):
-    results.append((good, name, detail))
 
 
 class CanonARC(dkim.ARC):
@@ -244,13 +243,7 @@ def main():
             got = p.stdout.decode(errors="replace").splitlines()
             ok(p.returncode == 0 and got == want, "libdkimmod(3) ARC example: pass and sealers",
                "exit %d %r %s" % (p.returncode, got, p.stderr.decode(errors="replace")))
-    print("1..%d" % len(results))
-    for i, (good, name, detail) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if good else "not ok", i, name))
-        if not good:
-            for line in detail.splitlines():
-                print("#   " + line)
-    return 0 if all(r[0] for r in results) else 1
+    return finish()
 
 
 sys.exit(main())

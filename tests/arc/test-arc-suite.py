@@ -20,6 +20,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import finish, ok  # noqa: E402
+
 DKIMMOD = sys.argv[1]
 SUITE = os.environ.get("DKIMMOD_ARC_SUITE") or sys.argv[2]
 SHA1_CASES = {"ams_fields_a_sha1", "as_fields_a_sha1"}
@@ -37,11 +41,6 @@ if not os.path.isfile(SUITE):
           "test suites beside the source tree: ../shared/testsuites/arc/)" % SUITE)
     sys.exit(1)
 
-results = []
-
-
-def ok(good, name, detail=""):
-    results.append((good, name, detail))
 
 
 def verify(message, keyfile, extra=()):
@@ -89,13 +88,7 @@ def main():
                     ok("header.oldest-pass=%d" % OLDEST_PASS[name] in arc,
                        "%s: header.oldest-pass=%d" % (name, OLDEST_PASS[name]), arc)
     ok(count >= 170, "the suite has its %d cases" % count)
-    print("1..%d" % len(results))
-    for i, (good, name, detail) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if good else "not ok", i, name))
-        if not good:
-            for line in detail.splitlines():
-                print("#   " + line)
-    return 0 if all(r[0] for r in results) else 1
+    return finish()
 
 
 sys.exit(main())
