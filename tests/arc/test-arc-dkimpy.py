@@ -110,7 +110,7 @@ def chain(hops, key, canon, subject_changed_at=None):
 
 
 def ours(message, keyfile):
-    p = subprocess.run([DKIMMOD, "verify", "--key-file", keyfile], input=message,
+    p = subprocess.run([DKIMMOD, "verify", "--dns-file", keyfile], input=message,
                        capture_output=True)
     arc = [l for l in p.stdout.decode(errors="replace").splitlines() if l.startswith("arc=")]
     return (arc[0] if arc else "arc=none"), p.stderr.decode(errors="replace")

@@ -45,7 +45,7 @@ if not os.path.isfile(SUITE):
 
 def verify(message, keyfile, extra=()):
     """the arc= resinfo of MESSAGE ("" for none) and the exit status"""
-    p = subprocess.run([DKIMMOD, "verify", "--key-file", keyfile] + list(extra),
+    p = subprocess.run([DKIMMOD, "verify", "--dns-file", keyfile] + list(extra),
                        input=message, capture_output=True)
     arc = [l for l in p.stdout.decode(errors="replace").splitlines() if l.startswith("arc=")]
     return p.returncode, (arc[0] if arc else ""), p.stderr.decode(errors="replace")
