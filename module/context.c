@@ -237,7 +237,7 @@ dkimmod_key_load_file (DkimmodContext *ctx, const char *path, unsigned flags, Dk
         {
           GStatBuf st;
 
-          if (g_stat (path, &st) == 0 && !dkimmod_key_check_mode (path, st.st_mode, flags, &error))
+          if (g_stat (path, &st) == 0 && !dkimmod_key_check_access (path, &st, flags, &error))
             {
               dkimmod_key_unref (key);
               dkimmod_error_set (err, error);

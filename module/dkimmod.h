@@ -138,11 +138,15 @@ DKIMMOD_API void dkimmod_context_set_log (DkimmodContext *ctx, DkimmodLogFunc lo
                                           void *user_data);
 
 /* --- private keys: parsed once per process, reused for every message ---- */
+/* Also accept a key that a group the process is not in may read (a key
+ * of one of the process's own groups is accepted without it). */
 #define DKIMMOD_KEY_ALLOW_GROUP_READABLE (1u << 0)
 /* Loads a PEM private key (PKCS#1 or PKCS#8, RSA or Ed25519). The context
  * caches it by path, so a second call returns the same parsed key.
  * Returns a new reference (transfer full) or NULL with err set. RSA keys
- * under 1024 bits are refused (RFC 8301). */
+ * under 1024 bits are refused (RFC 8301); so are keys owned by a uid other
+ * than root or the effective uid, keys that others may access, and keys on
+ * a path whose directories or links another user can change. */
 DKIMMOD_API DkimmodKey *dkimmod_key_load_file (DkimmodContext *ctx, const char *path,
                                                unsigned flags, DkimmodError *err);
 DKIMMOD_API DkimmodKey *dkimmod_key_load_pem (const char *pem, size_t len, DkimmodError *err);

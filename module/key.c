@@ -5,8 +5,7 @@
  * SYNOPSIS
  *	dkimmod_key_load_pem, dkimmod_key_ref, dkimmod_key_unref,
  *	dkimmod_key_algorithm, dkimmod_key_bits, dkimmod_key_dns_record,
- *	dkimmod_key_parse_pem, dkimmod_key_read_file, dkimmod_key_check_owner,
- *	dkimmod_key_check_mode, dkimmod_key_sign
+ *	dkimmod_key_parse_pem, dkimmod_key_read_file, dkimmod_key_sign
  * DESCRIPTION
  *	Accepts PEM private keys in PKCS#1 ("BEGIN RSA PRIVATE KEY") or
  *	PKCS#8 ("BEGIN PRIVATE KEY") form, RSA or Ed25519; the signing
@@ -24,8 +23,8 @@
  *	DKIMMOD_E_KEY with a message that tells how to fix the key
  *	("chmod 600 PATH", "RSA key of 512 bits is too small: ...").
  * SECURITY
- *	Key files: at most DKIMMOD_LIMIT_KEY_FILE_BYTES, owned by root or by
- *	the process's effective uid, not readable by others; RSA modulus
+ *	Key files: at most DKIMMOD_LIMIT_KEY_FILE_BYTES, and the permission
+ *	rule of key-access.c (file and every directory on its path); RSA modulus
  *	between DKIMMOD_LIMIT_RSA_MIN_BITS and _MAX_BITS.
  *	The buffer holding the file is wiped before it is freed.
  * NEVER
@@ -193,54 +192,6 @@ dkimmod_key_parse_pem (const char *pem, gsize len, GError **error)
   return key_new (pkey, error);
 }
 
-/* dkimmod_key_check_owner - refuses a key owned by a uid other than root
- * or ours: whoever owns the file can change its mode or replace it, so a
- * key of another account (nobody, a mailbox user) is not ours to trust */
-gboolean
-dkimmod_key_check_owner (const char *path, uid_t owner, unsigned mode, GError **error)
-{
-  uid_t self = geteuid ();
-
-  if (owner == 0 || owner == self)
-    return TRUE;
-  if (self == 0)
-    /* root checking the filter's keys (check-config, sign): chown would
-     * take them away from the filter; run as the filter's user instead */
-    g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                 "private key %s is owned by uid %lu (mode %04o), not by root or by this "
-                 "process's uid 0: run this as the key's user (sudo -u '#%lu' ...)",
-                 path, (unsigned long) owner, mode & 07777, (unsigned long) owner);
-  else
-    g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                 "private key %s is owned by uid %lu (mode %04o), not by root or by this "
-                 "process's uid %lu: run `chown %lu %s` (mode 0600), or `chown root %s` "
-                 "(mode 0640, group of this process, group-readable keys allowed)",
-                 path, (unsigned long) owner, mode & 07777, (unsigned long) self,
-                 (unsigned long) self, path, path);
-  return FALSE;
-}
-
-gboolean
-dkimmod_key_check_mode (const char *path, unsigned mode, unsigned flags, GError **error)
-{
-  if ((mode & (S_IROTH | S_IWOTH)) != 0)
-    {
-      g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                   "private key %s is accessible by others (mode %04o): run `chmod 600 %s`",
-                   path, mode & 07777, path);
-      return FALSE;
-    }
-  if ((mode & (S_IRGRP | S_IWGRP)) != 0 && (flags & DKIMMOD_KEY_ALLOW_GROUP_READABLE) == 0)
-    {
-      g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                   "private key %s is accessible by its group (mode %04o): run `chmod 600 %s` "
-                   "(or allow group-readable keys in the configuration)",
-                   path, mode & 07777, path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* read_bounded - reads all of FD (at most LIMIT bytes) into a new buffer */
 static char *
 read_bounded (int fd, const char *path, gsize *len_out, GError **error)
@@ -292,9 +243,11 @@ dkimmod_key_read_file (const char *path, unsigned flags, GError **error)
   if (fd < 0)
     {
       int saved = errno;
+      g_autofree char *why = saved == EACCES ? dkimmod_path_explain_denied (path) : NULL;
 
       g_set_error (error, DKIMMOD_ERROR, saved == ENOENT ? DKIMMOD_E_KEY : DKIMMOD_E_IO,
-                   "cannot open private key %s: %s", path, g_strerror (saved));
+                   "cannot open private key %s: %s%s%s", path, g_strerror (saved),
+                   why ? ": " : "", why ? why : "");
       return NULL;
     }
   /* Check the file actually opened, not a name that may change. */
@@ -304,8 +257,7 @@ dkimmod_key_read_file (const char *path, unsigned flags, GError **error)
       g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY, "private key %s is not a regular file", path);
       return NULL;
     }
-  if (!dkimmod_key_check_owner (path, st.st_uid, st.st_mode, error)
-      || !dkimmod_key_check_mode (path, st.st_mode, flags, error))
+  if (!dkimmod_key_check_access (path, &st, flags, error))
     {
       close (fd);
       return NULL;

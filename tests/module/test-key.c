@@ -118,6 +118,59 @@ test_refused_types (Fixture *f, gconstpointer data)
     }
 }
 
+/* load_as - in a child running as UID with group GID only, loads PATH
+ * with FLAGS; 0 when the outcome matches: accepted when WANT is NULL,
+ * else refused with every ";"-separated part of WANT in the message
+ * (messages on stderr otherwise) */
+static int
+load_as (uid_t uid, gid_t gid, const char *path, unsigned flags, const char *want)
+{
+  pid_t pid = fork ();
+  int status = 0;
+
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (DkimmodKey) key = NULL;
+      int bad = 0;
+
+      if (setgroups (1, &gid) != 0 || setgid (gid) != 0 || setuid (uid) != 0)
+        _exit (3);
+      key = dkimmod_key_read_file (path, flags, &error);
+      if ((key != NULL) != (want == NULL))
+        {
+          fprintf (stderr, "%s as %lu: %s\n", path, (unsigned long) uid,
+                   error ? error->message : "accepted");
+          bad = 1;
+        }
+      if (error && want)
+        {
+          g_auto (GStrv) parts = g_strsplit (want, ";", -1);
+
+          for (guint i = 0; parts[i]; i++)
+            if (strstr (error->message, parts[i]) == NULL)
+              {
+                fprintf (stderr, "%s as %lu: no \"%s\" in: %s\n", path, (unsigned long) uid,
+                         parts[i], error->message);
+                bad = 1;
+              }
+        }
+      _exit (bad);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+#define OTHER_UID 12345 /* another account */
+#define SELF_UID 12346  /* the filter's user */
+#define SELF_GID 12347  /* the filter's group */
+#define OTHER_GID 12348 /* a group the filter is not in */
+
+/* Others get nothing; group bits are fine for the process's own group
+ * (no flag needed: root:dkimmod 0440 is a normal container mount), and
+ * only read by a foreign group, only with the flag. */
 static void
 test_mode (Fixture *f, gconstpointer data)
 {
@@ -127,11 +180,29 @@ test_mode (Fixture *f, gconstpointer data)
   DkimmodError err;
   DkimmodKey *key;
 
-  /* group-readable: refused, with the fix in the message */
+  /* our own group may read: accepted without the flag */
+  key = dkimmod_key_load_file (f->ctx, grp, 0, &err);
+  g_assert_nonnull (key);
+  dkimmod_key_unref (key);
+  /* readable by others: refused even with the flag */
+  key = dkimmod_key_load_file (f->ctx, oth, DKIMMOD_KEY_ALLOW_GROUP_READABLE, &err);
+  g_assert_null (key);
+  g_assert_nonnull (strstr (err.message, "accessible by others"));
+  if (geteuid () != 0)
+    {
+      g_test_message ("foreign-group cases need root (chgrp)");
+      return;
+    }
+  g_assert_cmpint (chown (grp, 0, OTHER_GID), ==, 0);
+  dkimmod_context_unref (f->ctx);
+  f->ctx = dkimmod_context_new ();
+  /* a foreign group may read: refused, naming the group, with the fix */
   key = dkimmod_key_load_file (f->ctx, grp, 0, &err);
   g_assert_null (key);
   g_assert_cmpint (err.code, ==, DKIMMOD_E_KEY);
+  g_test_message ("%s", err.message);
   g_assert_nonnull (strstr (err.message, cmd));
+  g_assert_nonnull (strstr (err.message, "accessible by its group gid 12348"));
   /* ...unless the caller allows it */
   key = dkimmod_key_load_file (f->ctx, grp, DKIMMOD_KEY_ALLOW_GROUP_READABLE, &err);
   g_assert_nonnull (key);
@@ -140,63 +211,23 @@ test_mode (Fixture *f, gconstpointer data)
   key = dkimmod_key_load_file (f->ctx, grp, 0, &err);
   g_assert_null (key);
   g_assert_nonnull (strstr (err.message, "chmod 600"));
-  /* readable by others: refused even with the flag */
-  key = dkimmod_key_load_file (f->ctx, oth, DKIMMOD_KEY_ALLOW_GROUP_READABLE, &err);
-  g_assert_null (key);
-  g_assert_nonnull (strstr (err.message, "accessible by others"));
-}
-
-/* owner_check_as - in a child running as UID:GID (no other groups), load
- * each of PATHS with FLAGS and compare with WANT_OK; exit status 0 if all
- * matched (messages on stderr otherwise) */
-static int
-owner_check_as (uid_t uid, gid_t gid, const char *const *paths, const gboolean *want_ok,
-                gsize n, unsigned flags)
-{
-  pid_t pid = fork ();
-  int status = 0;
-
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    {
-      int bad = 0;
-
-      if (setgroups (1, &gid) != 0 || setgid (gid) != 0 || setuid (uid) != 0)
-        _exit (3);
-      for (gsize i = 0; i < n; i++)
-        {
-          g_autoptr (GError) error = NULL;
-          g_autoptr (DkimmodKey) key = dkimmod_key_read_file (paths[i], flags, &error);
-
-          if ((key != NULL) != want_ok[i])
-            {
-              fprintf (stderr, "%s: %s\n", paths[i], error ? error->message : "accepted");
-              bad = 1;
-            }
-          if (error && !want_ok[i] && strstr (error->message, "owned by uid") == NULL)
-            {
-              fprintf (stderr, "%s: not refused for its owner: %s\n", paths[i], error->message);
-              bad = 1;
-            }
-        }
-      _exit (bad);
-    }
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  g_assert_true (WIFEXITED (status));
-  return WEXITSTATUS (status);
+  /* a foreign group that may write: refused even with the flag */
+  g_assert_cmpint (chmod (grp, 0660), ==, 0);
+  g_assert_cmpint (load_as (0, 0, grp, DKIMMOD_KEY_ALLOW_GROUP_READABLE, "g-w"), ==, 0);
 }
 
 /* Keys owned by another account are refused, naming path, owner and mode;
- * root's 0640 keys in the process's group and the process's own 0600 keys
- * are accepted (the filter runs as the dkimmod user: dkimmod-spawn(8)). */
+ * root's 0640 and 0440 keys in the process's group and the process's own
+ * 0600 keys are accepted (the filter runs as the dkimmod user:
+ * dkimmod-spawn(8)); a key the process cannot read names the component. */
 static void
 test_owner (Fixture *f, gconstpointer data)
 {
-  const uid_t other = 12345, self = 12346;
-  const gid_t group = 12347;
   g_autofree char *theirs = test_key_copy (f->dir, "rsa2048.pem", 0600);
   g_autofree char *theirs_grp = test_key_copy (f->dir, "ed25519.pem", 0640);
   g_autofree char *rootgrp = test_key_copy (f->dir, "rsa2048-pkcs1.pem", 0640);
+  g_autofree char *rootgrp_ro = test_key_copy (f->dir, "rsa1024-pkcs1.pem", 0440);
+  g_autofree char *rootonly = test_key_copy (f->dir, "rfc8463-rsa.pem", 0400);
   g_autofree char *own = test_key_copy (f->dir, "rfc8463-ed25519.pem", 0600);
   g_autofree char *want = NULL;
   g_autoptr (GError) error = NULL;
@@ -208,10 +239,11 @@ test_owner (Fixture *f, gconstpointer data)
       return;
     }
   g_assert_cmpint (chmod (f->dir, 0755), ==, 0);
-  g_assert_cmpint (chown (theirs, other, 0), ==, 0);
-  g_assert_cmpint (chown (theirs_grp, other, group), ==, 0);
-  g_assert_cmpint (chown (rootgrp, 0, group), ==, 0);
-  g_assert_cmpint (chown (own, self, group), ==, 0);
+  g_assert_cmpint (chown (theirs, OTHER_UID, 0), ==, 0);
+  g_assert_cmpint (chown (theirs_grp, OTHER_UID, SELF_GID), ==, 0);
+  g_assert_cmpint (chown (rootgrp, 0, SELF_GID), ==, 0);
+  g_assert_cmpint (chown (rootgrp_ro, 0, SELF_GID), ==, 0);
+  g_assert_cmpint (chown (own, SELF_UID, SELF_GID), ==, 0);
 
   /* root: another uid's key is refused, with path, owner and mode */
   key = dkimmod_key_read_file (theirs, 0, &error);
@@ -220,8 +252,8 @@ test_owner (Fixture *f, gconstpointer data)
   want = g_strdup_printf ("private key %s is owned by uid 12345 (mode 0600), not by root", theirs);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, want));
-  /* root is told to run as the key's user, not to chown it away from the filter */
-  g_assert_nonnull (strstr (error->message, "sudo -u '#12345'"));
+  /* root is told to check as the key's user, not to chown it away */
+  g_assert_nonnull (strstr (error->message, "check-config --user"));
   /* ...through the context too (the path dkimmod-spawn takes) */
   {
     DkimmodError err;
@@ -230,16 +262,135 @@ test_owner (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (err.message, "owned by uid 12345"));
   }
 
-  /* as uid 12346 in group 12347 only: its own 0600 key and root's 0640
-   * group key are accepted; another uid's key is refused even when the
-   * group may read it */
-  {
-    const char *const paths[] = { own, rootgrp, theirs_grp };
-    const gboolean ok[] = { TRUE, TRUE, FALSE };
+  /* as uid 12346 in group 12347 only, without the flag */
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, own, 0, NULL), ==, 0);
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, rootgrp, 0, NULL), ==, 0);
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, rootgrp_ro, 0, NULL), ==, 0);
+  /* another uid's key is refused even when the group may read it */
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, theirs_grp, DKIMMOD_KEY_ALLOW_GROUP_READABLE,
+                            "owned by uid 12345"), ==, 0);
+  /* root's 0400 key: trusted, but unreadable; the message says which
+   * component refuses and how to fix it */
+  g_free (want);
+  want = g_strdup_printf ("Permission denied;file %s (owner uid 0;mode 0400) does not let uid "
+                          "12346;read it;chgrp 12347 %s; chmod g+r", rootonly, rootonly);
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, rootonly, 0, want), ==, 0);
+}
 
-    g_assert_cmpint (owner_check_as (self, group, paths, ok, G_N_ELEMENTS (paths),
-                                     DKIMMOD_KEY_ALLOW_GROUP_READABLE), ==, 0);
-  }
+/* mkdir_as - DIR/NAME with MODE and owner (transfer full path) */
+static char *
+mkdir_as (const char *dir, const char *name, mode_t mode, uid_t uid, gid_t gid)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+  g_assert_cmpint (chown (path, uid, gid), ==, 0);
+  g_assert_cmpint (chmod (path, mode), ==, 0);
+  return path;
+}
+
+/* key_in - copies a key into DIR as ed25519.pem, root:GID MODE (transfer full) */
+static char *
+key_in (const char *dir, gid_t gid, mode_t mode)
+{
+  char *path = test_key_copy (dir, "ed25519.pem", (int) mode);
+
+  g_assert_cmpint (chown (path, 0, gid), ==, 0);
+  g_assert_cmpint (chmod (path, mode), ==, 0);
+  return path;
+}
+
+/* A Kubernetes secret mount (fsGroup 12347, defaultMode 0440), as the
+ * kubelet's atomic writer builds it: a sticky, group-owned volume root,
+ * "key.pem -> ..data/ed25519.pem", "..data -> ..2026_12_02_10_00_00.123". */
+static void
+test_path_kubernetes (Fixture *f, gconstpointer data)
+{
+  g_autofree char *vol = NULL, *ts = NULL, *data_link = NULL, *key_link = NULL;
+  g_autofree char *real = NULL, *abs_link = NULL;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root (chown to other uids)");
+      return;
+    }
+  g_assert_cmpint (chmod (f->dir, 0755), ==, 0);
+  vol = mkdir_as (f->dir, "secret", 03777, 0, SELF_GID);
+  ts = mkdir_as (vol, "..2026_12_02_10_00_00.123", 02755, 0, SELF_GID);
+  g_free (key_in (ts, SELF_GID, 0440));
+  data_link = g_build_filename (vol, "..data", NULL);
+  key_link = g_build_filename (vol, "key.pem", NULL);
+  g_assert_cmpint (symlink ("..2026_12_02_10_00_00.123", data_link), ==, 0);
+  g_assert_cmpint (symlink ("..data/ed25519.pem", key_link), ==, 0);
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, key_link, 0, NULL), ==, 0);
+  /* an absolute link to the chain, from a directory of root's */
+  abs_link = g_build_filename (f->dir, "abs.pem", NULL);
+  g_assert_cmpint (symlink (key_link, abs_link), ==, 0);
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, abs_link, 0, NULL), ==, 0);
+  /* the timestamped directory writable by its group, the filter's: accepted */
+  g_assert_cmpint (chmod (ts, 02775), ==, 0);
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, key_link, 0, NULL), ==, 0);
+  /* ...but not for root, who is not in group 12347 */
+  real = g_strdup_printf ("directory %s on its path can be written by group gid 12347;chmod g-w",
+                          ts);
+  g_assert_cmpint (load_as (0, 0, key_link, DKIMMOD_KEY_ALLOW_GROUP_READABLE, real), ==, 0);
+  /* a symbolic link of the chain owned by another user, in the sticky
+   * volume root where its owner may replace it: named */
+  g_free (real);
+  real = g_strdup_printf ("symbolic link %s on its path is owned by uid 12345", data_link);
+  g_assert_cmpint (lchown (data_link, OTHER_UID, OTHER_GID), ==, 0);
+  g_assert_cmpint (load_as (SELF_UID, SELF_GID, key_link, 0, real), ==, 0);
+}
+
+/* Every directory on the resolved path: owned by root or the filter's
+ * user, not writable by others or a foreign group unless sticky. */
+static void
+test_path_directories (Fixture *f, gconstpointer data)
+{
+  static const struct {
+    const char *name;
+    mode_t mode;
+    uid_t uid;
+    gid_t gid;
+    const char *want; /* NULL: accepted */
+  } cases[] = {
+    { "root-0755", 0755, 0, 0, NULL },
+    { "self-0700", 0700, SELF_UID, SELF_GID, NULL },
+    { "sticky-1777", 01777, 0, 0, NULL },
+    { "own-group-0775", 0775, 0, SELF_GID, NULL },
+    { "other-owner", 0755, OTHER_UID, OTHER_GID, "is owned by uid 12345;(mode 0755);chown root" },
+    { "world-0777", 0777, 0, 0, "can be written by others (mode 0777);chmod o-w" },
+    { "group-0775", 0775, 0, OTHER_GID, "can be written by group gid 12348;(mode 0775);chmod g-w" },
+  };
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root (chown to other uids)");
+      return;
+    }
+  g_assert_cmpint (chmod (f->dir, 0755), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = mkdir_as (f->dir, cases[i].name, cases[i].mode, cases[i].uid,
+                                       cases[i].gid);
+      g_autofree char *sub = mkdir_as (dir, "keys", 0750, 0, SELF_GID);
+      g_autofree char *key = key_in (sub, SELF_GID, 0440);
+      g_autofree char *via = g_build_filename (f->dir, "via", NULL);
+      g_autofree char *link = g_build_filename (via, "key.pem", NULL);
+      g_autofree char *want = cases[i].want
+                                ? g_strdup_printf ("directory %s on its path;%s", dir, cases[i].want)
+                                : NULL;
+
+      g_test_message ("%s", cases[i].name);
+      g_assert_cmpint (load_as (SELF_UID, SELF_GID, key, 0, want), ==, 0);
+      /* the same through a symbolic link from a safe directory: the
+       * resolved path is what counts */
+      g_assert_cmpint (g_mkdir (via, 0755), ==, 0);
+      g_assert_cmpint (symlink (key, link), ==, 0);
+      g_assert_cmpint (load_as (SELF_UID, SELF_GID, link, 0, want), ==, 0);
+      g_assert_cmpint (g_unlink (link), ==, 0);
+      g_assert_cmpint (g_rmdir (via), ==, 0);
+    }
 }
 
 static void
@@ -361,6 +512,8 @@ main (int argc, char **argv)
   g_test_add ("/key/load/refused-types", Fixture, NULL, setup, test_refused_types, teardown);
   g_test_add ("/key/file/mode", Fixture, NULL, setup, test_mode, teardown);
   g_test_add ("/key/file/owner", Fixture, NULL, setup, test_owner, teardown);
+  g_test_add ("/key/path/kubernetes", Fixture, NULL, setup, test_path_kubernetes, teardown);
+  g_test_add ("/key/path/directories", Fixture, NULL, setup, test_path_directories, teardown);
   g_test_add ("/key/file/missing-and-large", Fixture, NULL, setup, test_missing_and_large, teardown);
   g_test_add ("/key/cache/parsed-once", Fixture, NULL, setup, test_cache, teardown);
   g_test_add ("/key/dns-record/rfc8463", Fixture, NULL, setup, test_dns_record, teardown);
