@@ -103,10 +103,9 @@ dkimmod_key_check_owner (const char *path, uid_t owner, unsigned mode, GError **
   else
     g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
                  "private key %s is owned by uid %lu (mode %04o), not by root or by this "
-                 "process's uid %lu: run `chown %lu %s` (mode 0600), or `chown root:%lu %s` "
-                 "(mode 0440, the group of this process)",
+                 "process's uid %lu: chown it to %lu (mode 0600) or to root:%lu (mode 0440)",
                  path, (unsigned long) owner, mode & 07777, (unsigned long) self,
-                 (unsigned long) self, path, (unsigned long) getegid (), path);
+                 (unsigned long) self, (unsigned long) getegid ());
   return FALSE;
 }
 
@@ -131,11 +130,10 @@ dkimmod_key_check_mode (const char *path, unsigned mode, gid_t group, unsigned f
     g_autofree char *g = gid_text (group);
 
     g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                 "private key %s is accessible by its group %s (mode %04o), which is not a "
-                 "group of this process: run `chmod 600 %s`, or `chgrp` it to the filter's "
-                 "group%s", path, g, mode & 07777, path,
-                 (mode & S_IWGRP) ? " and `chmod g-w`"
-                                  : " (or allow group-readable keys in the configuration)");
+                 "private key %s is accessible by its group %s (mode %04o), not a group of "
+                 "this process: run `chmod 600 %s`, or chgrp it to one%s", path, g,
+                 mode & 07777, path,
+                 (mode & S_IWGRP) ? " and `chmod g-w` it" : " (or allow group-readable keys)");
   }
   return FALSE;
 }
@@ -155,9 +153,9 @@ check_component (const char *path, const char *name, const struct stat *st, GErr
       g_autofree char *owner = uid_text (st->st_uid);
 
       g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                   "private key %s: %s %s on its path is owned by %s (mode %04o), not by root "
-                   "or by this process's uid %lu, so its owner can replace the key: run "
-                   "`chown root %s`", path, what, name, owner, mode, (unsigned long) self, name);
+                   "private key %s: %s %s on its path is owned by %s (mode %04o), not root or "
+                   "uid %lu, who could replace the key: `chown root` it", path, what, name,
+                   owner, mode, (unsigned long) self);
       return FALSE;
     }
   if (S_ISLNK (st->st_mode) || (mode & S_ISVTX) != 0)
@@ -165,8 +163,8 @@ check_component (const char *path, const char *name, const struct stat *st, GErr
   if ((mode & S_IWOTH) != 0)
     {
       g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                   "private key %s: directory %s on its path can be written by others (mode "
-                   "%04o), who can replace the key: run `chmod o-w %s`", path, name, mode, name);
+                   "private key %s: directory %s on its path is writable by others (mode "
+                   "%04o), who could replace the key: `chmod o-w` it", path, name, mode);
       return FALSE;
     }
   if ((mode & S_IWGRP) != 0 && !in_own_groups (st->st_gid))
@@ -174,9 +172,8 @@ check_component (const char *path, const char *name, const struct stat *st, GErr
       g_autofree char *g = gid_text (st->st_gid);
 
       g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
-                   "private key %s: directory %s on its path can be written by group %s (mode "
-                   "%04o), whose members can replace the key: run `chmod g-w %s`", path, name,
-                   g, mode, name);
+                   "private key %s: directory %s on its path is writable by group %s (mode "
+                   "%04o), who could replace the key: `chmod g-w` it", path, name, g, mode);
       return FALSE;
     }
   return TRUE;
@@ -263,24 +260,16 @@ dkimmod_key_check_access (const char *path, const struct stat *st, unsigned flag
          && check_path (path, error);
 }
 
-/* fix_for - how to let UID/GID reach NAME (search a directory, read a file) */
-static char *
-fix_for (const char *name, gboolean dir)
-{
-  g_autofree char *g = gid_text (getegid ());
-  const char *bit = dir ? "x" : "r";
-
-  return g_strdup_printf ("`chgrp %lu %s; chmod g+%s %s` (group %s)%s",
-                          (unsigned long) getegid (), name, bit, name, g,
-                          dir ? "" : ", or `chown` it to this user with mode 0600");
-}
-
 char *
 dkimmod_path_explain_denied (const char *path)
 {
   g_autofree char *abs = g_canonicalize_filename (path, NULL);
   g_autofree char *who = uid_text (geteuid ());
   g_autofree char *grp = gid_text (getegid ());
+  struct group *own = getgrgid (getegid ());
+  /* copied now: getgrgid's buffer is reused below */
+  g_autofree char *mine = own ? g_strdup (own->gr_name)
+                              : g_strdup_printf ("%lu", (unsigned long) getegid ());
   g_auto (GStrv) parts = g_strsplit (abs, "/", -1);
   g_autoptr (GString) cur = g_string_new ("");
   guint n = g_strv_length (parts);
@@ -298,23 +287,28 @@ dkimmod_path_explain_denied (const char *path)
       if (stat (cur->str, &st) == 0)
         {
           gboolean dir = S_ISDIR (st.st_mode) && !last;
-          int want = dir ? X_OK : R_OK;
 
-          if (faccessat (AT_FDCWD, cur->str, want, AT_EACCESS) != 0 && errno == EACCES)
+          if (faccessat (AT_FDCWD, cur->str, dir ? X_OK : R_OK, AT_EACCESS) != 0
+              && errno == EACCES)
             {
-              g_autofree char *owner = uid_text (st.st_uid);
-              g_autofree char *group = gid_text (st.st_gid);
-              g_autofree char *fix = fix_for (cur->str, dir);
+              struct passwd *pw = getpwuid (st.st_uid);
+              struct group *gr = getgrgid (st.st_gid);
+              g_autofree char *o = pw ? g_strdup (pw->pw_name)
+                                      : g_strdup_printf ("%lu", (unsigned long) st.st_uid);
+              g_autofree char *g = gr ? g_strdup (gr->gr_name)
+                                      : g_strdup_printf ("%lu", (unsigned long) st.st_gid);
 
-              return g_strdup_printf ("%s %s (owner %s, group %s, mode %04o) does not let %s "
-                                      "with %s %s it: %s",
-                                      dir ? "directory" : "file", cur->str, owner, group,
-                                      (unsigned) (st.st_mode & 07777), who, grp,
-                                      dir ? "search" : "read", fix);
+              if (dir)
+                return g_strdup_printf ("%s with %s may not search directory %s (%s:%s %04o): "
+                                        "`chgrp %s` and `chmod g+x` it", who, grp, cur->str, o,
+                                        g, (unsigned) (st.st_mode & 07777), mine);
+              return g_strdup_printf ("%s with %s may not read it (%s:%s %04o): `chgrp %s` and "
+                                      "`chmod g+r` it, or chown it to that user", who, grp, o, g,
+                                      (unsigned) (st.st_mode & 07777), mine);
             }
         }
       if (i > 0 && !last)
         g_string_append_c (cur, '/');
     }
-  return g_strdup_printf ("%s cannot open %s", who, abs);
+  return g_strdup_printf ("%s with %s may not open it", who, grp);
 }

@@ -272,8 +272,9 @@ test_owner (Fixture *f, gconstpointer data)
   /* root's 0400 key: trusted, but unreadable; the message says which
    * component refuses and how to fix it */
   g_free (want);
-  want = g_strdup_printf ("Permission denied;file %s (owner uid 0;mode 0400) does not let uid "
-                          "12346;read it;chgrp 12347 %s; chmod g+r", rootonly, rootonly);
+  want = g_strdup_printf ("cannot open private key %s: Permission denied: uid 12346 with gid "
+                          "12347 may not read it (root:root 0400): `chgrp 12347` and `chmod g+r`",
+                          rootonly);
   g_assert_cmpint (load_as (SELF_UID, SELF_GID, rootonly, 0, want), ==, 0);
 }
 
@@ -331,7 +332,7 @@ test_path_kubernetes (Fixture *f, gconstpointer data)
   g_assert_cmpint (chmod (ts, 02775), ==, 0);
   g_assert_cmpint (load_as (SELF_UID, SELF_GID, key_link, 0, NULL), ==, 0);
   /* ...but not for root, who is not in group 12347 */
-  real = g_strdup_printf ("directory %s on its path can be written by group gid 12347;chmod g-w",
+  real = g_strdup_printf ("directory %s on its path is writable by group gid 12347;chmod g-w",
                           ts);
   g_assert_cmpint (load_as (0, 0, key_link, DKIMMOD_KEY_ALLOW_GROUP_READABLE, real), ==, 0);
   /* a symbolic link of the chain owned by another user, in the sticky
@@ -359,8 +360,8 @@ test_path_directories (Fixture *f, gconstpointer data)
     { "sticky-1777", 01777, 0, 0, NULL },
     { "own-group-0775", 0775, 0, SELF_GID, NULL },
     { "other-owner", 0755, OTHER_UID, OTHER_GID, "is owned by uid 12345;(mode 0755);chown root" },
-    { "world-0777", 0777, 0, 0, "can be written by others (mode 0777);chmod o-w" },
-    { "group-0775", 0775, 0, OTHER_GID, "can be written by group gid 12348;(mode 0775);chmod g-w" },
+    { "world-0777", 0777, 0, 0, "is writable by others (mode 0777);chmod o-w" },
+    { "group-0775", 0775, 0, OTHER_GID, "is writable by group gid 12348 (mode 0775);chmod g-w" },
   };
 
   if (geteuid () != 0)
