@@ -45,7 +45,9 @@ typedef struct
   GPtrArray *signatures; /* "dkim(...)" strings */
   GArray *signature_lines;
   char *path;
-  guint *n_default_sha1;  /* signatures DKIMproxy made with rsa-sha1 unasked */
+  /* lines whose signatures DKIMproxy made with rsa-sha1 unasked: [0] in
+   * the sender_map, [1] in the signature lines of PATH */
+  GString **default_sha1;
 } ProxyConf;
 
 /* One sender_map line kept for output. */
@@ -294,7 +296,7 @@ finish_sig (ImportConf *conf, const ProxyConf *pc, const char *file, guint line,
   GError *local = NULL;
 
   if (sig->a == NULL)
-    ++*pc->n_default_sha1;
+    g_string_append_printf (pc->default_sha1[file == pc->path], ", %u", line);
   fix_algorithm (conf, file, line, sig);
   if (sig->i == NULL && pc->identity != NULL)
     sig->i = g_strdup (pc->identity);
@@ -620,8 +622,8 @@ gboolean
 dkimmod_import_dkimproxy (ImportConf *conf, const char *sender_map, const char *conf_file,
                           GError **error)
 {
-  guint n_sha1 = 0;
-  ProxyConf pc = { .path = (char *) conf_file, .n_default_sha1 = &n_sha1 };
+  GString *sha1[2] = { g_string_new (NULL), g_string_new (NULL) };
+  ProxyConf pc = { .path = (char *) conf_file, .default_sha1 = sha1 };
   gboolean ok;
 
   pc.signatures = g_ptr_array_new_with_free_func (g_free);
@@ -642,10 +644,16 @@ dkimmod_import_dkimproxy (ImportConf *conf, const char *sender_map, const char *
       escape_dollars (&conf->defaults.key);
       ok = convert_map (conf, &pc, sender_map, error) && convert_defaults (conf, &pc, error);
     }
-  if (ok && n_sha1 > 0)
-    dkimmod_import_warn (conf, sender_map, 0, "%u signatures had no a=, so DKIMproxy made them "
-                         "with rsa-sha1, which RFC 8301 forbids; dkimmod follows the key: "
-                         "rsa-sha256 for RSA keys", n_sha1);
+  /* each file named for its own lines (the signature lines of the
+   * dkimproxy_out.conf are not the sender_map's) */
+  for (guint f = 0; ok && f < 2; f++)
+    if (sha1[f]->len > 0)
+      dkimmod_import_warn (conf, f ? conf_file : sender_map, 0, "the signatures of line%s %s had "
+                           "no a=, so DKIMproxy made them with rsa-sha1, which RFC 8301 forbids; "
+                           "dkimmod follows the key: rsa-sha256 for RSA keys",
+                           strchr (sha1[f]->str + 2, ',') ? "s" : "", sha1[f]->str + 2);
+  g_string_free (sha1[0], TRUE);
+  g_string_free (sha1[1], TRUE);
   pc.path = NULL;
   proxy_conf_clear (&pc);
   return ok;

@@ -147,7 +147,12 @@ def dkimproxy_warnings():
     text, err = convert("dkimproxy", ["--sender-map", smap, "--conf", pconf])
     for want in ["sender_map:3: domainkeys signature dropped",
                  "sender_map:4: a=rsa-sha1 becomes rsa-sha256",
-                 "signatures had no a=, so DKIMproxy made them with rsa-sha1",
+                 # each file blamed for its own lines: the sender_map's, and
+                 # the signature line (5) of dkimproxy_out.conf
+                 "sender_map: the signatures of lines 3, 5, 9 had no a=, so DKIMproxy "
+                 "made them with rsa-sha1",
+                 "dkimproxy_out.conf: the signatures of line 5 had no a=, so DKIMproxy made "
+                 "them with rsa-sha1",
                  "sender_map:5: key Example.COM has upper-case letters and never matched "
                  "in DKIMproxy; it will match now (as example.com)",
                  "sender_map:6: line starts with whitespace: DKIMproxy ignored it",
