@@ -27,6 +27,14 @@ int dkimmod_cmd_testkey (int argc, char **argv);
 int dkimmod_cmd_import (int argc, char **argv);
 
 int dkimmod_cmd_rotate (int argc, char **argv);
+int dkimmod_cmd_postfix_setup (int argc, char **argv);
+
+/* check-config's check of PATH as whoever runs it: prints errors (stderr)
+ * or the summary and warnings, returns an exit status; *CFG_OUT (may be
+ * NULL) gets the configuration when it loaded. */
+struct DkimmodConfig;
+int dkimmod_check_config_file (const char *path, gboolean dns, const char *nameserver,
+                               struct DkimmodConfig **cfg_out);
 
 /* What "dkimmod keygen" does, for "dkimmod rotate": DIR/SELECTOR.key
  * (mode 0600, never overwritten) and DIR/SELECTOR.txt; *ZONE_OUT gets the

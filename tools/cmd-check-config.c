@@ -96,40 +96,50 @@ typedef struct
   gboolean dns;
 } CheckArgs;
 
-/* check_now - the check, as whoever runs it */
-static int
-check_now (gpointer data)
+int
+dkimmod_check_config_file (const char *path, gboolean dns, const char *nameserver,
+                           DkimmodConfig **cfg_out)
 {
-  const CheckArgs *a = data;
   g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
   g_autoptr (DkimmodConfig) cfg = NULL;
   g_autoptr (GError) error = NULL;
   guint warnings;
 
-  cfg = dkimmod_config_load (a->path, DKIMMOD_CONFIG_VALIDATE_KEYS, ctx, &error);
+  cfg = dkimmod_config_load (path, DKIMMOD_CONFIG_VALIDATE_KEYS, ctx, &error);
   if (cfg == NULL)
     {
       print_errors (error->message);
       if (g_error_matches (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_IO))
         {
-          if (access (a->path, R_OK) != 0 && errno == EACCES)
+          if (access (path, R_OK) != 0 && errno == EACCES)
             {
-              g_autofree char *why = dkimmod_path_explain_denied (a->path);
+              g_autofree char *why = dkimmod_path_explain_denied (path);
 
-              fprintf (stderr, "%s: %s\n", a->path, why);
+              fprintf (stderr, "%s: %s\n", path, why);
             }
           return EX_NOINPUT;
         }
       return EX_CONFIG;
     }
-  printf ("%s: OK: %u sender_map entries, every key file loads\n", a->path,
+  printf ("%s: OK: %u sender_map entries, every key file loads\n", path,
           dkimmod_config_entry_count (cfg));
-  print_verifying (a->path, dkimmod_config_verifying (cfg));
-  warnings = dkimmod_check_risks (cfg, ctx, a->dns, a->nameserver);
+  print_verifying (path, dkimmod_config_verifying (cfg));
+  warnings = dkimmod_check_risks (cfg, ctx, dns, nameserver);
   if (warnings > 0)
-    printf ("%s: %u warnings (on stderr): the configuration works, but read them\n", a->path,
+    printf ("%s: %u warnings (on stderr): the configuration works, but read them\n", path,
             warnings);
+  if (cfg_out != NULL)
+    *cfg_out = g_steal_pointer (&cfg);
   return EX_OK;
+}
+
+/* check_now - the check, as whoever runs it (run-as-user.c's callback) */
+static int
+check_now (gpointer data)
+{
+  const CheckArgs *a = data;
+
+  return dkimmod_check_config_file (a->path, a->dns, a->nameserver, NULL);
 }
 
 /* filter_user - whom to check as: SPEC, else the spawn service's user=

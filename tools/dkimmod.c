@@ -34,6 +34,7 @@ static const DkimmodCommand commands[] = {
   { "check-config", dkimmod_cmd_check_config, "validate a dkimmod.conf and its keys" },
   { "rotate", dkimmod_cmd_rotate, "make a domain's next key; switch to it once DNS has it" },
   { "import", dkimmod_cmd_import, "convert a DKIMproxy or OpenDKIM setup to dkimmod.conf" },
+  { "postfix-setup", dkimmod_cmd_postfix_setup, "hook the filter into Postfix with postconf" },
 };
 
 /* usage - the command list on STREAM. */
