@@ -133,6 +133,23 @@ def main():
         assert "main.cf (postconf -n)" not in out, "main.cf changes without --soft-bounce"
     tests.append(("dry run: the postconf -M/-P diff, nothing changed", dry_run))
 
+    def dry_run_verify():
+        s = fresh()
+        out, err = run(["--verify", "--postfix-config", s.pf, "--verify-config", s.conf,
+                        "--verify-port", "10925", "--verify-reinject-port", "10926"])
+        for want in ("+smtp/inet/smtpd_proxy_filter = 127.0.0.1:10925",
+                     "+smtp/inet/smtpd_proxy_options = speed_adjust",
+                     "-c %s -o next_hop=127.0.0.1:10926 verify" % s.conf,
+                     "+127.0.0.1:10926/inet/receive_override_options = "
+                     "no_unknown_recipient_checks\n",
+                     # 10,240,000 + the verifying headroom of this configuration
+                     # (5 signatures, no X-DKIM-Authentication-Results: 23,330)
+                     "+127.0.0.1:10926/inet/message_size_limit = 10263330"):
+            assert want.rstrip("\n") in out, "no %r in:\n%s" % (want, out)
+        assert "dksign" not in out, out
+    tests.append(("--verify dry run: smtpd_proxy_filter on smtp, the verify service, the smtpd "
+                  "after it", dry_run_verify))
+
     def apply_and_again():
         s = fresh()
         before = s.state()
