@@ -124,10 +124,12 @@ static const char *const reinject_params[] = {
   NULL
 };
 
-/* After the before-queue verifier: the message is queued here for the
- * first time, so address mappings and header/body checks (which now see
- * our Authentication-Results) still run (docs/postfix-howto.md 10.2). */
-static const char *const verify_reinject_params[] = {
+/* After a before-queue filter (signing with --before-queue, verifying):
+ * the message is queued here for the first time, so address mappings
+ * (virtual aliases) and header/body checks (which then see our
+ * Authentication-Results) still run: SMTPD_PROXY_README's list
+ * (docs/postfix-howto.md 7 and 10.2). */
+static const char *const after_proxy_params[] = {
   "content_filter=",
   "receive_override_options=no_unknown_recipient_checks",
   "smtpd_helo_restrictions=",
@@ -354,8 +356,8 @@ plan_sign (Plan *plan, const Setup *s, GPtrArray *entries)
             "argv=%s -c %s -o next_hop=127.0.0.1:%u", s->sign_port, s->sign_port, s->user,
             s->spawn, s->config, s->reinject_port);
   limit = size_limit (s, front);
-  plan_reinject (plan, s, s->reinject_port, reinject_params, limit,
-                 dkimmod_headroom_signing (), "20");
+  plan_reinject (plan, s, s->reinject_port, s->before_queue ? after_proxy_params : reinject_params,
+                 limit, dkimmod_headroom_signing (), "20");
 }
 
 /* verify_headroom - what the verifier of CONFIG may add (its
@@ -389,7 +391,7 @@ plan_verify (Plan *plan, const Setup *s, GPtrArray *entries)
             "argv=%s -c %s -o next_hop=127.0.0.1:%u verify", s->verify_port, s->verify_port,
             s->user, s->spawn, s->verify_config, s->verify_reinject_port);
   limit = size_limit (s, front);
-  plan_reinject (plan, s, s->verify_reinject_port, verify_reinject_params, limit,
+  plan_reinject (plan, s, s->verify_reinject_port, after_proxy_params, limit,
                  verify_headroom (s->verify_config), "-");
 }
 
