@@ -98,7 +98,7 @@ dkimmod_key_check_owner (const char *path, uid_t owner, unsigned mode, GError **
     g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
                  "private key %s is owned by uid %lu (mode %04o), not by root or by this "
                  "process's uid 0: check it as the key's user (dkimmod check-config --user "
-                 "NAME, or su -s /bin/sh -c '...' NAME)",
+                 "NAME, or runuser -u NAME -- ...)",
                  path, (unsigned long) owner, mode & 07777);
   else
     g_set_error (error, DKIMMOD_ERROR, DKIMMOD_E_KEY,
