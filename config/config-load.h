@@ -145,6 +145,13 @@ char *dkimmod_config_sender_to_ascii (const char *sender, const char **why);
 GPtrArray *dkimmod_config_lookup_full (const DkimmodConfig *cfg, const char *sender,
                                        const char **matched, char **dropped);
 
+/* The sender_map keys a lookup of SENDER tries, most specific first
+ * (address, without +extension, domain, parents, "."): the chain the
+ * lookups above walk. NULL when the domain has no A-label form. */
+GPtrArray *dkimmod_config_lookup_chain (const char *sender);
+/* "FILE:LINE" of the entry for sender_map KEY, or NULL when there is none. */
+const char *dkimmod_config_entry_origin (const DkimmodConfig *cfg, const char *key);
+
 /* verifying.authserv_id, or NULL when not set. */
 const char *dkimmod_config_authserv_id (const DkimmodConfig *cfg);
 /* The file loaded, or NULL for dkimmod_config_new_default. */

@@ -152,35 +152,84 @@ probe (const DkimmodConfig *cfg, const char *key, const DkimmodConfigEntry **out
     }
 }
 
+/* chain - the keys a lookup of LOW (a lower-case sender, AT its last
+ * '@' or NULL) tries, most specific first: the address, the address
+ * without +extension, the domain, each parent domain, "." */
+static GPtrArray *
+chain (const char *low, const char *at)
+{
+  GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
+  const char *dom = at ? at + 1 : low;
+  const char *plus = at ? memchr (low, '+', at - low) : NULL;
+
+  if (at)
+    g_ptr_array_add (keys, g_strdup (low));
+  if (plus)
+    g_ptr_array_add (keys, g_strdup_printf ("%.*s%s", (int) (plus - low), low, at));
+  for (const char *p = dom; *p;)
+    {
+      const char *dot = strchr (p, '.');
+
+      g_ptr_array_add (keys, g_strdup (p));
+      if (dot == NULL)
+        break;
+      p = dot + 1;
+    }
+  g_ptr_array_add (keys, g_strdup ("."));
+  return keys;
+}
+
 /* find_entry - the most specific entry for LOW (a lower-case sender), in
  * *OUT; FALSE when none matched, TRUE with *OUT NULL if a file is bad */
 static gboolean
 find_entry (const DkimmodConfig *cfg, const char *low, const char *at,
             const DkimmodConfigEntry **out, GString *broken)
 {
-  const char *dom = at ? at + 1 : low;
-  const char *plus = at ? memchr (low, '+', at - low) : NULL;
+  g_autoptr (GPtrArray) keys = chain (low, at);
 
-  if (at && probe (cfg, low, out, broken))
-    return TRUE;
-  if (plus)
-    {
-      g_autofree char *plain = g_strdup_printf ("%.*s%s", (int) (plus - low), low, at);
-
-      if (probe (cfg, plain, out, broken))
-        return TRUE;
-    }
-  for (const char *p = dom; *p;)
-    {
-      const char *dot = strchr (p, '.');
-
-      if (probe (cfg, p, out, broken))
-        return TRUE;
-      if (dot == NULL)
-        break;
-      p = dot + 1;
-    }
+  for (guint i = 0; i + 1 < keys->len; i++)
+    if (probe (cfg, g_ptr_array_index (keys, i), out, broken))
+      return TRUE;
+  /* "." is never a sender_map_dir file */
   return (*out = g_hash_table_lookup (cfg->index, ".")) != NULL;
+}
+
+/**
+ * dkimmod_config_lookup_chain:
+ * @sender: the sender address or domain
+ *
+ * Returns: (transfer full) (nullable): the sender_map keys a lookup of
+ * @sender tries, in order (free with g_ptr_array_unref); NULL when its
+ * domain has no A-label form.
+ */
+GPtrArray *
+dkimmod_config_lookup_chain (const char *sender)
+{
+  const char *why = NULL;
+  g_autofree char *low = dkimmod_config_sender_to_ascii (sender, &why);
+
+  return low ? chain (low, strrchr (low, '@')) : NULL;
+}
+
+/**
+ * dkimmod_config_entry_origin:
+ * @cfg: a configuration
+ * @key: a sender_map key, as dkimmod_config_lookup_chain gives it
+ *
+ * Returns: (transfer none) (nullable): "FILE:LINE" of the entry for @key
+ * (from the main file or its sender_map_dir file), or NULL when none.
+ */
+const char *
+dkimmod_config_entry_origin (const DkimmodConfig *cfg, const char *key)
+{
+  const DkimmodConfigEntry *e = NULL;
+  g_autoptr (GString) broken = g_string_new (NULL);
+
+  if (strcmp (key, ".") == 0)
+    e = g_hash_table_lookup (cfg->index, ".");
+  else if (!probe (cfg, key, &e, broken))
+    e = NULL;
+  return e ? e->origin : NULL;
 }
 
 /**

@@ -223,8 +223,17 @@ start_body (DkimmodJob *base)
     }
   if (sigs == NULL || sigs->len == 0)
     {
-      job->base.skipped = g_strdup_printf ("%s, no sender_map entry for <%s>", fields->str,
-                                      sender_log);
+      /* which keys were tried, so "why was this not signed?" is answered
+       * by the log line (dkimmod explain says the same at length) */
+      g_autoptr (GPtrArray) tried = dkimmod_config_lookup_chain (sender);
+      g_autofree char *list = NULL;
+      g_autofree char *list_log = NULL;
+
+      g_ptr_array_add (tried, NULL);
+      list = g_strjoinv (", ", (char **) tried->pdata);
+      list_log = dkimmod_log_sanitize (list, strlen (list), DKIMMOD_LOG_TEXT_MAX);
+      job->base.skipped = g_strdup_printf ("%s, no sender_map entry for <%s> (tried %s)",
+                                           fields->str, sender_log, list_log);
       g_string_free (fields, TRUE);
       return;
     }

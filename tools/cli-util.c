@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config-load.h"
 
 void
 dkimmod_cli_warn (const char *fmt, ...)
@@ -200,4 +201,28 @@ dkimmod_cli_parse_u64 (const char *text, guint64 min, guint64 max, guint64 *out)
     return FALSE;
   *out = v;
   return TRUE;
+}
+
+char *
+dkimmod_cli_config_sender (const DkimmodConfig *cfg, DkimmodMsgParser *parser, const char *given)
+{
+  g_autofree char *value = NULL;
+
+  if (given != NULL)
+    return g_strdup (given);
+  switch (dkimmod_config_sender_source (cfg))
+    {
+    case DKIMMOD_SENDER_ENVELOPE:
+      return NULL;
+    case DKIMMOD_SENDER_SENDER_THEN_FROM:
+      value = dkimmod_msgparser_value (parser, "Sender");
+      if (value != NULL)
+        break;
+      G_GNUC_FALLTHROUGH;
+    case DKIMMOD_SENDER_FROM:
+    default:
+      value = dkimmod_msgparser_value (parser, "From");
+      break;
+    }
+  return value != NULL ? dkimmod_address_first (value) : NULL;
 }

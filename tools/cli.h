@@ -28,6 +28,7 @@ int dkimmod_cmd_import (int argc, char **argv);
 
 int dkimmod_cmd_rotate (int argc, char **argv);
 int dkimmod_cmd_postfix_setup (int argc, char **argv);
+int dkimmod_cmd_explain (int argc, char **argv);
 
 /* check-config's check of PATH as whoever runs it: prints errors (stderr)
  * or the summary and warnings, returns an exit status; *CFG_OUT (may be
@@ -73,6 +74,18 @@ DkimmodMsgParser *dkimmod_cli_parse_header_block (GBytes *msg, gsize *body_off, 
 int dkimmod_cli_arc_headers (DkimmodArcVerifier *a, DkimmodMsgParser *parser);
 int dkimmod_cli_arc_finish (DkimmodArcVerifier *a, const char *body, gsize len);
 void dkimmod_cli_arc_print (const DkimmodArcVerifier *a, const char *client_ip, GString *out);
+/* The address that selects the sender_map entry of CFG for the message
+ * PARSER holds, as dkimmod-spawn chooses it (sender_source): GIVEN when
+ * not NULL, else Sender then From, or From; NULL for the envelope source
+ * without GIVEN, or no address (g_free). */
+struct DkimmodConfig;
+char *dkimmod_cli_config_sender (const struct DkimmodConfig *cfg, DkimmodMsgParser *parser,
+                                 const char *given);
+/* check-config's choice of the user to check as: SPEC, else the user= of
+ * the master.cf spawn service running dkimmod-spawn -c PATH (postconf
+ * [-c POSTFIX_DIR] -M); NULL when none (*WHY, nullable, says why). */
+char *dkimmod_cli_filter_user (const char *spec, const char *postfix_dir, const char *path,
+                               char **why);
 
 /* Options shared by the subcommands' parsers. */
 gboolean dkimmod_cli_parse_u64 (const char *text, guint64 min, guint64 max, guint64 *out);

@@ -155,7 +155,8 @@ filter_user (const char *spec, const char *postfix_dir, const char *path, char *
 
   if (spec != NULL)
     {
-      *origin = g_strdup ("--user");
+      if (origin)
+        *origin = g_strdup ("--user");
       return g_strdup (spec);
     }
   entries = dkimmod_postconf_master (postfix_dir, &error);
@@ -165,11 +166,19 @@ filter_user (const char *spec, const char *postfix_dir, const char *path, char *
     user = NULL;
   if (user == NULL)
     {
-      *why = g_strdup (error->message);
+      if (why)
+        *why = g_strdup (error->message);
       return NULL;
     }
-  *origin = g_strdup_printf ("master.cf service %s", service);
+  if (origin)
+    *origin = g_strdup_printf ("master.cf service %s", service);
   return user;
+}
+
+char *
+dkimmod_cli_filter_user (const char *spec, const char *postfix_dir, const char *path, char **why)
+{
+  return filter_user (spec, postfix_dir, path, NULL, why);
 }
 
 int

@@ -348,31 +348,6 @@ add_command_line_signatures (DkimmodContext *ctx, DkimmodSigner *signer, GPtrArr
   return EX_OK;
 }
 
-/* config_sender - the address that selects the sender_map entry. */
-static char *
-config_sender (const DkimmodConfig *cfg, DkimmodMsgParser *parser, const char *given)
-{
-  g_autofree char *value = NULL;
-
-  if (given != NULL)
-    return g_strdup (given);
-  switch (dkimmod_config_sender_source (cfg))
-    {
-    case DKIMMOD_SENDER_ENVELOPE:
-      return NULL;
-    case DKIMMOD_SENDER_SENDER_THEN_FROM:
-      value = dkimmod_msgparser_value (parser, "Sender");
-      if (value != NULL)
-        break;
-      G_GNUC_FALLTHROUGH;
-    case DKIMMOD_SENDER_FROM:
-    default:
-      value = dkimmod_msgparser_value (parser, "From");
-      break;
-    }
-  return value != NULL ? dkimmod_address_first (value) : NULL;
-}
-
 /* add_config_signatures - the signatures of the matching sender_map entry.
  * *MATCHED is FALSE when no entry matches (the message goes out unsigned). */
 static int
@@ -396,7 +371,7 @@ add_config_signatures (DkimmodContext *ctx, DkimmodSigner *signer, const SignOpt
       return g_error_matches (error, DKIMMOD_CONFIG_ERROR, DKIMMOD_CONFIG_ERROR_IO) ? EX_NOINPUT
                                                                                      : EX_CONFIG;
     }
-  raw = config_sender (cfg, parser, opt->sender);
+  raw = dkimmod_cli_config_sender (cfg, parser, opt->sender);
   if (raw == NULL)
     {
       dkimmod_cli_warn ("no sender address: give --sender (the config selects by %s)",

@@ -35,6 +35,7 @@ static const DkimmodCommand commands[] = {
   { "rotate", dkimmod_cmd_rotate, "make a domain's next key; switch to it once DNS has it" },
   { "import", dkimmod_cmd_import, "convert a DKIMproxy or OpenDKIM setup to dkimmod.conf" },
   { "postfix-setup", dkimmod_cmd_postfix_setup, "hook the filter into Postfix with postconf" },
+  { "explain", dkimmod_cmd_explain, "why a sender's mail is (not) signed, and with which key" },
 };
 
 /* usage - the command list on STREAM. */

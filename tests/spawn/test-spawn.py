@@ -461,7 +461,8 @@ class TestSigning(SpawnCase):
         self.assertEqual(got, msg)
         [line] = self.log_text("skipped")
         self.assertIn("4QZZZ: DKIM signing - skipped;", line)
-        self.assertIn("no sender_map entry for <x@unknown.example>", line)
+        self.assertIn("no sender_map entry for <x@unknown.example> (tried x@unknown.example, "
+                      "unknown.example, example, .)", line)
 
     def idn_conf(self):
         """A config with only the A-label entry xn--bcher-kva.example (bücher.example)."""
