@@ -16,7 +16,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import run_tap  # noqa: E402
 
 DKIMMOD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="dkimmod-explain.")
@@ -88,19 +90,9 @@ def main():
                  "(sender_source = \"sender-then-from\")", "signed: 1 signature")
     tests.append(("--message: the sender as the filter takes it (sender_source)", from_message))
 
-    print("1..%d" % len(tests))
-    failed = 0
-    for i, (name, fn) in enumerate(tests, 1):
-        try:
-            fn()
-            print("ok %d - %s" % (i, name))
-        except Exception:
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
+    status = run_tap(tests)
     shutil.rmtree(TMP)
-    return 1 if failed else 0
+    return status
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import run_tap  # noqa: E402
 from rigtest import Rig, expect_signed  # noqa: E402
 
 DKIMMOD = sys.argv[1]
@@ -250,20 +251,10 @@ def main():
     tests.append(("applied to the rig's Postfix: a message sent to the front service arrives "
                   "signed", rig_signs))
 
-    print("1..%d" % len(tests))
-    failed = 0
-    for i, (name, fn) in enumerate(tests, 1):
-        try:
-            fn()
-            print("ok %d - %s" % (i, name))
-        except Exception:
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
+    status = run_tap(tests)
     for t in tmps:
         shutil.rmtree(t, ignore_errors=True)
-    return 1 if failed else 0
+    return status
 
 
 if __name__ == "__main__":
