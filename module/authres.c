@@ -4,8 +4,10 @@
  *	authres.c - RFC 8601 Authentication-Results: build ours, spot forgeries
  * SYNOPSIS
  *	dkimmod_result_name, dkimmod_authres_format, dkimmod_authres_resinfo,
- *	dkimmod_authres_is_ours; private: dkimmod_authres_skip_cfws,
- *	dkimmod_authres_add_property
+ *	dkimmod_authres_is_ours; for every method's resinfo (authres.h):
+ *	dkimmod_authres_words_new, dkimmod_authres_property,
+ *	dkimmod_authres_comment, dkimmod_authres_dkim_words,
+ *	dkimmod_authres_field, dkimmod_authres_line
  * DESCRIPTION
  *	dkimmod_authres_format() writes one field with one "dkim=" resinfo per
  *	evaluated signature (or "dkim=none"), each on its own folded line:
@@ -16,6 +18,10 @@
  *	quoted-strings, escaped. header.b is the shortest prefix, at least 8
  *	characters, that tells this signature apart from every other
  *	signature in the message (RFC 6008 section 4).
+ *
+ *	Every method (dkim, spf, dmarc, arc) builds its resinfo as an array
+ *	of words with the same helpers, and dkimmod_authres_field() folds
+ *	them into one field, so quoting and folding exist once.
  *
  *	dkimmod_authres_is_ours() reads just enough of a received field
  *	(name, CFWS with nested comments, the authserv-id as token or
@@ -110,21 +116,66 @@ append_quoted (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
-/* is_identity_pvalue - [local-part] "@" domain with only atext and dots,
- * which RFC 8601's pvalue allows bare */
+/* is_domain_name - RFC 6376 domain-name: sub-domain 1*("." sub-domain),
+ * each a letter or digit, then letters, digits and hyphens, not ending
+ * in a hyphen */
+static gboolean
+is_domain_name (const char *s)
+{
+  guint labels = 0;
+
+  while (*s != '\0')
+    {
+      const char *start = s;
+
+      if (!g_ascii_isalnum (*s))
+        return FALSE;
+      while (g_ascii_isalnum (*s) || *s == '-')
+        s++;
+      if (s[-1] == '-' || s - start > 63)
+        return FALSE;
+      labels++;
+      if (*s == '.')
+        {
+          s++;
+          if (*s == '\0')
+            return FALSE;
+        }
+      else if (*s != '\0')
+        return FALSE;
+    }
+  return labels >= 2;
+}
+
+/* is_identity_pvalue - [local-part] "@" domain-name, the form RFC 8601's
+ * pvalue allows bare: a dot-atom local-part (RFC 5321 Dot-string) */
 static gboolean
 is_identity_pvalue (const char *s)
 {
   const char *at = strrchr (s, '@');
+  gboolean atom_start = TRUE;
 
-  if (at == NULL || !is_token (at + 1))
+  if (at == NULL || !is_domain_name (at + 1))
     return FALSE;
   for (const char *p = s; p < at; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-/=?^_`{|}~.", *p) == NULL)
-      return FALSE;
-  return TRUE;
+    {
+      if (*p == '.')
+        {
+          if (atom_start)
+            return FALSE;   /* a leading dot or ".." */
+          atom_start = TRUE;
+        }
+      else if (g_ascii_isalnum (*p) || strchr ("!#$%&'*+-/=?^_`{|}~", *p) != NULL)
+        atom_start = FALSE;
+      else
+        return FALSE;
+    }
+  return at == s || !atom_start;   /* no trailing dot */
 }
 
+/* dkimmod_authres_append_pvalue - VALUE as an RFC 8601 pvalue: bare when
+ * it is a token (or, IDENTITY, a dot-atom "@" domain-name), else a
+ * quoted-string with CTLs dropped */
 void
 dkimmod_authres_append_pvalue (GString *out, const char *value, gboolean identity)
 {
@@ -134,21 +185,31 @@ dkimmod_authres_append_pvalue (GString *out, const char *value, gboolean identit
     append_quoted (out, value);
 }
 
-/* append_property - "NAME=VALUE", VALUE bare when it may be, else quoted */
-static void
-append_property (GPtrArray *words, const char *name, const char *value, gboolean identity)
+/* dkimmod_authres_property - "NAME=VALUE", VALUE bare when it may be, else
+ * quoted; CTLs dropped first, and nothing written when nothing is left
+ * (an empty value says nothing) */
+void
+dkimmod_authres_property (GPtrArray *words, const char *name, const char *value,
+                          gboolean identity)
 {
-  GString *w = g_string_new (name);
+  GString *w;
+  g_autoptr (GString) clean = g_string_new (NULL);
 
+  for (const char *p = value; *p != '\0'; p++)
+    if ((unsigned char) *p >= 0x20 && *p != 0x7f)
+      g_string_append_c (clean, *p);
+  if (clean->len == 0)
+    return;
+  w = g_string_new (name);
   g_string_append_c (w, '=');
-  dkimmod_authres_append_pvalue (w, value, identity);
+  dkimmod_authres_append_pvalue (w, clean->str, identity);
   g_ptr_array_add (words, g_string_free (w, FALSE));
 }
 
 void
 dkimmod_authres_add_property (GPtrArray *words, const char *name, const char *value)
 {
-  append_property (words, name, value, FALSE);
+  dkimmod_authres_property (words, name, value, FALSE);
 }
 
 /* header_b_prefix_len - shortest unique prefix of B (>= 8) among ALL */
@@ -171,14 +232,45 @@ header_b_prefix_len (const char *b, const char *const *all, gsize n_all)
   return MIN (need, len);
 }
 
-/* resinfo_words - the words of one dkim= resinfo, in RFC 8601 order */
-static GPtrArray *
-resinfo_words (const DkimmodSignatureResult *r, const char *const *all_b, gsize n_all_b)
+/* dkimmod_authres_words_new - a resinfo's first word, "METHOD=RESULT" */
+GPtrArray *
+dkimmod_authres_words_new (const char *method, const char *result)
 {
   GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (words, g_strconcat (method, "=", result, NULL));
+  return words;
+}
+
+/* dkimmod_authres_comment - "(TEXT)", parentheses and backslashes in TEXT
+ * escaped, CTLs dropped (RFC 5322 3.2.2 ccontent) */
+void
+dkimmod_authres_comment (GPtrArray *words, const char *text)
+{
+  GString *w = g_string_new ("(");
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      unsigned char c = *p;
+
+      if (c < 0x20 || c == 0x7f)
+        continue;
+      if (c == '(' || c == ')' || c == '\\')
+        g_string_append_c (w, '\\');
+      g_string_append_c (w, c);
+    }
+  g_string_append_c (w, ')');
+  g_ptr_array_add (words, g_string_free (w, FALSE));
+}
+
+/* dkimmod_authres_dkim_words - the words of one dkim= resinfo, in RFC 8601 order */
+GPtrArray *
+dkimmod_authres_dkim_words (const DkimmodSignatureResult *r, const char *const *all_b,
+                            gsize n_all_b)
+{
+  GPtrArray *words = dkimmod_authres_words_new ("dkim", dkimmod_result_name (r->result));
   g_autoptr (GString) comment = g_string_new (NULL);
 
-  g_ptr_array_add (words, g_strconcat ("dkim=", dkimmod_result_name (r->result), NULL));
   if (r->key_bits > 0)
     g_string_append_printf (comment, "%u-bit key", r->key_bits);
   if (r->testing)
@@ -186,21 +278,21 @@ resinfo_words (const DkimmodSignatureResult *r, const char *const *all_b, gsize 
   if (r->secure)
     g_string_append_printf (comment, "%ssecure", comment->len ? "; " : "");
   if (comment->len > 0)
-    g_ptr_array_add (words, g_strdup_printf ("(%s)", comment->str));
+    dkimmod_authres_comment (words, comment->str);
   if (r->result != DKIMMOD_RESULT_PASS && r->reason != NULL && r->reason[0] != '\0')
-    append_property (words, "reason", r->reason, FALSE);
+    dkimmod_authres_property (words, "reason", r->reason, FALSE);
   if (r->domain != NULL && r->domain[0] != '\0')
-    append_property (words, "header.d", r->domain, FALSE);
+    dkimmod_authres_property (words, "header.d", r->domain, FALSE);
   if (r->identity != NULL && r->identity[0] != '\0')
-    append_property (words, "header.i", r->identity, TRUE);
+    dkimmod_authres_property (words, "header.i", r->identity, TRUE);
   if (r->selector != NULL && r->selector[0] != '\0')
-    append_property (words, "header.s", r->selector, FALSE);
+    dkimmod_authres_property (words, "header.s", r->selector, FALSE);
   if (r->algorithm != NULL && r->algorithm[0] != '\0')
-    append_property (words, "header.a", r->algorithm, FALSE);
+    dkimmod_authres_property (words, "header.a", r->algorithm, FALSE);
   if (r->b != NULL && r->b[0] != '\0')
     {
       g_autofree char *prefix = g_strndup (r->b, header_b_prefix_len (r->b, all_b, n_all_b));
-      append_property (words, "header.b", prefix, FALSE);
+      dkimmod_authres_property (words, "header.b", prefix, FALSE);
     }
   return words;
 }
@@ -260,19 +352,13 @@ char *
 dkimmod_authres_format (const char *authserv_id, const DkimmodSignatureResult *results, size_t n,
                         const char *const *all_b, size_t n_all_b)
 {
-  GString *out;
   g_autofree const char **own_b = NULL;
+  g_autoptr (GPtrArray) resinfos = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
 
   g_return_val_if_fail (authserv_id != NULL && (results != NULL || n == 0), NULL);
   for (size_t i = 0; i < n; i++)
     if (!reserved_zero (&results[i]))
       return NULL;
-  out = g_string_new ("Authentication-Results: ");
-  if (is_token (authserv_id))
-    g_string_append (out, authserv_id);
-  else
-    append_quoted (out, authserv_id);
-  g_string_append_c (out, ';');
   if (all_b == NULL)
     {
       own_b = g_new0 (const char *, n + 1);
@@ -282,14 +368,49 @@ dkimmod_authres_format (const char *authserv_id, const DkimmodSignatureResult *r
       n_all_b = n;
     }
   if (n == 0)
-    g_string_append (out, " dkim=none");
+    g_ptr_array_add (resinfos, dkimmod_authres_words_new ("dkim", "none"));
   for (size_t i = 0; i < n; i++)
-    {
-      g_autoptr (GPtrArray) words = resinfo_words (&results[i], all_b, n_all_b);
-      append_folded (out, words, i + 1 == n);
-    }
+    g_ptr_array_add (resinfos, dkimmod_authres_dkim_words (&results[i], all_b, n_all_b));
+  return dkimmod_authres_field (authserv_id, (GPtrArray *const *) resinfos->pdata, resinfos->len);
+}
+
+/* dkimmod_authres_field - "Authentication-Results: ID;" then each resinfo
+ * (an array of words) on its own folded line; "none" when there is none
+ * (RFC 8601 2.2 no-result) (transfer full) */
+char *
+dkimmod_authres_field (const char *authserv_id, GPtrArray *const *resinfos, gsize n)
+{
+  GString *out = g_string_new ("Authentication-Results: ");
+
+  if (is_token (authserv_id))
+    g_string_append (out, authserv_id);
+  else
+    append_quoted (out, authserv_id);
+  g_string_append_c (out, ';');
+  if (n == 0)
+    g_string_append (out, " none");
+  else if (n == 1 && resinfos[0]->len == 1)
+    g_string_append_printf (out, " %s", (const char *) resinfos[0]->pdata[0]);  /* "dkim=none" */
+  else
+    for (gsize i = 0; i < n; i++)
+      append_folded (out, resinfos[i], i + 1 == n);
   g_string_append (out, "\r\n");
   return g_string_free (out, FALSE);
+}
+
+/* dkimmod_authres_line - one resinfo's words on one line (transfer full) */
+char *
+dkimmod_authres_line (GPtrArray *words)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < words->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ' ');
+      g_string_append (out, words->pdata[i]);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /**
@@ -316,9 +437,8 @@ dkimmod_authres_resinfo (const DkimmodSignatureResult *result, const char *const
       all_b = own;
       n_all_b = 1;
     }
-  words = resinfo_words (result, all_b, n_all_b);
-  g_ptr_array_add (words, NULL);
-  return g_strjoinv (" ", (char **) words->pdata);
+  words = dkimmod_authres_dkim_words (result, all_b, n_all_b);
+  return dkimmod_authres_line (words);
 }
 
 typedef struct {

@@ -440,6 +440,145 @@ DKIMMOD_API DkimmodDnsFile *dkimmod_dns_file_parse (const char *text, size_t len
 DKIMMOD_API int dkimmod_dns_file_answer (const DkimmodDnsFile *f, DkimmodDnsQueries *q,
                                          DkimmodError *err);
 DKIMMOD_API void dkimmod_dns_file_free (DkimmodDnsFile *f);
+/* --- DMARC (RFC 9989; RFC 7489 on request) -------------------------------- */
+/* RFC 8601 / RFC 7489 section 11.1 dmarc result values. */
+typedef enum {
+  DKIMMOD_DMARC_NONE = 0,     /* no DMARC policy record applies (or DMARC not run) */
+  DKIMMOD_DMARC_PASS,         /* an aligned DKIM or SPF pass */
+  DKIMMOD_DMARC_FAIL,         /* a policy record, and no aligned pass */
+  DKIMMOD_DMARC_TEMPERROR,    /* a DNS answer needed for the verdict did not come */
+  DKIMMOD_DMARC_PERMERROR,    /* no single author domain, or a record with an invalid p= */
+} DkimmodDmarcResult;
+
+/* A Domain Owner Assessment Policy (p=, sp=, np=) or a disposition. */
+typedef enum {
+  DKIMMOD_DMARC_POLICY_ABSENT = 0,  /* nothing to apply (no record, error) */
+  DKIMMOD_DMARC_POLICY_NONE,
+  DKIMMOD_DMARC_POLICY_QUARANTINE,
+  DKIMMOD_DMARC_POLICY_REJECT,
+} DkimmodDmarcPolicy;
+
+/* Why the disposition is milder than the policy (the PolicyOverride
+ * reasons of DMARC aggregate reports, RFC 7489 section 7.2.1, RFC 9990). */
+typedef enum {
+  DKIMMOD_DMARC_OVERRIDE_NONE = 0,
+  DKIMMOD_DMARC_OVERRIDE_LOCAL_POLICY,       /* author domain on the site's allow-list */
+  DKIMMOD_DMARC_OVERRIDE_TRUSTED_FORWARDER,  /* ARC pass chain sealed by a listed domain */
+  DKIMMOD_DMARC_OVERRIDE_SAMPLED_OUT,        /* RFC 7489 pct= left this message out */
+  DKIMMOD_DMARC_OVERRIDE_POLICY_TEST_MODE,   /* RFC 9989 t=y: one level milder */
+} DkimmodDmarcOverride;
+
+/* Which DMARC: RFC 9989 (DNS tree walk, t=, np=, psd=; pct= ignored) or
+ * RFC 7489 (Public Suffix List, pct=). */
+typedef enum {
+  DKIMMOD_DMARC_RFC9989 = 0,
+  DKIMMOD_DMARC_RFC7489 = 1,
+} DkimmodDmarcStandard;
+
+/* The DMARC outcome of one message. Strings are owned by the aggregate
+ * (valid until dkimmod_auth_free), "" when absent. Same ABI rules as
+ * DkimmodSignatureResult: fields only ever take reserved[] slots. */
+typedef struct {
+  DkimmodDmarcResult result;
+  const char *reason;           /* "" on pass; else why, for a postmaster */
+  const char *header_from;      /* the Author Domain (lower case, A-label) */
+  const char *policy_domain;    /* where the applied record was found */
+  const char *org_domain;       /* the Author Domain's Organizational Domain */
+  DkimmodDmarcPolicy policy;    /* what the domain asks: p=, or sp=/np= for a subdomain */
+  DkimmodDmarcPolicy disposition; /* what to do (policy.dmarc): on fail the policy after
+                                   pct=/t= and local overrides; NONE on pass */
+  DkimmodDmarcOverride override;  /* why disposition is milder than policy */
+  const char *override_domain;  /* the allow-listed author domain or ARC sealer */
+  int dkim_aligned;             /* a passing DKIM signature's d= is aligned */
+  int spf_aligned;              /* SPF passed for an aligned MAIL FROM domain */
+  const char *dkim_domain;      /* d= of the first aligned passing signature */
+  const char *spf_domain;       /* the MAIL FROM domain SPF passed for */
+  int strict_dkim;              /* adkim=s */
+  int strict_spf;               /* aspf=s */
+  unsigned pct;                 /* RFC 7489 pct= (100 when absent or RFC 9989) */
+  int testing;                  /* RFC 9989 t=y */
+  void *reserved[8];            /* ABI padding: zero */
+} DkimmodDmarcResultInfo;
+
+/* "pass", "quarantine", "trusted_forwarder", ... (static strings). */
+DKIMMOD_API const char *dkimmod_dmarc_result_name (DkimmodDmarcResult result);
+DKIMMOD_API const char *dkimmod_dmarc_policy_name (DkimmodDmarcPolicy policy);
+DKIMMOD_API const char *dkimmod_dmarc_override_name (DkimmodDmarcOverride override);
+
+/* --- one message, every method: DKIM, SPF, ARC, DMARC --------------------- */
+/* The aggregate runs the methods over one shared DNS question set:
+ *   opts: dkimmod_auth_options_init (&o); o.dmarc_trusted_sealers = ...;
+ *   a = dkimmod_auth_new (ctx, &o);
+ *   dkimmod_auth_set_envelope (a, "192.0.2.1", "mx.example", "u@example", &err);
+ *   dkimmod_auth_add_header (a, field, len, &err);   (each header field)
+ *   dkimmod_auth_end_headers (a, &err);
+ *   dkimmod_auth_add_body (a, chunk, len, &err);     (any chunking)
+ *   either: dkimmod_auth_finish (a, resolver, &err); (the rounds, one deadline)
+ *   or, sans-I/O: while (dkimmod_auth_step (a, &err) == 0)
+ *                   answer dkimmod_auth_queries (a)'s open questions;
+ *                 dkimmod_auth_finish (a, NULL, &err);
+ *   ar = dkimmod_auth_authres (a, "mx.example.net", &err);
+ * Questions may be answered at any time after they are asked (SPF's before
+ * DATA, DKIM's and DMARC's while the body streams). */
+#define DKIMMOD_AUTH_DKIM  (1u << 0)
+#define DKIMMOD_AUTH_SPF   (1u << 1)
+#define DKIMMOD_AUTH_DMARC (1u << 2)
+#define DKIMMOD_AUTH_ARC   (1u << 3)
+#define DKIMMOD_AUTH_ALL   (DKIMMOD_AUTH_DKIM | DKIMMOD_AUTH_SPF | DKIMMOD_AUTH_DMARC \
+                            | DKIMMOD_AUTH_ARC)
+
+typedef struct {
+  unsigned methods;               /* DKIMMOD_AUTH_* bits; options_init: all */
+  DkimmodVerifyOptions dkim;      /* the DKIM verifier's options (copied) */
+  DkimmodDmarcStandard dmarc_standard;
+  /* NULL-terminated lists (copied; NULL = empty). A listed domain covers
+   * its subdomains. A DMARC fail of a listed author domain is accepted
+   * (override local_policy); so is one whose ARC chain passed and was
+   * sealed by a listed domain (override trusted_forwarder). */
+  const char *const *dmarc_allow_domains;
+  const char *const *dmarc_trusted_sealers;
+  void *reserved[8];              /* must be zero (options_init does it) */
+} DkimmodAuthOptions;
+
+typedef struct DkimmodAuth DkimmodAuth;
+
+DKIMMOD_API void dkimmod_auth_options_init (DkimmodAuthOptions *opts);
+/* OPTS is copied; NULL means defaults. NULL when OPTS' reserved[] is not zero. */
+DKIMMOD_API DkimmodAuth *dkimmod_auth_new (DkimmodContext *ctx, const DkimmodAuthOptions *opts);
+DKIMMOD_API void dkimmod_auth_free (DkimmodAuth *a);
+/* The SMTP envelope, before the header: CLIENT_IP NULL = unknown (spf=none),
+ * MAIL_FROM "" or "<>" = null reverse-path (SPF checks the HELO identity,
+ * which never counts for DMARC). */
+DKIMMOD_API int dkimmod_auth_set_envelope (DkimmodAuth *a, const char *client_ip,
+                                           const char *helo, const char *mail_from,
+                                           DkimmodError *err);
+/* As dkimmod_verifier_add_header / _end_headers / _add_body. */
+DKIMMOD_API int dkimmod_auth_add_header (DkimmodAuth *a, const char *field, size_t len,
+                                         DkimmodError *err);
+DKIMMOD_API int dkimmod_auth_end_headers (DkimmodAuth *a, DkimmodError *err);
+DKIMMOD_API int dkimmod_auth_add_body (DkimmodAuth *a, const void *data, size_t len,
+                                       DkimmodError *err);
+/* The message's DNS questions (transfer none), for a host that answers them. */
+DKIMMOD_API DkimmodDnsQueries *dkimmod_auth_queries (DkimmodAuth *a);
+/* Hands the answers to the methods and lets them ask what follows from
+ * them. Returns 1 when no method waits for an open question, 0 when some
+ * do (answer them, step again), -1 with ERR set on a fault. */
+DKIMMOD_API int dkimmod_auth_step (DkimmodAuth *a, DkimmodError *err);
+/* The end of the message. With a resolver, first runs the rounds (ask,
+ * resolve concurrently, step) within the resolver's one deadline; without
+ * one, what is still open gives temperror. Then every result is known. */
+DKIMMOD_API int dkimmod_auth_finish (DkimmodAuth *a, DkimmodResolver *r, DkimmodError *err);
+/* (transfer none) valid until dkimmod_auth_free; after finish. */
+DKIMMOD_API const DkimmodVerifier *dkimmod_auth_dkim (const DkimmodAuth *a);
+DKIMMOD_API const DkimmodDmarcResultInfo *dkimmod_auth_dmarc (const DkimmodAuth *a);
+/* The resinfos of the Authentication-Results field, in its order (dkim=
+ * per signature, spf=, dmarc=, arc=), one line each, for logs and the CLI. */
+DKIMMOD_API size_t dkimmod_auth_resinfo_count (const DkimmodAuth *a);
+DKIMMOD_API char *dkimmod_auth_resinfo (const DkimmodAuth *a, size_t i);
+/* ONE Authentication-Results field for every method, folded, ending in
+ * CRLF (transfer full, dkimmod_free). */
+DKIMMOD_API char *dkimmod_auth_authres (const DkimmodAuth *a, const char *authserv_id,
+                                        DkimmodError *err);
 
 /* --- SPF (RFC 7208) ----------------------------------------------------- */
 /* check_host() for the MAIL FROM identity (HELO's when MAIL FROM is null,
@@ -714,6 +853,26 @@ typedef struct {
   const DkimmodArcResultInfo *(*arc_verifier_result) (const DkimmodArcVerifier *a);
   void (*arc_verifier_free) (DkimmodArcVerifier *a);
   char *(*arc_resinfo) (const DkimmodArcResultInfo *r, const char *client_ip);
+  /* abi_minor 3 (continued): DMARC names and the message aggregate */
+  const char *(*dmarc_result_name) (DkimmodDmarcResult result);
+  const char *(*dmarc_policy_name) (DkimmodDmarcPolicy policy);
+  const char *(*dmarc_override_name) (DkimmodDmarcOverride override);
+  void (*auth_options_init) (DkimmodAuthOptions *opts);
+  DkimmodAuth *(*auth_new) (DkimmodContext *ctx, const DkimmodAuthOptions *opts);
+  void (*auth_free) (DkimmodAuth *a);
+  int (*auth_set_envelope) (DkimmodAuth *a, const char *client_ip, const char *helo,
+                            const char *mail_from, DkimmodError *err);
+  int (*auth_add_header) (DkimmodAuth *a, const char *field, size_t len, DkimmodError *err);
+  int (*auth_end_headers) (DkimmodAuth *a, DkimmodError *err);
+  int (*auth_add_body) (DkimmodAuth *a, const void *data, size_t len, DkimmodError *err);
+  DkimmodDnsQueries *(*auth_queries) (DkimmodAuth *a);
+  int (*auth_step) (DkimmodAuth *a, DkimmodError *err);
+  int (*auth_finish) (DkimmodAuth *a, DkimmodResolver *r, DkimmodError *err);
+  const DkimmodVerifier *(*auth_dkim) (const DkimmodAuth *a);
+  const DkimmodDmarcResultInfo *(*auth_dmarc) (const DkimmodAuth *a);
+  size_t (*auth_resinfo_count) (const DkimmodAuth *a);
+  char *(*auth_resinfo) (const DkimmodAuth *a, size_t i);
+  char *(*auth_authres) (const DkimmodAuth *a, const char *authserv_id, DkimmodError *err);
 } DkimmodPluginV1;
 
 DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);
@@ -734,6 +893,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodDnsFile, dkimmod_dns_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodSpf, dkimmod_spf_free)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodArcVerifier, dkimmod_arc_verifier_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodAuth, dkimmod_auth_free)
 #endif
 
 #endif /* DKIMMOD_H */

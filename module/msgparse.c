@@ -6,7 +6,7 @@
  *	dkimmod_msgparser_new, dkimmod_msgparser_free, dkimmod_msgparser_feed,
  *	dkimmod_msgparser_finish, dkimmod_msgparser_fields,
  *	dkimmod_msgparser_count, dkimmod_msgparser_value,
- *	dkimmod_address_first, dkimmod_address_domain
+ *	dkimmod_address_list, dkimmod_address_first, dkimmod_address_domain
  * DESCRIPTION
  *	The parser is a four-state machine over bytes cut anywhere: a line
  *	that starts with WSP continues the current field, a line that is
@@ -16,8 +16,8 @@
  *	the signature covers). Fields are kept byte for byte.
  *	dkimmod_address_first tokenizes an RFC 5322 address list (atoms,
  *	quoted strings, domain literals, specials; comments skipped, nested)
- *	and returns the first mailbox's addr-spec, from an angle address
- *	when there is one, skipping group names and empty groups.
+ *	and returns the mailboxes' addr-specs (or the first), from an angle
+ *	address when there is one, skipping group names and empty groups.
  * STANDARDS
  *	RFC 5322 sections 2.2 (fields), 2.2.3 (folding), 3.2.2 to 3.2.4
  *	(CFWS, atoms, quoted strings), 3.4 (address specification),
@@ -463,50 +463,55 @@ angle_addr (GArray *toks, guint lt)
   return addr_spec (toks, start, i);
 }
 
-char *
-dkimmod_address_first (const char *value)
+GPtrArray *
+dkimmod_address_list (const char *value, guint max)
 {
   g_autoptr (GArray) toks = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   guint i = 0;
 
   if (value == NULL)
-    return NULL;
+    return out;
   toks = tokenize (value);
-  while (i < toks->len)
+  while (i < toks->len && out->len < max)
     {
       guint j;
-      char *addr;
+      char *addr = NULL;
 
       /* One list element: up to ',' or ';', or a group's ':'. */
       for (j = i; j < toks->len; j++)
         {
           Token *t = &g_array_index (toks, Token, j);
 
-          if (is_special (t, '<'))
-            {
-              if ((addr = angle_addr (toks, j)) != NULL)
-                return addr;
-              break;
-            }
-          if (is_special (t, ':'))
-            break;   /* group display name ends: members follow */
-          if (is_special (t, ',') || is_special (t, ';'))
-            break;
+          if (is_special (t, '<') || is_special (t, ':') || is_special (t, ',')
+              || is_special (t, ';'))
+            break;   /* a ':' ends a group's display name: members follow */
         }
-      if (j >= toks->len || !is_special (&g_array_index (toks, Token, j), '<'))
+      if (j < toks->len && is_special (&g_array_index (toks, Token, j), '<'))
         {
-          if ((addr = addr_spec (toks, i, j)) != NULL)
-            return addr;
-        }
-      else
-        {
-          /* a malformed angle address: skip past its '>' */
+          addr = angle_addr (toks, j);
+          /* past the '>' (a malformed angle address is skipped whole) */
           while (j < toks->len && !is_special (&g_array_index (toks, Token, j), '>'))
             j++;
+          while (j < toks->len && !is_special (&g_array_index (toks, Token, j), ',')
+                 && !is_special (&g_array_index (toks, Token, j), ';'))
+            j++;
         }
+      else
+        addr = addr_spec (toks, i, j);
+      if (addr != NULL)
+        g_ptr_array_add (out, addr);
       i = j + 1;
     }
-  return NULL;
+  return out;
+}
+
+char *
+dkimmod_address_first (const char *value)
+{
+  g_autoptr (GPtrArray) list = dkimmod_address_list (value, 1);
+
+  return list->len > 0 ? g_strdup (list->pdata[0]) : NULL;
 }
 
 const char *

@@ -56,6 +56,8 @@ gboolean dkimmod_header_split (const char *field, gsize len, gsize *name_len, gs
 /* The first mailbox's addr-spec in an RFC 5322 From/Sender value
  * ("Alice <a@example.net>", "a@example.net (Alice)", groups, quoted local
  * parts), lower-cased domain, or NULL when none (transfer full). */
+/* The addr-specs of an address list (at most MAX), in order (transfer full). */
+GPtrArray *dkimmod_address_list (const char *value, guint max);
 char *dkimmod_address_first (const char *value);
 /* Pointer to the domain part of ADDRESS (after the last '@'), or ADDRESS
  * itself when it has no '@'. */

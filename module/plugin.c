@@ -119,6 +119,25 @@ static const DkimmodPluginV1 plugin_v1 = {
   .arc_verifier_result = dkimmod_arc_verifier_result,
   .arc_verifier_free = dkimmod_arc_verifier_free,
   .arc_resinfo = dkimmod_arc_resinfo,
+  /* abi_minor 3 (continued): DMARC names and the message aggregate */
+  .dmarc_result_name = dkimmod_dmarc_result_name,
+  .dmarc_policy_name = dkimmod_dmarc_policy_name,
+  .dmarc_override_name = dkimmod_dmarc_override_name,
+  .auth_options_init = dkimmod_auth_options_init,
+  .auth_new = dkimmod_auth_new,
+  .auth_free = dkimmod_auth_free,
+  .auth_set_envelope = dkimmod_auth_set_envelope,
+  .auth_add_header = dkimmod_auth_add_header,
+  .auth_end_headers = dkimmod_auth_end_headers,
+  .auth_add_body = dkimmod_auth_add_body,
+  .auth_queries = dkimmod_auth_queries,
+  .auth_step = dkimmod_auth_step,
+  .auth_finish = dkimmod_auth_finish,
+  .auth_dkim = dkimmod_auth_dkim,
+  .auth_dmarc = dkimmod_auth_dmarc,
+  .auth_resinfo_count = dkimmod_auth_resinfo_count,
+  .auth_resinfo = dkimmod_auth_resinfo,
+  .auth_authres = dkimmod_auth_authres,
 };
 
 /**

@@ -731,6 +731,14 @@ dkimmod_verifier_body_hash_count (const DkimmodVerifier *v)
   return v->bodies->len;
 }
 
+/* dkimmod_verifier_all_b - the b= values seen, for header.b prefixes */
+const char *const *
+dkimmod_verifier_all_b (const DkimmodVerifier *v, gsize *n)
+{
+  *n = v->all_b->len;
+  return (const char *const *) v->all_b->pdata;
+}
+
 /**
  * dkimmod_verifier_authres:
  * @authserv_id: ours

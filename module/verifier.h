@@ -18,6 +18,9 @@
 extern "C" {
 #endif
 
+/* Private (auth.c): every DKIM-Signature's b= (for header.b uniqueness). */
+const char *const *dkimmod_verifier_all_b (const DkimmodVerifier *v, gsize *n);
+
 /* Private (tests): distinct body hashers, one per (canon, hash, l=). */
 size_t dkimmod_verifier_body_hash_count (const DkimmodVerifier *v);
 

@@ -84,6 +84,32 @@ test_quoting (void)
     g_assert_true (p[2] == '\0' || p[2] == '\t' || p[2] == ' ');
 }
 
+/* header.i is bare only as [dot-atom] "@" domain-name (RFC 8601 pvalue):
+ * an empty label or a leading dot must be quoted (python3-authres found
+ * header.i=@.a.example written bare) */
+static void
+test_identity_pvalue (void)
+{
+  static const char *const bare[] = { "@a.example", "j.doe@a-b.example", "@1.example" };
+  static const char *const quoted[] = { "@.a.example", "@a..example", "@a.example.", ".j@a.example",
+                                        "j..d@a.example", "j.@a.example", "@-a.example",
+                                        "@a-.example", "@example", "@" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bare) + G_N_ELEMENTS (quoted); i++)
+    {
+      gboolean is_bare = i < G_N_ELEMENTS (bare);
+      const char *id = is_bare ? bare[i] : quoted[i - G_N_ELEMENTS (bare)];
+      DkimmodSignatureResult r = result (DKIMMOD_RESULT_PASS, "", "abcdefghij");
+      g_autofree char *line = NULL, *want = NULL;
+
+      r.identity = id;
+      line = dkimmod_authres_resinfo (&r, NULL, 0);
+      want = g_strdup_printf (is_bare ? " header.i=%s " : " header.i=\"%s\" ", id);
+      g_test_message ("%s", line);
+      g_assert_nonnull (strstr (line, want));
+    }
+}
+
 static void
 test_comment_flags (void)
 {
@@ -174,6 +200,7 @@ main (int argc, char **argv)
   g_test_add_func ("/authres/none", test_none);
   g_test_add_func ("/authres/two-reason-unique-b", test_two_with_reason_and_unique_b);
   g_test_add_func ("/authres/quoting", test_quoting);
+  g_test_add_func ("/authres/identity-pvalue", test_identity_pvalue);
   g_test_add_func ("/authres/comment-flags", test_comment_flags);
   g_test_add_func ("/authres/fold-width", test_fold_width);
   g_test_add_func ("/authres/header-b-among-all", test_header_b_among_all);
