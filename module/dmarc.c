@@ -576,6 +576,7 @@ typedef struct {
   char *org_domain;
   DkimmodDmarcRecord rec;
   gboolean found;
+  gboolean org_unknown;       /* the walk failed past the author's own record */
 } Discovery;
 
 static void
@@ -594,6 +595,18 @@ discover_9989 (const DkimmodDnsQueries *q, const char *author, Discovery *s)
   g_auto (Walk) w = { 0 };
 
   walk_run (q, author, &w);
+  if (w.failed && w.has[0])
+    {
+      /* The author domain's own record applies; its Organizational Domain
+       * is unknown, which matters only to relaxed alignment with another
+       * domain (RFC 9989 4.10.2: equal domains and strict mode need no walk). */
+      s->found = TRUE;
+      s->org_unknown = TRUE;
+      s->rec = w.rec[0];
+      s->policy_domain = g_strdup (author);
+      s->org_domain = g_strdup ("");
+      return;
+    }
   if (w.failed)
     {
       s->early = DKIMMOD_DMARC_TEMPERROR;
@@ -724,9 +737,10 @@ typedef enum { ALIGN_NO, ALIGN_YES, ALIGN_UNKNOWN } Align;
 /* aligned - DOMAIN against the author domain: strict is equality,
  * relaxed is the same Organizational Domain */
 static Align
-aligned (const DkimmodDmarc *d, const DkimmodDnsQueries *q, const char *org, const char *domain,
+aligned (const DkimmodDmarc *d, const DkimmodDnsQueries *q, const Discovery *s, const char *domain,
          gboolean strict)
 {
+  const char *org = s->org_domain;
   g_autofree char *dom = normal_domain (domain);
   g_auto (Walk) w = { 0 };
   g_autofree char *dom_org = NULL;
@@ -739,6 +753,8 @@ aligned (const DkimmodDmarc *d, const DkimmodDnsQueries *q, const char *org, con
     return strcmp (psl_org (dom), org) == 0 ? ALIGN_YES : ALIGN_NO;
   if (!host_name (dom) || !may_align (d, dom))
     return ALIGN_NO;
+  if (s->org_unknown)
+    return ALIGN_UNKNOWN;
   walk_run (q, dom, &w);
   if (w.failed)
     return ALIGN_UNKNOWN;
@@ -816,7 +832,7 @@ check_alignment (DkimmodDmarc *d, const DkimmodDnsQueries *q, const Discovery *s
 
   for (gsize i = 0; i < in->n_dkim_pass && !info->dkim_aligned; i++)
     {
-      Align al = aligned (d, q, s->org_domain, in->dkim_pass_domains[i], s->rec.strict_dkim);
+      Align al = aligned (d, q, s, in->dkim_pass_domains[i], s->rec.strict_dkim);
 
       unknown |= al == ALIGN_UNKNOWN;
       if (al == ALIGN_YES)
@@ -827,7 +843,7 @@ check_alignment (DkimmodDmarc *d, const DkimmodDnsQueries *q, const Discovery *s
     }
   if (in->spf_pass_domain != NULL && *in->spf_pass_domain != '\0')
     {
-      Align al = aligned (d, q, s->org_domain, in->spf_pass_domain, s->rec.strict_spf);
+      Align al = aligned (d, q, s, in->spf_pass_domain, s->rec.strict_spf);
 
       unknown |= al == ALIGN_UNKNOWN;
       if (al == ALIGN_YES)
