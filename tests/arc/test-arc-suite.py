@@ -36,6 +36,10 @@ try:
 except ImportError:
     print("Bail out! python3-yaml is not installed (tools/debian-packages)")
     sys.exit(1)
+if not os.path.isfile(SUITE) and os.environ.get("DKIMMOD_TESTSUITES_OPTIONAL") == "1":
+    print("1..0 # SKIP the ARC suite is not at %s and .ci/run found no copy on this machine"
+          % SUITE)
+    sys.exit(0)
 if not os.path.isfile(SUITE):
     print("Bail out! ARC suite not found: %s (set DKIMMOD_ARC_SUITE, or put the shared "
           "test suites beside the source tree: ../shared/testsuites/arc/)" % SUITE)

@@ -201,7 +201,9 @@ def main():
                              or os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                              "..", "..", "..", "shared", "testsuites"),
                              "spf", "rfc7208-tests.yml")
-        if not os.path.isfile(suite):
+        if not os.path.isfile(suite) and os.environ.get("DKIMMOD_TESTSUITES_OPTIONAL") == "1":
+            pass  # CI without the shared suites: the generated cases still run
+        elif not os.path.isfile(suite):
             tap.append((False, "the RFC 7208 suite is not at %s (-Dtestsuites=DIR or "
                         "DKIMMOD_TESTSUITES=DIR)" % suite, ""))
         else:

@@ -73,6 +73,10 @@ def main():
     else:
         suite = os.path.join(suites_dir(), "spf", "rfc7208-tests.yml")
     only = set(args)
+    if not os.path.isfile(suite) and os.environ.get("DKIMMOD_TESTSUITES_OPTIONAL") == "1":
+        print("1..0 # SKIP the RFC 7208 suite is not at %s and .ci/run found no copy "
+              "on this machine" % suite)
+        return 0
     if not os.path.isfile(suite):
         print("1..1")
         print("not ok 1 - the RFC 7208 test suite is not at %s: give its directory with "
