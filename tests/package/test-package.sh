@@ -113,7 +113,7 @@ if [ -z "$DEBS" ]; then
 		{ tail -n 60 "$W/build.log" >&2; fail "dpkg-buildpackage failed (log: $W/build.log)"; }
 	DEBS=$W
 	grep 'dpkg-gensymbols: warning' -A 20 "$W/build.log" >&2 &&
-		echo "test-package: the symbols differ from debian/libdkimmod1.symbols (see above)" >&2
+		fail "the symbols differ from debian/libdkimmod1.symbols (see above): list every new export there"
 fi
 CHANGES=$(find "$DEBS" -maxdepth 1 -name 'dkimmod_*.changes' | head -n 1)
 [ -n "$CHANGES" ] || fail "no dkimmod_*.changes in $DEBS"
