@@ -7,7 +7,8 @@
 #	sudo tools/demo.sh [BUILDDIR]      (BUILDDIR defaults to ./build)
 # DESCRIPTION
 #	As root: generates a key with "dkimmod keygen", starts a private Postfix
-#	and a dnsmasq on 127.0.0.1 (tests/postfix/rig.sh, the test rig) with
+#	and a dnsmasq on 127.0.0.1 (tests/postfix/rig.sh, the test rig, on
+#	ports it finds free, none of the how-to's 10025-10028) with
 #	dkimmod-spawn as the signing content_filter of the submission service,
 #	sends one message with swaks, shows the delivered message's
 #	DKIM-Signature, the verdicts of dkimpy and Mail::DKIM (which fetch the
@@ -141,15 +142,26 @@ EOF
 fi
 
 # ---------------------------------------------------------------------
-# Root: the real thing. One rig at a time (fixed ports): take the rig lock
-# and keep the daemons from inheriting it.
-exec 9> "$("$RIG_SH" lockfile)"
-if ! flock -n 9; then
-	echo "demo.sh: another rig (a test run?) is active; waiting for it..." >&2
-	flock -w 300 9 || { echo "demo.sh: gave up waiting for the rig lock" >&2; exit 1; }
-fi
+# Root: the real thing, on a port base of its own (rig.sh bases: far from
+# the 10025-10028 of a Postfix set up by the how-to, and free of other rigs):
+# hold the base's lock for the whole demo and keep the daemons from
+# inheriting it.
+RIG_PORT_BASE=
+for tries in $(seq 60); do
+	for b in $("$RIG_SH" bases); do
+		exec 9> "$(RIG_PORT_BASE=$b "$RIG_SH" lockfile)"
+		if flock -n 9 && RIG_PORT_BASE=$b "$RIG_SH" ports-free 9>&-; then
+			RIG_PORT_BASE=$b
+			break 2
+		fi
+		exec 9>&-
+	done
+	[ "$tries" = 1 ] && echo "demo.sh: every rig port base is in use; waiting..." >&2
+	sleep 5
+done
+[ -n "$RIG_PORT_BASE" ] || { echo "demo.sh: no free rig port base after 5 minutes" >&2; exit 1; }
 RIG=$(mktemp -d /tmp/dkimmod-demo.XXXXXX)
-export RIG DKIMMOD_SPAWN=$SPAWN
+export RIG RIG_PORT_BASE DKIMMOD_SPAWN=$SPAWN
 rig () { "$RIG_SH" "$@" 9>&-; }
 cleanup () {
 	local rc=$?

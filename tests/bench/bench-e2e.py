@@ -6,8 +6,8 @@
 # SYNOPSIS
 #	bench-e2e.py BUILDDIR [ROUNDS [MESSAGES [CORPUS]]]
 # DESCRIPTION
-#	Sets up the project's rig (tests/postfix/rig.sh, port base 20000 so
-#	that it does not meet the test suites' rigs at 10000) with BUILDDIR's
+#	Sets up the project's rig (tests/postfix/rig.sh, port base 20000, which
+#	is not among the test suites' candidate bases of rig.sh bases) with BUILDDIR's
 #	dkimmod-spawn, adds to this rig's own master.cf, with postconf -M/-P,
 #	two smtpd ports whose smtpd_milters is Debian's opendkim(8) signing
 #	over a UNIX socket and over TCP, starts those two opendkim in the

@@ -21,7 +21,7 @@ Cases:
   nexthop-down    reinjection smtpd gone: deferred; restored + flush: exactly once
   unreadable-key  key unreadable by the filter: deferred 4xx; fixed + flush:
                   exactly once
-  proxy           before-queue signing (smtpd_proxy_filter) on 10019
+  proxy           before-queue signing (smtpd_proxy_filter, RIG_PROXY_SUBMISSION)
   pickup          sendmail(1) -> pickup with content_filter -> signed
   inbound         port 25 stand-in (smtpd_proxy_filter -> dkimmod-spawn verify):
                   dkimpy-signed -> dkim=pass; tampered -> dkim=fail with the
@@ -33,6 +33,13 @@ Cases:
                   is queued
   rig-port-in-use a rig port already taken: start fails and leaves no
                   dnsmasq and no rig directory behind
+  two-rigs        two rigs at once (two port bases, none of 10024-10028),
+                  each signs through its own Postfix and logs to its own
+                  maillog
+  cli             the dkimmod tool ($DKIMMOD_CLI, else the build's): check-config
+                  as the filter's user is OK for the rig's configuration, and
+                  dkimmod verify (asking the rig's DNS) passes both signatures
+                  of a message signed by the rig's submission path
   long-lines      a 2,000-byte body line and a 1,500-byte References field,
                   signed before the queue, then sent by the rig's outbound
                   smtp client (smtp_line_length_limit 998) to a recording
@@ -307,48 +314,83 @@ def case_inbound_dns_down():
         expect(rig.messages("example.net/carol") == [], "queued despite 451")
 
 
-def our_dnsmasqs():
-    """pids of running dnsmasq processes started from a rig directory."""
-    pids = []
+def rig_dnsmasqs():
+    """{pid: conf file} of running dnsmasq processes started from a rig directory."""
+    found = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
                 cmd = f.read().split(b"\0")
         except OSError:
             continue
-        if any(a.startswith(b"--conf-file=/tmp/dkimmod-rig.") for a in cmd):
-            pids.append(pid)
-    return pids
+        for a in cmd:
+            if a.startswith(b"--conf-file=/tmp/dkimmod-rig."):
+                found[pid] = a.split(b"=", 1)[1].decode()
+    return found
+
+
+def rig_dirs_on(base):
+    """Rig directories under /tmp whose rig.env says port base BASE."""
+    import glob
+    out = []
+    for env in glob.glob("/tmp/dkimmod-rig.*/rig.env"):
+        try:
+            with open(env) as f:
+                if "RIG_PORT_BASE=%d\n" % base in f.read():
+                    out.append(os.path.dirname(env))
+        except OSError:
+            pass
+    return out
 
 
 def case_rig_port_in_use():
-    import glob
+    # Other test runs may start and stop rigs meanwhile (on other bases):
+    # what must not be left is a rig directory on our base, or a dnsmasq
+    # whose rig directory is gone.
     import socket
-    from rigtest import need_root
+    from rigtest import claim_base, need_root
     need_root()
-    before_dirs = set(glob.glob("/tmp/dkimmod-rig.*"))
-    before_dns = set(our_dnsmasqs())
+    before_dns = set(rig_dnsmasqs())
+    lock, base = claim_base()
+    inbound = base + 25    # the rig's inbound smtpd (rig.sh)
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    deadline = time.monotonic() + 240  # another build's rig may hold the port
-    while True:
-        try:
-            s.bind(("127.0.0.1", 10025))    # the inbound port of the default base
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RigError("port 10025 busy for 240 s before the test")
-            time.sleep(0.2)
+    try:
+        s.bind(("127.0.0.1", inbound))
+    except OSError:
+        lock.close()
+        raise
     s.listen(1)
     try:
-        with Rig():
-            raise RigError("rig started with its port 10025 in use")
+        with Rig(claimed=(lock, base)):
+            raise RigError("rig started with its port %d in use" % inbound)
     except RigError as e:
-        expect("10025 is in use" in str(e), "unexpected failure: %s" % e)
+        expect("%d is in use" % inbound in str(e), "unexpected failure: %s" % e)
+        expect(rig_dirs_on(base) == [], "rig directory left behind: %s" % rig_dirs_on(base))
+        orphans = [pid for pid, conf in rig_dnsmasqs().items()
+                   if pid not in before_dns and not os.path.exists(conf)]
+        expect(orphans == [], "dnsmasq left running: %s" % orphans)
     finally:
         s.close()
-    expect(set(glob.glob("/tmp/dkimmod-rig.*")) == before_dirs, "rig directory left behind")
-    expect(set(our_dnsmasqs()) == before_dns, "dnsmasq left running")
+        lock.close()
+
+
+def case_two_rigs():
+    """Two rigs at once on different port bases, neither on the how-to's
+    ports: each signs one message through its own Postfix."""
+    with Rig() as one, Rig() as two:
+        expect(one.base != two.base, "both rigs on base %d" % one.base)
+        for rig in (one, two):
+            ports = {int(v) for k, v in rig.ports.items() if v.isdigit() and k != "RIG_PORT_BASE"}
+            expect(not ports & set(range(10024, 10029)), "rig on a how-to port: %s" % ports)
+        one.swaks(one.port("RIG_SUBMISSION"), "carol@example.net", "bob@example.net")
+        two.swaks(two.port("RIG_SUBMISSION"), "alice@example.org", "bob@example.net")
+        expect_signed(one, one.wait_mail("example.net/bob", 1)[0], ART)
+        expect_signed(two, two.wait_mail("example.net/bob", 1)[0], DUAL)
+        for rig in (one, two):
+            rig.wait_empty()
+            expect(re.search(r"dkimmod-spawn\[\d+\]: [0-9A-F]+: DKIM signing - ", rig.maillog()),
+                   "no signing log line in %s's maillog" % rig.dir)
 
 
 def case_pickup():
@@ -361,6 +403,38 @@ def case_pickup():
                        input=msg.replace("\r\n", "\n").encode(), check=True)
         msgs = rig.wait_mail("example.net/bob", 1)
         expect_signed(rig, msgs[0], ART)
+        rig.wait_empty()
+
+
+def dkimmod_cli():
+    """The dkimmod tool under test: $DKIMMOD_CLI (an installed /usr/bin/dkimmod),
+    else the build directory's."""
+    cli = os.environ.get("DKIMMOD_CLI") or os.path.join(os.environ.get("DKIMMOD_BUILDDIR", ""),
+                                                        "tools", "dkimmod")
+    expect(os.access(cli, os.X_OK), "no dkimmod tool at %s" % cli)
+    return cli
+
+
+def case_cli():
+    """The dkimmod tool on the rig's mail: check-config as the filter's user
+    says OK for the rig's configuration, and dkimmod verify, asking the
+    rig's DNS, passes every signature that dkimmod-spawn added."""
+    cli = dkimmod_cli()
+    with Rig() as rig:
+        conf = os.path.join(rig.etc, "dkimmod.conf")
+        r = subprocess.run(["setpriv", "--reuid=dkimmod", "--regid=dkimmod", "--clear-groups",
+                            cli, "check-config", conf], capture_output=True, text=True)
+        expect(r.returncode == 0, "check-config as dkimmod: %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
+        rig.swaks(rig.port("RIG_SUBMISSION"), "alice@example.org", "bob@example.net",
+                  "--header", "Subject: checked by the CLI")
+        [msg] = rig.wait_mail("example.net/bob", 1)
+        r = subprocess.run([cli, "verify", "--nameserver", "127.0.0.1:%d" % rig.dns_port,
+                            "--authserv-id", "cli.rig.test", "--authres"],
+                           input=msg, capture_output=True)
+        out = r.stdout.decode(errors="replace")
+        expect(r.returncode == 0 and out.count("dkim=pass") == 2
+               and "header.s=rig-ed" in out and "header.s=rig-rsa" in out,
+               "dkimmod verify: %d\n%s%s" % (r.returncode, out, r.stderr.decode(errors="replace")))
         rig.wait_empty()
 
 
@@ -528,6 +602,8 @@ CASES = {
     "inbound": case_inbound,
     "inbound-dns-down": case_inbound_dns_down,
     "rig-port-in-use": case_rig_port_in_use,
+    "two-rigs": case_two_rigs,
+    "cli": case_cli,
     "long-lines": case_long_lines,
 }
 

@@ -11,6 +11,8 @@
 #	RIG=DIR rig.sh wait-empty TIMEOUT
 #	RIG=DIR rig.sh wait-port PORT up|down TIMEOUT
 #	RIG=DIR rig.sh dns-start|dns-stop|maillog|env
+#	rig.sh bases                 the candidate port bases, one per line
+#	RIG_PORT_BASE=B rig.sh lockfile|ports-free
 # DESCRIPTION
 #	A private Postfix on loopback, nothing shared with a system one: its own
 #	main.cf and master.cf under $RIG/etc, queue under $RIG/spool, final
@@ -18,20 +20,31 @@
 #	postlogd to $RIG/log/maillog, and a dnsmasq on 127.0.0.1 that publishes
 #	the DKIM key records of the keys in $RIG/keys.
 #
-#	Services (ports are RIG_PORT_BASE + n, base 10000 by default):
-#	  10587  submission smtpd, content_filter=dksign:[127.0.0.1]:10017 (after queue)
-#	  10017  spawn(8): dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:10018
-#	  10018  reinjection smtpd (no filter)
-#	  10019  submission smtpd, smtpd_proxy_filter=127.0.0.1:10015 (before queue)
-#	  10015  spawn(8): dkimmod-spawn -o next_hop=127.0.0.1:10016
-#	  10016  after-proxy smtpd (also the verify path's next hop)
-#	  10025  inbound smtpd (port 25 stand-in), smtpd_proxy_filter=127.0.0.1:10024
-#	  10024  spawn(8): dkimmod-spawn ... -o next_hop=127.0.0.1:10016 verify
-#	  10588  smtpd with no filter at all (baseline)
+#	Services (ports are BASE + n; BASE is RIG_PORT_BASE, else a free one that
+#	setup chooses among the candidates that "rig.sh bases" prints (21000,
+#	22000, ... 31000: far from the 10025-10028 of Postfix's FILTER_README and
+#	docs/postfix-howto.md, and below the kernel's ephemeral port range):
+#	  BASE+587  submission smtpd, content_filter=dksign:[127.0.0.1]:BASE+17 (after queue)
+#	  BASE+17   spawn(8): dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:BASE+18
+#	  BASE+18   reinjection smtpd (no filter)
+#	  BASE+19   submission smtpd, smtpd_proxy_filter=127.0.0.1:BASE+15 (before queue)
+#	  BASE+15   spawn(8): dkimmod-spawn -o next_hop=127.0.0.1:BASE+16
+#	  BASE+16   after-proxy smtpd (also the verify path's next hop)
+#	  BASE+25   inbound smtpd (port 25 stand-in), smtpd_proxy_filter=127.0.0.1:BASE+24
+#	  BASE+24   spawn(8): dkimmod-spawn ... -o next_hop=127.0.0.1:BASE+16 verify
+#	  BASE+588  smtpd with no filter at all (baseline)
+#	rig.env (rig.sh env) names each port.
+#
+#	Logging: every dkimmod-spawn gets -l $RIG/spool/public/postlog, the rig's
+#	postlogd socket, so its lines reach $RIG/log/maillog also on a host
+#	whose syslog daemon serves /dev/log (where the filter would otherwise
+#	log to syslog, which the tests cannot read).
 #
 #	setup takes the filter from $DKIMMOD_SPAWN, else from
 #	$DKIMMOD_BUILDDIR/spawn/dkimmod-spawn, and copies it to $RIG/bin so that
-#	the filter's user can run it. The filter runs as the system user
+#	the filter's user can run it. With RIG_BIN_DIR set (an installed
+#	package: RIG_BIN_DIR=/usr/libexec/dkimmod) the rig runs
+#	$RIG_BIN_DIR/dkimmod-spawn in place instead. The filter runs as the system user
 #	dkimmod (group postdrop, for the postlog socket), as docs/postfix-howto.md
 #	says; setup creates that user when it is missing, and gives it the
 #	keys (mode 0600) and the spool. It creates the rig's keys with openssl unless
@@ -50,10 +63,15 @@
 #	Their pids are in $RIG/serve-PORT.pid. master.cf then has no spawn
 #	services, everything else is the same.
 #
-#	The ports are fixed, so only one rig can run at a time per port base.
-#	Callers serialise with flock(1) on $(rig.sh lockfile) and must not let
-#	the daemons inherit the lock (Python's files are not inheritable;
-#	in a shell, run rig.sh with the lock descriptor closed).
+#	One rig per port base at a time: a caller that runs rigs concurrently
+#	holds flock(1) on $(RIG_PORT_BASE=B rig.sh lockfile) for the rig's
+#	lifetime and passes RIG_PORT_BASE=B to setup (tests/postfix/rigtest.py
+#	and tools/demo.sh take the first candidate base whose lock they get and
+#	whose ports are free: "rig.sh ports-free"), and must not let the daemons
+#	inherit the lock (Python's files are not inheritable; in a shell, run
+#	rig.sh with the lock descriptor closed). Without RIG_PORT_BASE, setup
+#	takes the first candidate whose lock nobody holds and whose ports are
+#	free at that moment. The other commands take the base from rig.env.
 #	start refuses to run when a rig port is already in use; it then stops
 #	the rig's dnsmasq and removes a rig directory that setup created, so a
 #	failed start leaves nothing behind.
@@ -69,34 +87,92 @@
 #	wait-* commands print the tail of the maillog when they fail.
 # NEVER
 #	Kill processes by name: leftover filters are found by their executable
-#	($RIG/bin/dkimmod-spawn: spawn(8)'s time limit only closes the
-#	connection, it cannot kill a helper that ignores it) and killed by pid.
+#	and configuration ($RIG_SPAWN -c $RIG/etc/dkimmod.conf: spawn(8)'s
+#	time limit only closes the connection, it cannot kill a helper that
+#	ignores it) and killed by pid.
 set -euo pipefail
 
 die () { echo "rig.sh: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (master binds ports, spawn(8) switches user)"
 
-BASE=${RIG_PORT_BASE:-10000}
-P_SUB=$((BASE + 587))
-P_NOFILTER=$((BASE + 588))
-P_SIGN=$((BASE + 17))
-P_REINJECT=$((BASE + 18))
-P_PSUB=$((BASE + 19))
-P_PSIGN=$((BASE + 15))
-P_AFTERPROXY=$((BASE + 16))
-P_INBOUND=$((BASE + 25))
-P_VERIFY=$((BASE + 24))
 PY=/usr/bin/python3
-# Ports that must be listening once master is up (the spawn ports too:
-# master binds them; probing them by connecting would start a filter).
-ALL_PORTS="$P_SUB $P_NOFILTER $P_SIGN $P_REINJECT $P_PSUB $P_PSIGN $P_AFTERPROXY $P_INBOUND $P_VERIFY"
+
+# set_ports BASE - the rig's port numbers for port base BASE
+set_ports () {
+	BASE=$1
+	P_SUB=$((BASE + 587))
+	P_NOFILTER=$((BASE + 588))
+	P_SIGN=$((BASE + 17))
+	P_REINJECT=$((BASE + 18))
+	P_PSUB=$((BASE + 19))
+	P_PSIGN=$((BASE + 15))
+	P_AFTERPROXY=$((BASE + 16))
+	P_INBOUND=$((BASE + 25))
+	P_VERIFY=$((BASE + 24))
+	# Ports that must be listening once master is up (the spawn ports too:
+	# master binds them; probing them by connecting would start a filter).
+	ALL_PORTS="$P_SUB $P_NOFILTER $P_SIGN $P_REINJECT $P_PSUB $P_PSIGN $P_AFTERPROXY $P_INBOUND $P_VERIFY"
+}
+
+# candidate_bases - the port bases setup may choose, in order: every port
+# BASE+15..BASE+594 (the bench adds services up to +594) lies below the
+# first ephemeral port (ip_local_port_range), so no client connection can
+# have taken one, and far from Postfix's conventional filter ports.
+candidate_bases () {
+	local first b
+	first=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	for b in 21000 22000 23000 24000 25000 26000 27000 28000 29000 30000 31000; do
+		[ $((b + 594)) -lt "$first" ] && echo "$b"
+	done
+	return 0
+}
 
 lockfile () {
 	local dir=/run/lock
 	[ -d "$dir" ] && [ -w "$dir" ] || dir=/tmp
 	echo "$dir/dkimmod-rig-$BASE.lock"
 }
+
+# port_taken PORT - true when any TCP socket (IPv4 or IPv6, any address)
+# listens on PORT: a wildcard listener would make master's bind fail too.
+port_taken () {
+	local hex
+	hex=$(printf ':%04X' "$1")
+	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# ports_free - true when no port of the current base is taken
+ports_free () {
+	local p
+	for p in $ALL_PORTS; do
+		port_taken "$p" && return 1
+	done
+	return 0
+}
+
+# choose_base - the first candidate base whose lock is free and whose ports
+# are free now (for a caller that holds no lock)
+choose_base () {
+	local b
+	for b in $(candidate_bases); do
+		set_ports "$b"
+		# shellcheck disable=SC2094 # flock only tries the lock, nothing is read
+		flock -n "$(lockfile)" true 2>/dev/null || continue
+		ports_free && return 0
+	done
+	die "no free port base among: $(candidate_bases | paste -sd' ')"
+}
+
+# The base: RIG_PORT_BASE, else the one setup recorded in rig.env.
+if [ -n "${RIG_PORT_BASE:-}" ]; then
+	set_ports "$RIG_PORT_BASE"
+elif [ -n "${RIG:-}" ] && [ -f "$RIG/rig.env" ]; then
+	set_ports "$(sed -n 's/^RIG_PORT_BASE=//p' "$RIG/rig.env")"
+else
+	set_ports 0    # setup chooses one (choose_base); lockfile needs RIG_PORT_BASE
+fi
 
 need_rig () {
 	[ -n "${RIG:-}" ] || die "RIG is not set"
@@ -219,7 +295,7 @@ spawn_service () {
 127.0.0.1:$1 inet n  n  n  -  10  spawn
   -o syslog_name=postfix/$2
   -o command_time_limit=300s
-  user=$FILTER_USER:postdrop argv=$RIG/bin/dkimmod-spawn -c $RIG/etc/dkimmod.conf -o next_hop=127.0.0.1:$3${4:+ $4}
+  user=$FILTER_USER:postdrop argv=$SPAWN_BIN -c $RIG/etc/dkimmod.conf -l $RIG/spool/public/postlog -o next_hop=127.0.0.1:$3${4:+ $4}
 EOF
 }
 
@@ -355,22 +431,33 @@ ensure_filter_user () {
 }
 
 install_filter () {
+	if [ -n "${RIG_BIN_DIR:-}" ]; then
+		[ -x "$RIG_BIN_DIR/dkimmod-spawn" ] || die "$RIG_BIN_DIR/dkimmod-spawn: not an executable"
+		return 0
+	fi
 	local src=${DKIMMOD_SPAWN:-}
 	if [ -z "$src" ] && [ -n "${DKIMMOD_BUILDDIR:-}" ]; then
 		src=$DKIMMOD_BUILDDIR/spawn/dkimmod-spawn
 	fi
-	[ -n "$src" ] || die "set DKIMMOD_SPAWN or DKIMMOD_BUILDDIR to find dkimmod-spawn"
+	[ -n "$src" ] || die "set DKIMMOD_SPAWN or DKIMMOD_BUILDDIR (or RIG_BIN_DIR) to find dkimmod-spawn"
 	[ -x "$src" ] || die "$src: not an executable"
 	install -m 0755 "$src" "$RIG/bin/dkimmod-spawn"
 }
 
 cmd_setup () {
+	# before anything is created: a failed setup leaves nothing behind
+	if [ -n "${RIG_BIN_DIR:-}" ] && [ ! -x "$RIG_BIN_DIR/dkimmod-spawn" ]; then
+		die "$RIG_BIN_DIR/dkimmod-spawn: not an executable"
+	fi
+	[ -n "${RIG_PORT_BASE:-}" ] || choose_base
 	if [ -z "${RIG:-}" ]; then
 		# not $TMPDIR: users nobody and dkimmod must reach the rig (filter, keys, Maildirs)
 		RIG=$(mktemp -d /tmp/dkimmod-rig.XXXXXX)
 	fi
 	mkdir -p "$RIG"
 	chmod 0755 "$RIG"
+	SPAWN_BIN=${RIG_BIN_DIR:+$RIG_BIN_DIR/dkimmod-spawn}
+	SPAWN_BIN=${SPAWN_BIN:-$RIG/bin/dkimmod-spawn}
 	mkdir -p "$RIG"/{etc,spool,data,log,mail,filter,bin,keys}
 	chmod 0755 "$RIG"/{etc,spool,log,bin,keys}
 	chown postfix "$RIG/data"
@@ -386,12 +473,13 @@ cmd_setup () {
 		die "user nobody cannot reach $RIG/mail (a parent directory is not searchable?)"
 	fi
 	if ! setpriv --reuid="$FILTER_USER" --regid=postdrop --clear-groups \
-		test -x "$RIG/bin/dkimmod-spawn" -a -r "$RIG/etc/dkimmod.conf" -a -w "$RIG/filter"; then
+		test -x "$SPAWN_BIN" -a -r "$RIG/etc/dkimmod.conf" -a -w "$RIG/filter"; then
 		die "user $FILTER_USER cannot reach $RIG (a parent directory is not searchable?)"
 	fi
 	cat > "$RIG/rig.env" <<EOF
 RIG=$RIG
 RIG_PORT_BASE=$BASE
+RIG_SPAWN=$SPAWN_BIN
 RIG_SUBMISSION=$P_SUB
 RIG_NOFILTER=$P_NOFILTER
 RIG_SIGN=$P_SIGN
@@ -416,7 +504,7 @@ serve_start () {
 	fi
 	while read -r port next mode; do
 		(cd / && exec setpriv --reuid="$FILTER_USER" --regid=postdrop --clear-groups \
-			"$RIG/bin/dkimmod-spawn" serve -c "$RIG/etc/dkimmod.conf" \
+			"$(rig_spawn)" serve -c "$RIG/etc/dkimmod.conf" \
 			-l "$RIG/spool/public/postlog" --listen "inet:127.0.0.1:$port" \
 			--workers-max 10 -o "next_hop=127.0.0.1:$next" "$mode" \
 			< /dev/null >> "$RIG/log/serve.out" 2>&1) &
@@ -431,10 +519,7 @@ serve_stop () {
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
 		rm -f "$f"
-		case "$(readlink "/proc/$pid/exe" 2>/dev/null || true)" in
-		"$RIG/bin/dkimmod-spawn"*) ;;
-		*) continue ;;
-		esac
+		[ "$(readlink "/proc/$pid/exe" 2>/dev/null || true)" = "$(rig_spawn)" ] || continue
 		kill -TERM "$pid" 2>/dev/null || true
 		poll 10 test ! -e "/proc/$pid/exe" || kill -KILL "$pid" 2>/dev/null || true
 	done
@@ -467,15 +552,27 @@ cmd_start () {
 	done
 }
 
-# leftover_filters - pids of filters of this rig that are still running
+# rig_spawn - the dkimmod-spawn this rig runs (rig.env: $RIG/bin's copy, or
+# an installed one with RIG_BIN_DIR)
+rig_spawn () {
+	local spawn
+	spawn=$(sed -n 's/^RIG_SPAWN=//p' "$RIG/rig.env")
+	echo "${spawn:-$RIG/bin/dkimmod-spawn}"
+}
+
+# leftover_filters - pids of filters of this rig that are still running:
+# its dkimmod-spawn binary, started with its configuration (an installed
+# binary may also run for other rigs or for the host's own Postfix)
 leftover_filters () {
-	local exe pid
+	local exe pid spawn
+	spawn=$(rig_spawn)
 	for exe in /proc/[0-9]*/exe; do
 		pid=${exe#/proc/}; pid=${pid%/exe}
-		case "$(readlink "$exe" 2>/dev/null || true)" in
-		"$RIG/bin/dkimmod-spawn"*) echo "$pid" ;;
-		esac
+		[ "$(readlink "$exe" 2>/dev/null || true)" = "$spawn" ] || continue
+		tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$RIG/etc/dkimmod.conf" &&
+			echo "$pid"
 	done
+	return 0
 }
 
 cmd_stop () {
@@ -653,7 +750,7 @@ cmd_dns_stop () {
 	fi
 }
 
-[ $# -ge 1 ] || die "usage: rig.sh setup|start|stop|reload|flush|destroy|wait-mail|wait-deferred|wait-empty|wait-port|dns-start|dns-stop|maillog|env|lockfile"
+[ $# -ge 1 ] || die "usage: rig.sh setup|start|stop|reload|flush|destroy|wait-mail|wait-deferred|wait-empty|wait-port|dns-start|dns-stop|maillog|env|lockfile|bases|ports-free"
 cmd=$1; shift
 case "$cmd" in
 setup) cmd_setup ;;
@@ -670,6 +767,8 @@ dns-start) cmd_dns_start ;;
 dns-stop) cmd_dns_stop ;;
 maillog) need_rig; cat "$RIG/log/maillog" ;;
 env) need_rig; cat "$RIG/rig.env" ;;
-lockfile) lockfile ;;
+lockfile) [ "$BASE" != 0 ] || die "lockfile: set RIG_PORT_BASE (or RIG)"; lockfile ;;
+bases) candidate_bases ;;
+ports-free) [ "$BASE" != 0 ] || die "ports-free: set RIG_PORT_BASE (or RIG)"; ports_free ;;
 *) die "unknown command: $cmd" ;;
 esac

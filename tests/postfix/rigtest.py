@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 """rigtest - drive tests/postfix/rig.sh from Python end-to-end tests.
 
-Rig is a context manager: it takes the rig lock (one rig per machine at a
-time, the ports are fixed), creates a rig with rig.sh setup, starts dnsmasq
-and Postfix, and on exit stops everything. When the body raised, it dumps the
+Rig is a context manager: it claims a port base (the first of "rig.sh
+bases" whose lock it gets and whose ports are free, so rigs of several test
+runs can run at once), creates a rig on it with rig.sh setup, starts dnsmasq
+and Postfix, and on exit stops everything and releases the base. When the body raised, it dumps the
 maillog and keeps the rig directory for inspection; otherwise it removes it.
 
 Verification uses dkimpy with a dnsfunc that asks the rig's dnsmasq through
@@ -33,31 +34,62 @@ def need_root():
         sys.exit(SKIP)
 
 
+def _try_lock(path):
+    """An open file holding an exclusive flock on PATH, or None."""
+    # Python opens files non-inheritable: Postfix and dnsmasq cannot keep
+    # the lock alive after the test.
+    f = open(path, "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return f
+    except BlockingIOError:
+        f.close()
+        return None
+
+
+def _rig_sh(env, *args):
+    return subprocess.run([RIG_SH, *args], env=env, capture_output=True, text=True)
+
+
+def claim_base(timeout=240):
+    """(lock file, base): the first candidate port base whose lock is free
+    and whose ports nobody listens on. The lock is held until the file is
+    closed. Waits up to TIMEOUT s for one."""
+    env = dict(os.environ)
+    env.pop("RIG", None)
+    deadline = time.monotonic() + timeout
+    while True:
+        for base in _rig_sh(env, "bases").stdout.split():
+            env["RIG_PORT_BASE"] = base
+            lock = _try_lock(_rig_sh(env, "lockfile").stdout.strip())
+            if lock is None:
+                continue
+            if _rig_sh(env, "ports-free").returncode == 0:
+                return lock, int(base)
+            lock.close()
+        if time.monotonic() > deadline:
+            raise RigError("no free rig port base for %d s" % timeout)
+        time.sleep(0.5)
+
+
 class Rig:
-    def __init__(self, keep_on_success=False):
+    def __init__(self, keep_on_success=False, claimed=None):
+        """CLAIMED: a (lock file, base) of claim_base() to use instead of
+        claiming one; the rig closes the lock on exit."""
         self.keep_on_success = keep_on_success or os.environ.get("RIG_KEEP") == "1"
         self.dir = None
         self.env = dict(os.environ)
+        self.env.pop("RIG", None)
         self.ports = {}
         self.dns_port = None
-        self._lock = None
+        self._lock, self.base = claimed if claimed else (None, None)
 
     # --- lifecycle ---------------------------------------------------
     def __enter__(self):
         need_root()
-        path = self.sh("lockfile").strip()
-        # Python opens files non-inheritable: Postfix and dnsmasq cannot keep
-        # the lock alive after the test.
-        self._lock = open(path, "w")
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RigError("another rig holds %s for 240 s" % path)
-                time.sleep(0.1)
+        if self._lock is None:
+            self._lock, self.base = claim_base()
+        self.env["RIG_PORT_BASE"] = str(self.base)
         try:
             self.dir = self.sh("setup").strip().splitlines()[-1]
             self.env["RIG"] = self.dir
