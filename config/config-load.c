@@ -156,6 +156,7 @@ dkimmod_config_free (DkimmodConfig *cfg)
     return;
   dkimmod_config_spawn_clear (&cfg->spawn);
   dkimmod_config_verify_clear (&cfg->verify);
+  dkimmod_config_sender_policy_clear (cfg);
   g_free (cfg->key_file_origin);
   g_free (cfg->path);
   g_hash_table_unref (cfg->index);

@@ -103,6 +103,13 @@ gboolean dkimmod_config_set_override (DkimmodConfig *cfg, const char *assignment
 const DkimmodSpawnSettings *dkimmod_config_spawn (const DkimmodConfig *cfg);
 DkimmodSenderSource dkimmod_config_sender_source (const DkimmodConfig *cfg);
 
+/* signing.match_envelope_sender (config-sender-policy.c): TRUE when the
+ * policy is off, or SENDER's domain (the address that selected the
+ * sender_map entry) is ENVELOPE's domain ("" or NULL: the null sender,
+ * "<>") or one of its envelope_sender_aliases; else FALSE and *WHY. */
+gboolean dkimmod_config_sender_policy_allows (const DkimmodConfig *cfg, const char *sender,
+                                              const char *envelope, char **why);
+
 /* Finds the most specific sender_map entry for SENDER (an address or a
  * domain; case-insensitive): full address, address without +extension,
  * domain, parent domains, ".". Returns the signatures with $sender and

@@ -52,6 +52,8 @@ struct DkimmodConfig {
   GHashTable *dir_cache;        /* key -> entry read from map_dir, or NULL if absent */
   GPtrArray *files;             /* every file read so far, absent ones too (char *):
                                  * dkimmod_config_foreach_file */
+  gboolean match_envelope_sender;   /* signing.match_envelope_sender (config-sender-policy.c) */
+  GHashTable *envelope_aliases;     /* envelope domain or "<>" -> GPtrArray of domains, or NULL */
 };
 
 /* Collects every error of one load: "FILE:LINE: SETTING: what\n" lines. */
@@ -154,6 +156,11 @@ void dkimmod_config_check_key_file_diag (const DkimmodConfig *cfg, DkimmodConfig
 /* config-keys.c */
 void dkimmod_config_check_keys_diag (const DkimmodConfig *cfg, DkimmodContext *ctx,
                                      DkimmodConfigDiag *diag);
+
+/* config-sender-policy.c */
+gboolean dkimmod_config_read_sender_policy (DkimmodConfig *cfg, const config_setting_t *s,
+                                            DkimmodConfigDiag *diag);
+void dkimmod_config_sender_policy_clear (DkimmodConfig *cfg);
 
 G_END_DECLS
 

@@ -8,6 +8,7 @@
  *	dkimmod_config_defaults_new, dkimmod_config_defaults_free
  * DESCRIPTION
  *	Reads signing.sender_source, signing.defaults and signing.sender_map
+ *	(match_envelope_sender and envelope_sender_aliases: config-sender-policy.c)
  *	into DkimmodConfigEntry records indexed by their lower-case sender
  *	key. A signature is a group ({ s = "sel"; d = "example.net"; ... })
  *	or, as in a DKIMproxy sender_map file, a string of signature specs
@@ -845,9 +846,12 @@ dkimmod_config_read_signing (DkimmodConfig *cfg, const config_setting_t *signing
         }
       else if (g_str_equal (name, "sender_map_dir"))
         read_map_dir (cfg, s, diag);
+      else if (dkimmod_config_read_sender_policy (cfg, s, diag))
+        continue;
       else if (!g_str_equal (name, "defaults"))
         dkimmod_config_diag_add (diag, s, "signing", name, "unknown setting (expected "
-                                 "sender_source, defaults, sender_map, sender_map_dir)");
+                                 "sender_source, defaults, sender_map, sender_map_dir, "
+                                 "match_envelope_sender, envelope_sender_aliases)");
     }
 }
 

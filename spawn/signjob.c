@@ -16,6 +16,9 @@
  *	  - the sender_map entry for it (dkimmod_config_lookup_checked); none
  *	    means "skipped" and the message is relayed unsigned, while a
  *	    sender_map_dir file that cannot be read is an error (451);
+ *	  - with signing.match_envelope_sender, whether the envelope sender's
+ *	    domain may speak for the sender's (config-sender-policy.c): if
+ *	    not, "skipped", relayed unsigned, the reason in the log;
  *	  - the keys, through the context's per-process cache, so a connection
  *	    carrying 50 messages parses each key once.
  *	It then feeds the header fields and streams the body into the signer,
@@ -234,6 +237,16 @@ start_body (DkimmodJob *base)
       list_log = dkimmod_log_sanitize (list, strlen (list), DKIMMOD_LOG_TEXT_MAX);
       job->base.skipped = g_strdup_printf ("%s, no sender_map entry for <%s> (tried %s)",
                                            fields->str, sender_log, list_log);
+      g_string_free (fields, TRUE);
+      return;
+    }
+  if (!dkimmod_config_sender_policy_allows (job->cfg, sender, job->envelope, &why))
+    {
+      g_autofree char *env_log = dkimmod_log_sanitize (job->envelope, strlen (job->envelope),
+                                                       DKIMMOD_LOG_TEXT_MAX);
+
+      job->base.skipped = g_strdup_printf ("%s, sender <%s>, envelope sender <%s>, %s",
+                                           fields->str, sender_log, env_log, why);
       g_string_free (fields, TRUE);
       return;
     }

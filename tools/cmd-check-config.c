@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "check-bypass.h"
 #include "check-risks.h"
 #include "config-load.h"
 #include "key-private.h"
@@ -125,6 +126,9 @@ dkimmod_check_config_file (const char *path, gboolean dns, const char *nameserve
           dkimmod_config_entry_count (cfg));
   print_verifying (path, dkimmod_config_verifying (cfg));
   warnings = dkimmod_check_risks (cfg, ctx, dns, nameserver);
+  /* Only a signing configuration can be bypassed (check-bypass.c). */
+  if (dkimmod_config_entry_count (cfg) > 0)
+    warnings += dkimmod_check_bypass ();
   if (warnings > 0)
     printf ("%s: %u warnings (on stderr): the configuration works, but read them\n", path,
             warnings);

@@ -6,7 +6,12 @@ usage: test-check-risks.py DKIMMOD
 
 A catch-all entry, one key for unrelated domains, a 1024-bit RSA key and
 a group-readable key each give one warning on stderr naming FILE:LINE,
-and the exit status stays 0; a clean configuration gives none. (--dns is
+and the exit status stays 0; a clean configuration gives none. With a
+Postfix configuration (MAIL_CONFIG) whose submission service signs through
+dkimmod-spawn: pickup, bounce, defer and trace without a route to the
+signer each give a warning (tools/check-bypass.c), the routes of
+docs/postfix-howto.md section 8 give none, and a verifying-only
+dkimmod-spawn gives none. (--dns is
 tested in test-rotate.py, which has a DNS server.)
 """
 
@@ -21,8 +26,11 @@ DKIMMOD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="dkimmod-risks.")
 
 
-def run(args, code=0):
-    p = subprocess.run([DKIMMOD] + args, capture_output=True)
+def run(args, code=0, mail_config=None):
+    # postconf reads MAIL_CONFIG: by default a directory without main.cf,
+    # so that the host's own Postfix cannot add warnings (check-bypass.c)
+    env = dict(os.environ, MAIL_CONFIG=mail_config or TMP)
+    p = subprocess.run([DKIMMOD] + args, capture_output=True, env=env)
     assert p.returncode == code, "dkimmod %s: exit %d:\n%s%s" % (
         " ".join(args), p.returncode, p.stdout.decode(), p.stderr.decode())
     return p.stdout.decode(), p.stderr.decode()
@@ -74,6 +82,71 @@ def main():
         assert len(err.splitlines()) == len(want), err
         assert "4 warnings" in out, out
     tests.append(("catch-all, shared key, 1024-bit key, group-readable key: warned, exit 0", risky))
+
+    def postfix_dir(name, extra_master="", extra_main=""):
+        d = os.path.join(TMP, name)
+        os.mkdir(d)
+        with open(os.path.join(d, "main.cf"), "w") as f:
+            f.write("compatibility_level = 3.6\n" + extra_main)
+        with open(os.path.join(d, "master.cf"), "w") as f:
+            f.write("submission inet n - y - - smtpd\n"
+                    "  -o content_filter=dksign:[127.0.0.1]:10027\n"
+                    "dksign unix - - n - 10 smtp\n"
+                    "127.0.0.1:10027 inet n n n - 10 spawn\n"
+                    "  user=dkimmod argv=/usr/libexec/dkimmod/dkimmod-spawn -c /etc/dkimmod/dkimmod.conf"
+                    " -o next_hop=127.0.0.1:10028\n" + extra_master)
+        return d
+
+    signing = [entry % ("example.net", "ed", "", ed)]
+
+    def bypassed():
+        d = postfix_dir("pf-plain", "pickup unix n - y 60 1 pickup\n"
+                        "bounce unix - - y - 0 bounce\ndefer unix - - y - 0 bounce\n"
+                        "trace unix - - y - 0 bounce\n")
+        out, err = run(["check-config", conf("bypass.conf", signing)], mail_config=d)
+        lines = err.splitlines()
+        assert len(lines) == 4, err
+        assert lines[0].startswith("master.cf: pickup: warning: mail from sendmail(1) (cron, "
+                                   "scripts) is not signed"), err
+        for svc, line in zip(("bounce", "defer", "trace"), lines[1:]):
+            assert line.startswith("master.cf: %s: warning: bounces and delivery status "
+                                   "notifications from this service are not signed" % svc), err
+            assert line.endswith("signing filter dksign:[127.0.0.1]:10027)"), err
+        assert "4 warnings" in out, out
+    tests.append(("submission signs, pickup/bounce/defer/trace do not: 4 warnings", bypassed))
+
+    def routed():
+        svc = ("%s unix - - y - 0 bounce\n  -o internal_mail_filter_classes=bounce\n"
+               "  -o cleanup_service_name=dkimmod-cleanup\n")
+        d = postfix_dir("pf-routed", "pickup unix n - y 60 1 pickup\n"
+                        "  -o content_filter=dksign:[127.0.0.1]:10027\n"
+                        + "".join(svc % s for s in ("bounce", "defer", "trace"))
+                        + "dkimmod-cleanup unix n - y - 0 cleanup\n")
+        out, err = run(["check-config", conf("routed.conf", signing)], mail_config=d)
+        assert err == "" and "warnings" not in out, out + err
+        # main.cf's content_filter and internal_mail_filter_classes count too
+        d = postfix_dir("pf-main", "pickup unix n - y 60 1 pickup\n"
+                        + "".join(("%s unix - - y - 0 bounce\n  -o cleanup_service_name=c\n") % s
+                                  for s in ("bounce", "defer", "trace")),
+                        "content_filter = dksign:[127.0.0.1]:10027\n"
+                        "internal_mail_filter_classes = bounce\n")
+        out, err = run(["check-config", conf("routed.conf", signing)], mail_config=d)
+        assert err == "" and "warnings" not in out, out + err
+    tests.append(("the how-to's routes (master.cf or main.cf): no warning", routed))
+
+    def verify_only():
+        d = os.path.join(TMP, "pf-verify")
+        os.mkdir(d)
+        with open(os.path.join(d, "main.cf"), "w") as f:
+            f.write("compatibility_level = 3.6\n")
+        with open(os.path.join(d, "master.cf"), "w") as f:
+            f.write("smtp inet n - y - - smtpd\n  -o smtpd_proxy_filter=127.0.0.1:10025\n"
+                    "127.0.0.1:10025 inet n n n - 10 spawn\n  user=dkimmod argv=/usr/libexec/"
+                    "dkimmod/dkimmod-spawn -o next_hop=127.0.0.1:10026 verify\n"
+                    "pickup unix n - y 60 1 pickup\n")
+        out, err = run(["check-config", conf("verify.conf", signing)], mail_config=d)
+        assert err == "", err
+    tests.append(("no signing content_filter in master.cf: no warning", verify_only))
 
     print("1..%d" % len(tests))
     failed = 0

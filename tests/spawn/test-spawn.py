@@ -578,6 +578,73 @@ class TestSigning(SpawnCase):
         self.quit(p, c)
 
 
+class TestSenderPolicy(SpawnCase):
+    """signing.match_envelope_sender: the From domain must be the envelope
+    sender's domain, or an alias listed for it ("<>": the null sender)."""
+
+    def policy_conf(self):
+        conf = os.path.join(T.dir, "policy.conf")
+        with open(T.conf) as f:
+            text = f.read()
+        with open(conf, "w") as f:
+            f.write(text.replace("signing = {\n", "signing = {\n"
+                                 "  match_envelope_sender = true;\n"
+                                 "  envelope_sender_aliases = (\n"
+                                 "    { envelope = \"<>\"; from = [ \"example.net\" ]; } );\n", 1))
+        return conf
+
+    def test_matching_domains_signed_others_relayed_unsigned(self):
+        p, c = self.start(conf=self.policy_conf())
+        self.session(c)
+        own = message()
+        self.assertEqual(self.transaction(c, own, sender="alice@example.net")[0], 250)
+        self.assertEqual(c.cmd("XFORWARD IDENT=4QPOL1")[0], 250)
+        forged = message(frm="CEO <ceo@example.org>")
+        code, text = self.transaction(c, forged, sender="alice@example.net")
+        self.assertEqual(code, 250, text)
+        self.quit(p, c)
+        # by content: two dumps written in the same clock tick have no order
+        got = self.sink.messages(2)
+        self.assertEqual(len(got), 2)
+        signed, unsigned = sorted(got, key=lambda m: m == forged)
+        self.assertTrue(signed.endswith(own), "own message changed")
+        self.assertEqual(dkim_verify(signed), [True])
+        self.assertEqual(unsigned, forged, "a From of another domain got a signature")
+        [line] = self.log_text("4QPOL1: DKIM signing - skipped")
+        self.assertIn("sender <ceo@example.org>, envelope sender <alice@example.net>, "
+                      "match_envelope_sender: sender domain example.org is not the envelope "
+                      "sender's domain example.net", line)
+
+    def test_null_sender_signed_only_for_its_aliases(self):
+        p, c = self.start(conf=self.policy_conf())
+        self.session(c)
+        bounce = message(frm="Mail Delivery System <MAILER-DAEMON@example.net>")
+        self.assertEqual(self.transaction(c, bounce, sender="")[0], 250)
+        self.assertEqual(c.cmd("XFORWARD IDENT=4QPOL2")[0], 250)
+        other = message(frm="MAILER-DAEMON@example.org")
+        self.assertEqual(self.transaction(c, other, sender="")[0], 250)
+        self.quit(p, c)
+        got = self.sink.messages(2)
+        self.assertEqual(len(got), 2)
+        signed, unsigned = sorted(got, key=lambda m: m == other)
+        self.assertTrue(signed.endswith(bounce), "bounce changed")
+        self.assertEqual(dkim_verify(signed), [True])
+        self.assertEqual(unsigned, other)
+        [line] = self.log_text("4QPOL2: DKIM signing - skipped")
+        self.assertIn("envelope sender <>, match_envelope_sender: sender domain example.org is "
+                      "not among the envelope_sender_aliases of the null envelope sender <>", line)
+
+    def test_policy_off_signs_any_from(self):
+        # the default: the sender_map alone decides (as before the policy)
+        p, c = self.start()
+        self.session(c)
+        forged = message(frm="CEO <ceo@example.org>")
+        self.assertEqual(self.transaction(c, forged, sender="alice@example.net")[0], 250)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        self.assertEqual(dkim_verify(got), [True, True])
+
+
 class TestSpool(SpawnCase):
     def test_spill_to_file_message_intact(self):
         spool = os.path.join(T.dir, "spill")
