@@ -34,10 +34,10 @@
 /* postconf_lines - the output lines of "postconf ARG", or NULL
  * (postconf-util.c runs it; no postconf means no warnings) */
 static char **
-postconf_lines (const char *arg)
+postconf_lines (const char *postfix_dir, const char *arg)
 {
   const char *args[] = { arg, NULL };
-  g_autofree char *out = dkimmod_postconf_run (NULL, args, NULL);
+  g_autofree char *out = dkimmod_postconf_run (postfix_dir, args, NULL);
 
   return out != NULL ? g_strsplit (out, "\n", -1) : NULL;
 }
@@ -102,12 +102,12 @@ warn (const char *service, const char *text, const char *filter)
  * Returns: the number of warnings printed.
  */
 guint
-dkimmod_check_bypass (void)
+dkimmod_check_bypass (const char *postfix_dir)
 {
-  g_auto (GStrv) m_lines = postconf_lines ("-M");
-  g_auto (GStrv) p_lines = postconf_lines ("-P");
-  g_auto (GStrv) main_lines = postconf_lines ("content_filter");
-  g_auto (GStrv) int_lines = postconf_lines ("internal_mail_filter_classes");
+  g_auto (GStrv) m_lines = postconf_lines (postfix_dir, "-M");
+  g_auto (GStrv) p_lines = postconf_lines (postfix_dir, "-P");
+  g_auto (GStrv) main_lines = postconf_lines (postfix_dir, "content_filter");
+  g_auto (GStrv) int_lines = postconf_lines (postfix_dir, "internal_mail_filter_classes");
   g_autofree char *filter = NULL;
   const char *main_filter = NULL, *main_classes = "";
   const char *v;

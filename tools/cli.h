@@ -32,9 +32,12 @@ int dkimmod_cmd_explain (int argc, char **argv);
 
 /* check-config's check of PATH as whoever runs it: prints errors (stderr)
  * or the summary and warnings, returns an exit status; *CFG_OUT (may be
- * NULL) gets the configuration when it loaded. */
+ * NULL) gets the configuration when it loaded. CHECK_BYPASS adds the
+ * warnings of check-bypass.c for the Postfix of POSTFIX_DIR (NULL: of
+ * MAIL_CONFIG, else the default one). */
 struct DkimmodConfig;
 int dkimmod_check_config_file (const char *path, gboolean dns, const char *nameserver,
+                               gboolean check_bypass, const char *postfix_dir,
                                struct DkimmodConfig **cfg_out);
 
 /* What "dkimmod keygen" does, for "dkimmod rotate": DIR/SELECTOR.key

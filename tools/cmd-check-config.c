@@ -93,12 +93,13 @@ print_verifying (const char *path, const DkimmodVerifySettings *v)
 
 typedef struct
 {
-  const char *path, *nameserver;
+  const char *path, *nameserver, *postfix_dir;
   gboolean dns;
 } CheckArgs;
 
 int
 dkimmod_check_config_file (const char *path, gboolean dns, const char *nameserver,
+                           gboolean check_bypass, const char *postfix_dir,
                            DkimmodConfig **cfg_out)
 {
   g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
@@ -127,8 +128,8 @@ dkimmod_check_config_file (const char *path, gboolean dns, const char *nameserve
   print_verifying (path, dkimmod_config_verifying (cfg));
   warnings = dkimmod_check_risks (cfg, ctx, dns, nameserver);
   /* Only a signing configuration can be bypassed (check-bypass.c). */
-  if (dkimmod_config_entry_count (cfg) > 0)
-    warnings += dkimmod_check_bypass ();
+  if (check_bypass && dkimmod_config_entry_count (cfg) > 0)
+    warnings += dkimmod_check_bypass (postfix_dir);
   if (warnings > 0)
     printf ("%s: %u warnings (on stderr): the configuration works, but read them\n", path,
             warnings);
@@ -143,7 +144,7 @@ check_now (gpointer data)
 {
   const CheckArgs *a = data;
 
-  return dkimmod_check_config_file (a->path, a->dns, a->nameserver, NULL);
+  return dkimmod_check_config_file (a->path, a->dns, a->nameserver, TRUE, a->postfix_dir, NULL);
 }
 
 /* filter_user - whom to check as: SPEC, else the spawn service's user=
@@ -204,7 +205,7 @@ dkimmod_cmd_check_config (int argc, char **argv)
       else if (c == OPT_USER)
         spec = optarg;
       else if (c == OPT_POSTFIX_CONFIG)
-        postfix_dir = optarg;
+        postfix_dir = a.postfix_dir = optarg;
       else if (c == 'h')
         {
           fputs (check_usage, stdout);

@@ -534,7 +534,7 @@ check_as_filter_user (gpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (u->configs) && u->configs[i]; i++)
     {
       g_autoptr (DkimmodConfig) cfg = NULL;
-      int rc = dkimmod_check_config_file (u->configs[i], FALSE, NULL, &cfg);
+      int rc = dkimmod_check_config_file (u->configs[i], FALSE, NULL, FALSE, NULL, &cfg);
 
       if (rc != EX_OK)
         worst = rc;

@@ -103,7 +103,9 @@ def main():
         d = postfix_dir("pf-plain", "pickup unix n - y 60 1 pickup\n"
                         "bounce unix - - y - 0 bounce\ndefer unix - - y - 0 bounce\n"
                         "trace unix - - y - 0 bounce\n")
-        out, err = run(["check-config", conf("bypass.conf", signing)], mail_config=d)
+        # --postfix-config names the Postfix (MAIL_CONFIG stays the empty one)
+        out, err = run(["check-config", "--user", "root", "--postfix-config", d,
+                        conf("bypass.conf", signing)])
         lines = err.splitlines()
         assert len(lines) == 4, err
         assert lines[0].startswith("master.cf: pickup: warning: mail from sendmail(1) (cron, "
@@ -122,7 +124,8 @@ def main():
                         "  -o content_filter=dksign:[127.0.0.1]:10027\n"
                         + "".join(svc % s for s in ("bounce", "defer", "trace"))
                         + "dkimmod-cleanup unix n - y - 0 cleanup\n")
-        out, err = run(["check-config", conf("routed.conf", signing)], mail_config=d)
+        out, err = run(["check-config", "--user", "root", conf("routed.conf", signing)],
+                       mail_config=d)
         assert err == "" and "warnings" not in out, out + err
         # main.cf's content_filter and internal_mail_filter_classes count too
         d = postfix_dir("pf-main", "pickup unix n - y 60 1 pickup\n"
@@ -130,7 +133,8 @@ def main():
                                   for s in ("bounce", "defer", "trace")),
                         "content_filter = dksign:[127.0.0.1]:10027\n"
                         "internal_mail_filter_classes = bounce\n")
-        out, err = run(["check-config", conf("routed.conf", signing)], mail_config=d)
+        out, err = run(["check-config", "--user", "root", conf("routed.conf", signing)],
+                       mail_config=d)
         assert err == "" and "warnings" not in out, out + err
     tests.append(("the how-to's routes (master.cf or main.cf): no warning", routed))
 
@@ -144,7 +148,8 @@ def main():
                     "127.0.0.1:10025 inet n n n - 10 spawn\n  user=dkimmod argv=/usr/libexec/"
                     "dkimmod/dkimmod-spawn -o next_hop=127.0.0.1:10026 verify\n"
                     "pickup unix n - y 60 1 pickup\n")
-        out, err = run(["check-config", conf("verify.conf", signing)], mail_config=d)
+        out, err = run(["check-config", "--user", "root", conf("verify.conf", signing)],
+                       mail_config=d)
         assert err == "", err
     tests.append(("no signing content_filter in master.cf: no warning", verify_only))
 

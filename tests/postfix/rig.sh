@@ -544,10 +544,14 @@ cmd_start () {
 		die "postfix start failed"
 	fi
 	serve_start
+	# 30 s: under ASan on a loaded machine a pooled listener has taken
+	# over 10 s to get from "listening" in its log to a socket here
 	for p in $ALL_PORTS; do
-		if ! poll 10 test "$(port_state "$p")" = up; then
+		if ! poll 30 test "$(port_state "$p")" = up; then
 			maillog_tail
-			die "port $p not listening 10 s after start"
+			[ -f "$RIG/log/serve.out" ] && tail -n 20 "$RIG/log/serve.out" >&2
+			awk 'NR == 1 || $4 == "0A"' /proc/net/tcp >&2
+			die "port $p not listening 30 s after start"
 		fi
 	done
 }
