@@ -7,7 +7,7 @@
  *	dkimmod_auth_set_envelope, dkimmod_auth_add_header,
  *	dkimmod_auth_end_headers, dkimmod_auth_add_body, dkimmod_auth_queries,
  *	dkimmod_auth_step, dkimmod_auth_finish, dkimmod_auth_dkim,
- *	dkimmod_auth_dmarc, dkimmod_auth_resinfo_count, dkimmod_auth_resinfo,
+ *	dkimmod_auth_spf, dkimmod_auth_dmarc, dkimmod_auth_resinfo_count, dkimmod_auth_resinfo,
  *	dkimmod_auth_authres
  * DESCRIPTION
  *	The aggregate a host drives for an inbound message. Each method puts
@@ -58,6 +58,8 @@ struct DkimmodAuth {
   DkimmodDnsQueries *q;
   DkimmodVerifier *dkim;
   DkimmodDmarc *dmarc;
+  DkimmodSpf *spf;         /* NULL without SPF or a client address */
+  unsigned spf_flags;
   AuthState state;
   char *mail_from_domain;  /* NULL for the null reverse-path */
   GPtrArray *resinfos;     /* after finish: GPtrArray of words each */
@@ -115,6 +117,7 @@ dkimmod_auth_new (DkimmodContext *ctx, const DkimmodAuthOptions *opts)
   a = g_new0 (DkimmodAuth, 1);
   a->ctx = dkimmod_context_ref (ctx);
   a->methods = opts->methods;
+  a->spf_flags = opts->spf_flags;
   a->q = dkimmod_dns_queries_new ();
   /* DMARC needs the DKIM results, so DKIM runs when DMARC does. */
   if (a->methods & (DKIMMOD_AUTH_DKIM | DKIMMOD_AUTH_DMARC))
@@ -133,6 +136,7 @@ dkimmod_auth_free (DkimmodAuth *a)
     return;
   dkimmod_verifier_free (a->dkim);
   dkimmod_dmarc_free (a->dmarc);
+  dkimmod_spf_free (a->spf);
   dkimmod_dns_queries_free (a->q);
   g_ptr_array_unref (a->resinfos);
   g_free (a->mail_from_domain);
@@ -193,11 +197,27 @@ dkimmod_auth_set_envelope (DkimmodAuth *a, const char *client_ip, const char *he
   if (a == NULL || a->state != STATE_ENVELOPE)
     return fault (err, "auth_set_envelope: bad argument or after the header");
   g_clear_pointer (&a->mail_from_domain, g_free);
+  g_clear_pointer (&a->spf, dkimmod_spf_free);
   if (mail_from != NULL)
     a->mail_from_domain = mail_from_domain (mail_from);
-  /* SPF (H1's unit) asks its questions here. */
-  (void) client_ip;
-  (void) helo;
+  if (!(a->methods & DKIMMOD_AUTH_SPF) || client_ip == NULL
+      || (mail_from == NULL && helo == NULL))
+    return 0;   /* nothing to check: no spf= */
+  {
+    DkimmodSpfOptions so;
+
+    dkimmod_spf_options_init (&so);
+    so.flags = a->spf_flags;
+    a->spf = dkimmod_spf_new (a->ctx, &so);
+  }
+  /* SPF's questions go into the set now, before DATA */
+  if ((mail_from != NULL ? dkimmod_spf_check_mail_from (a->spf, client_ip, helo, mail_from, err)
+                         : dkimmod_spf_check_helo (a->spf, client_ip, helo, err)) != 0
+      || dkimmod_spf_step (a->spf, a->q, err) < 0)
+    {
+      g_clear_pointer (&a->spf, dkimmod_spf_free);
+      return -1;
+    }
   return 0;
 }
 
@@ -307,10 +327,17 @@ int
 dkimmod_auth_step (DkimmodAuth *a, DkimmodError *err)
 {
   gboolean done = TRUE;
+  int st;
 
   dkimmod_error_clear (err);
   if (a == NULL || a->state == STATE_DONE)
     return fault (err, "auth_step: bad argument or after finish");
+  if (a->spf != NULL)
+    {
+      if ((st = dkimmod_spf_step (a->spf, a->q, err)) < 0)
+        return -1;
+      done &= st == 1;
+    }
   if (a->state == STATE_BODY)
     {
       if (a->dkim != NULL && dkimmod_dns_queries_answer_dkim_keys (a->q, a->dkim, err) != 0)
@@ -319,7 +346,7 @@ dkimmod_auth_step (DkimmodAuth *a, DkimmodError *err)
       if (a->dmarc != NULL)
         done &= dkimmod_dmarc_step (a->dmarc, a->q);
     }
-  /* SPF (H1) and ARC (H2) step here once their units land. */
+  /* ARC (H2) steps here once its unit lands. */
   return done ? 1 : 0;
 }
 
@@ -340,7 +367,14 @@ collect_resinfos (DkimmodAuth *a)
                          dkimmod_authres_dkim_words (dkimmod_verifier_result (a->dkim, i),
                                                      all_b, n_b));
     }
-  /* spf= (H1) comes here */
+  if (a->spf != NULL)
+    {
+      /* spf.c writes its resinfo with authres.c's value quoting: one word */
+      GPtrArray *w = g_ptr_array_new_with_free_func (g_free);
+
+      g_ptr_array_add (w, dkimmod_spf_resinfo (a->spf));
+      g_ptr_array_add (a->resinfos, w);
+    }
   if (a->dmarc != NULL)
     g_ptr_array_add (a->resinfos,
                      dkimmod_dmarc_authres_words (dkimmod_dmarc_result (a->dmarc)));
@@ -363,8 +397,16 @@ evaluate_dmarc (DkimmodAuth *a)
     }
   in.dkim_pass_domains = (const char *const *) pass->pdata;
   in.n_dkim_pass = pass->len;
-  /* in.spf_pass_domain: SPF pass for the MAIL FROM identity (H1);
-   * in.arc_pass, in.arc_sealers: the validated chain (H2). */
+  /* SPF counts for DMARC only as a pass of a MAIL FROM that is not null
+   * (the HELO identity, and postmaster@HELO for <>, do not) */
+  if (a->spf != NULL && a->mail_from_domain != NULL)
+    {
+      const DkimmodSpfResultInfo *spf = dkimmod_spf_result (a->spf);
+
+      if (spf->result == DKIMMOD_SPF_PASS && spf->identity == DKIMMOD_SPF_IDENTITY_MAILFROM)
+        in.spf_pass_domain = spf->domain;
+    }
+  /* in.arc_pass, in.arc_sealers: the validated chain (H2's unit). */
   dkimmod_dmarc_evaluate (a->dmarc, a->q, &in);
 }
 
@@ -413,6 +455,19 @@ dkimmod_auth_dkim (const DkimmodAuth *a)
 {
   g_return_val_if_fail (a != NULL, NULL);
   return a->dkim;
+}
+
+/**
+ * dkimmod_auth_spf:
+ *
+ * Returns: (transfer none) (nullable): the SPF result after finish; NULL
+ *   before, or when SPF did not run (off, or no client address).
+ */
+const DkimmodSpfResultInfo *
+dkimmod_auth_spf (const DkimmodAuth *a)
+{
+  g_return_val_if_fail (a != NULL, NULL);
+  return a->spf != NULL && a->state == STATE_DONE ? dkimmod_spf_result (a->spf) : NULL;
 }
 
 /**

@@ -505,81 +505,6 @@ DKIMMOD_API const char *dkimmod_dmarc_result_name (DkimmodDmarcResult result);
 DKIMMOD_API const char *dkimmod_dmarc_policy_name (DkimmodDmarcPolicy policy);
 DKIMMOD_API const char *dkimmod_dmarc_override_name (DkimmodDmarcOverride override);
 
-/* --- one message, every method: DKIM, SPF, ARC, DMARC --------------------- */
-/* The aggregate runs the methods over one shared DNS question set:
- *   opts: dkimmod_auth_options_init (&o); o.dmarc_trusted_sealers = ...;
- *   a = dkimmod_auth_new (ctx, &o);
- *   dkimmod_auth_set_envelope (a, "192.0.2.1", "mx.example", "u@example", &err);
- *   dkimmod_auth_add_header (a, field, len, &err);   (each header field)
- *   dkimmod_auth_end_headers (a, &err);
- *   dkimmod_auth_add_body (a, chunk, len, &err);     (any chunking)
- *   either: dkimmod_auth_finish (a, resolver, &err); (the rounds, one deadline)
- *   or, sans-I/O: while (dkimmod_auth_step (a, &err) == 0)
- *                   answer dkimmod_auth_queries (a)'s open questions;
- *                 dkimmod_auth_finish (a, NULL, &err);
- *   ar = dkimmod_auth_authres (a, "mx.example.net", &err);
- * Questions may be answered at any time after they are asked (SPF's before
- * DATA, DKIM's and DMARC's while the body streams). */
-#define DKIMMOD_AUTH_DKIM  (1u << 0)
-#define DKIMMOD_AUTH_SPF   (1u << 1)
-#define DKIMMOD_AUTH_DMARC (1u << 2)
-#define DKIMMOD_AUTH_ARC   (1u << 3)
-#define DKIMMOD_AUTH_ALL   (DKIMMOD_AUTH_DKIM | DKIMMOD_AUTH_SPF | DKIMMOD_AUTH_DMARC \
-                            | DKIMMOD_AUTH_ARC)
-
-typedef struct {
-  unsigned methods;               /* DKIMMOD_AUTH_* bits; options_init: all */
-  DkimmodVerifyOptions dkim;      /* the DKIM verifier's options (copied) */
-  DkimmodDmarcStandard dmarc_standard;
-  /* NULL-terminated lists (copied; NULL = empty). A listed domain covers
-   * its subdomains. A DMARC fail of a listed author domain is accepted
-   * (override local_policy); so is one whose ARC chain passed and was
-   * sealed by a listed domain (override trusted_forwarder). */
-  const char *const *dmarc_allow_domains;
-  const char *const *dmarc_trusted_sealers;
-  void *reserved[8];              /* must be zero (options_init does it) */
-} DkimmodAuthOptions;
-
-typedef struct DkimmodAuth DkimmodAuth;
-
-DKIMMOD_API void dkimmod_auth_options_init (DkimmodAuthOptions *opts);
-/* OPTS is copied; NULL means defaults. NULL when OPTS' reserved[] is not zero. */
-DKIMMOD_API DkimmodAuth *dkimmod_auth_new (DkimmodContext *ctx, const DkimmodAuthOptions *opts);
-DKIMMOD_API void dkimmod_auth_free (DkimmodAuth *a);
-/* The SMTP envelope, before the header: CLIENT_IP NULL = unknown (spf=none),
- * MAIL_FROM "" or "<>" = null reverse-path (SPF checks the HELO identity,
- * which never counts for DMARC). */
-DKIMMOD_API int dkimmod_auth_set_envelope (DkimmodAuth *a, const char *client_ip,
-                                           const char *helo, const char *mail_from,
-                                           DkimmodError *err);
-/* As dkimmod_verifier_add_header / _end_headers / _add_body. */
-DKIMMOD_API int dkimmod_auth_add_header (DkimmodAuth *a, const char *field, size_t len,
-                                         DkimmodError *err);
-DKIMMOD_API int dkimmod_auth_end_headers (DkimmodAuth *a, DkimmodError *err);
-DKIMMOD_API int dkimmod_auth_add_body (DkimmodAuth *a, const void *data, size_t len,
-                                       DkimmodError *err);
-/* The message's DNS questions (transfer none), for a host that answers them. */
-DKIMMOD_API DkimmodDnsQueries *dkimmod_auth_queries (DkimmodAuth *a);
-/* Hands the answers to the methods and lets them ask what follows from
- * them. Returns 1 when no method waits for an open question, 0 when some
- * do (answer them, step again), -1 with ERR set on a fault. */
-DKIMMOD_API int dkimmod_auth_step (DkimmodAuth *a, DkimmodError *err);
-/* The end of the message. With a resolver, first runs the rounds (ask,
- * resolve concurrently, step) within the resolver's one deadline; without
- * one, what is still open gives temperror. Then every result is known. */
-DKIMMOD_API int dkimmod_auth_finish (DkimmodAuth *a, DkimmodResolver *r, DkimmodError *err);
-/* (transfer none) valid until dkimmod_auth_free; after finish. */
-DKIMMOD_API const DkimmodVerifier *dkimmod_auth_dkim (const DkimmodAuth *a);
-DKIMMOD_API const DkimmodDmarcResultInfo *dkimmod_auth_dmarc (const DkimmodAuth *a);
-/* The resinfos of the Authentication-Results field, in its order (dkim=
- * per signature, spf=, dmarc=, arc=), one line each, for logs and the CLI. */
-DKIMMOD_API size_t dkimmod_auth_resinfo_count (const DkimmodAuth *a);
-DKIMMOD_API char *dkimmod_auth_resinfo (const DkimmodAuth *a, size_t i);
-/* ONE Authentication-Results field for every method, folded, ending in
- * CRLF (transfer full, dkimmod_free). */
-DKIMMOD_API char *dkimmod_auth_authres (const DkimmodAuth *a, const char *authserv_id,
-                                        DkimmodError *err);
-
 /* --- SPF (RFC 7208) ----------------------------------------------------- */
 /* check_host() for the MAIL FROM identity (HELO's when MAIL FROM is null,
  * section 2.4) or for HELO, step-driven over a DNS question set:
@@ -735,6 +660,83 @@ DKIMMOD_API void dkimmod_arc_verifier_free (DkimmodArcVerifier *a);
  * reserved[] is not zero (transfer full, dkimmod_free). */
 DKIMMOD_API char *dkimmod_arc_resinfo (const DkimmodArcResultInfo *r, const char *client_ip);
 
+/* --- one message, every method: DKIM, SPF, ARC, DMARC --------------------- */
+/* The aggregate runs the methods over one shared DNS question set:
+ *   opts: dkimmod_auth_options_init (&o); o.dmarc_trusted_sealers = ...;
+ *   a = dkimmod_auth_new (ctx, &o);
+ *   dkimmod_auth_set_envelope (a, "192.0.2.1", "mx.example", "u@example", &err);
+ *   dkimmod_auth_add_header (a, field, len, &err);   (each header field)
+ *   dkimmod_auth_end_headers (a, &err);
+ *   dkimmod_auth_add_body (a, chunk, len, &err);     (any chunking)
+ *   either: dkimmod_auth_finish (a, resolver, &err); (the rounds, one deadline)
+ *   or, sans-I/O: while (dkimmod_auth_step (a, &err) == 0)
+ *                   answer dkimmod_auth_queries (a)'s open questions;
+ *                 dkimmod_auth_finish (a, NULL, &err);
+ *   ar = dkimmod_auth_authres (a, "mx.example.net", &err);
+ * Questions may be answered at any time after they are asked (SPF's before
+ * DATA, DKIM's and DMARC's while the body streams). */
+#define DKIMMOD_AUTH_DKIM  (1u << 0)
+#define DKIMMOD_AUTH_SPF   (1u << 1)
+#define DKIMMOD_AUTH_DMARC (1u << 2)
+#define DKIMMOD_AUTH_ARC   (1u << 3)
+#define DKIMMOD_AUTH_ALL   (DKIMMOD_AUTH_DKIM | DKIMMOD_AUTH_SPF | DKIMMOD_AUTH_DMARC \
+                            | DKIMMOD_AUTH_ARC)
+
+typedef struct {
+  unsigned methods;               /* DKIMMOD_AUTH_* bits; options_init: all */
+  DkimmodVerifyOptions dkim;      /* the DKIM verifier's options (copied) */
+  DkimmodDmarcStandard dmarc_standard;
+  /* NULL-terminated lists (copied; NULL = empty). A listed domain covers
+   * its subdomains. A DMARC fail of a listed author domain is accepted
+   * (override local_policy); so is one whose ARC chain passed and was
+   * sealed by a listed domain (override trusted_forwarder). */
+  const char *const *dmarc_allow_domains;
+  const char *const *dmarc_trusted_sealers;
+  unsigned spf_flags;             /* DKIMMOD_SPF_FLAG_* for the SPF check (0) */
+  void *reserved[8];              /* must be zero (options_init does it) */
+} DkimmodAuthOptions;
+
+typedef struct DkimmodAuth DkimmodAuth;
+
+DKIMMOD_API void dkimmod_auth_options_init (DkimmodAuthOptions *opts);
+/* OPTS is copied; NULL means defaults. NULL when OPTS' reserved[] is not zero. */
+DKIMMOD_API DkimmodAuth *dkimmod_auth_new (DkimmodContext *ctx, const DkimmodAuthOptions *opts);
+DKIMMOD_API void dkimmod_auth_free (DkimmodAuth *a);
+/* The SMTP envelope, before the header: CLIENT_IP NULL = unknown (spf=none),
+ * MAIL_FROM "" or "<>" = null reverse-path (SPF checks the HELO identity,
+ * which never counts for DMARC). */
+DKIMMOD_API int dkimmod_auth_set_envelope (DkimmodAuth *a, const char *client_ip,
+                                           const char *helo, const char *mail_from,
+                                           DkimmodError *err);
+/* As dkimmod_verifier_add_header / _end_headers / _add_body. */
+DKIMMOD_API int dkimmod_auth_add_header (DkimmodAuth *a, const char *field, size_t len,
+                                         DkimmodError *err);
+DKIMMOD_API int dkimmod_auth_end_headers (DkimmodAuth *a, DkimmodError *err);
+DKIMMOD_API int dkimmod_auth_add_body (DkimmodAuth *a, const void *data, size_t len,
+                                       DkimmodError *err);
+/* The message's DNS questions (transfer none), for a host that answers them. */
+DKIMMOD_API DkimmodDnsQueries *dkimmod_auth_queries (DkimmodAuth *a);
+/* Hands the answers to the methods and lets them ask what follows from
+ * them. Returns 1 when no method waits for an open question, 0 when some
+ * do (answer them, step again), -1 with ERR set on a fault. */
+DKIMMOD_API int dkimmod_auth_step (DkimmodAuth *a, DkimmodError *err);
+/* The end of the message. With a resolver, first runs the rounds (ask,
+ * resolve concurrently, step) within the resolver's one deadline; without
+ * one, what is still open gives temperror. Then every result is known. */
+DKIMMOD_API int dkimmod_auth_finish (DkimmodAuth *a, DkimmodResolver *r, DkimmodError *err);
+/* (transfer none) valid until dkimmod_auth_free; after finish. */
+DKIMMOD_API const DkimmodVerifier *dkimmod_auth_dkim (const DkimmodAuth *a);
+DKIMMOD_API const DkimmodSpfResultInfo *dkimmod_auth_spf (const DkimmodAuth *a);
+DKIMMOD_API const DkimmodDmarcResultInfo *dkimmod_auth_dmarc (const DkimmodAuth *a);
+/* The resinfos of the Authentication-Results field, in its order (dkim=
+ * per signature, spf=, dmarc=, arc=), one line each, for logs and the CLI. */
+DKIMMOD_API size_t dkimmod_auth_resinfo_count (const DkimmodAuth *a);
+DKIMMOD_API char *dkimmod_auth_resinfo (const DkimmodAuth *a, size_t i);
+/* ONE Authentication-Results field for every method, folded, ending in
+ * CRLF (transfer full, dkimmod_free). */
+DKIMMOD_API char *dkimmod_auth_authres (const DkimmodAuth *a, const char *authserv_id,
+                                        DkimmodError *err);
+
 /* --- loadable plugin entry point ----------------------------------------- */
 /* A host that dlopen()s the module looks up "dkimmod_plugin_v1", calls it,
  * and refuses a table whose abi_major differs from the one it was built
@@ -873,6 +875,7 @@ typedef struct {
   size_t (*auth_resinfo_count) (const DkimmodAuth *a);
   char *(*auth_resinfo) (const DkimmodAuth *a, size_t i);
   char *(*auth_authres) (const DkimmodAuth *a, const char *authserv_id, DkimmodError *err);
+  const DkimmodSpfResultInfo *(*auth_spf) (const DkimmodAuth *a);
 } DkimmodPluginV1;
 
 DKIMMOD_API const DkimmodPluginV1 *dkimmod_plugin_v1 (void);

@@ -138,6 +138,7 @@ static const DkimmodPluginV1 plugin_v1 = {
   .auth_resinfo_count = dkimmod_auth_resinfo_count,
   .auth_resinfo = dkimmod_auth_resinfo,
   .auth_authres = dkimmod_auth_authres,
+  .auth_spf = dkimmod_auth_spf,
 };
 
 /**

@@ -282,9 +282,10 @@ load_settings (const VerifyOptions *opt, int *status)
   return g_steal_pointer (&cfg);
 }
 
-/* feed_headers - every header field of PARSER into V */
+/* feed_headers - every header field of PARSER into A, then the end of
+ * the header (the DKIM keys' and DMARC's questions are asked there) */
 static int
-feed_headers (DkimmodVerifier *v, DkimmodMsgParser *parser)
+feed_headers (DkimmodAuth *a, DkimmodMsgParser *parser)
 {
   GPtrArray *fields = dkimmod_msgparser_fields (parser);
   DkimmodError err = { 0 };
@@ -294,10 +295,10 @@ feed_headers (DkimmodVerifier *v, DkimmodMsgParser *parser)
       gsize flen;
       const char *f = g_bytes_get_data (g_ptr_array_index (fields, i), &flen);
 
-      dkimmod_verifier_add_header (v, f, flen, &err);
+      dkimmod_auth_add_header (a, f, flen, &err);
     }
   if (err.code == DKIMMOD_OK)
-    dkimmod_verifier_end_headers (v, &err);
+    dkimmod_auth_end_headers (a, &err);
   if (err.code == DKIMMOD_OK)
     return EX_OK;
   dkimmod_cli_warn ("message header: %s", err.message);
@@ -362,84 +363,54 @@ dns_source_answer (const DnsSource *src, DkimmodDnsQueries *q)
     dkimmod_cli_warn ("DNS: %s", err.message);
 }
 
-/* spf_start - the SPF check of the options' identity, or NULL without
- * --client-ip; *STATUS 64 for an address that is none */
-static DkimmodSpf *
-spf_start (DkimmodContext *ctx, const VerifyOptions *opt, int *status)
-{
-  g_autoptr (DkimmodSpf) spf = NULL;
-  g_autoptr (DkimmodArcVerifier) a = NULL;
-  DkimmodSpfOptions so;
-  DkimmodError err = { 0 };
+/* The most DNS rounds: the methods' own limits end them sooner (SPF's 10
+ * lookups); a resolver past the deadline answers at once. */
+#define VERIFY_MAX_ROUNDS 32
 
-  if (opt->client_ip == NULL)
-    return NULL;
-  dkimmod_spf_options_init (&so);
-  so.flags = DKIMMOD_SPF_FLAG_EXPLANATION;  /* a person reads it: worth a round */
-  spf = dkimmod_spf_new (ctx, &so);
-  if ((opt->has_mail_from
-         ? dkimmod_spf_check_mail_from (spf, opt->client_ip, opt->helo, opt->mail_from, &err)
-         : dkimmod_spf_check_helo (spf, opt->client_ip, opt->helo, &err))
-      != 0)
-    {
-      dkimmod_cli_warn ("--client-ip: %s", err.message);
-      *status = EX_USAGE;
-      return NULL;
-    }
-  return g_steal_pointer (&spf);
-}
-
-/* answer_questions - every DNS question of the message (DKIM keys, SPF),
- * in as few concurrent rounds as the records allow: each round answers
- * all that is open, then the step-driven methods ask what follows */
-static void
-answer_questions (DkimmodVerifier *v, DkimmodSpf *spf, DkimmodArcVerifier *a,
-                  const DnsSource *src)
-{
-  DkimmodDnsQueries *q = dkimmod_arc_verifier_queries (a);
-  DkimmodError err = { 0 };
-
-  dkimmod_dns_queries_ask_dkim_keys (q, v);
-  while ((spf != NULL && dkimmod_spf_step (spf, q, &err) == 0)
-         || dkimmod_dns_queries_open_count (q) > 0)
-    dns_source_answer (src, q);
-  if (dkimmod_dns_queries_answer_dkim_keys (q, v, &err) != 0)
-    dkimmod_cli_warn ("key lookup: %s", err.message);
-}
-
-/* print_results - the resinfo lines and the field, in LF form */
+/* answer_questions - every DNS question of the message (DKIM keys, SPF,
+ * DMARC, ARC), in as few concurrent rounds as the methods allow: each
+ * round answers all that is open, then the methods ask what follows */
 static int
-print_results (const DkimmodVerifier *v, const DkimmodSpf *spf, const DkimmodArcVerifier *a,
-               const DkimmodConfig *cfg, const char *opt_client_ip, gboolean authres_only)
+answer_questions (DkimmodAuth *a, const DnsSource *src)
+{
+  DkimmodError err = { 0 };
+  int st = 0;
+
+  for (int round = 0; round < VERIFY_MAX_ROUNDS; round++)
+    {
+      if ((st = dkimmod_auth_step (a, &err)) != 0)
+        break;
+      dns_source_answer (src, dkimmod_auth_queries (a));
+    }
+  if (st < 0)
+    dkimmod_cli_warn ("DNS answers: %s", err.message);
+  return st < 0 ? EX_SOFTWARE : EX_OK;
+}
+
+/* print_results - every method's resinfo line (and SPF's explanation),
+ * then the one field, in LF form */
+static int
+print_results (const DkimmodAuth *a, const DkimmodConfig *cfg, gboolean authres_only)
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
   g_autofree char *id = set->authserv_id ? g_strdup (set->authserv_id)
                                          : dkimmod_config_default_authserv_id ();
   g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
+  const DkimmodSpfResultInfo *spf = dkimmod_auth_spf (a);
   DkimmodError err = { 0 };
   char *ar;
 
-  for (size_t i = 0; !authres_only && i < dkimmod_verifier_result_count (v); i++)
+  for (size_t i = 0; !authres_only && i < dkimmod_auth_resinfo_count (a); i++)
     {
-      char *line = dkimmod_verifier_resinfo (v, i);
+      char *line = dkimmod_auth_resinfo (a, i);
 
       g_string_append_printf (out, "%s\n", line);
+      if (spf != NULL && g_str_has_prefix (line, "spf=") && *spf->explanation != '\0')
+        g_string_append_printf (out, "spf-explanation: %s\n", spf->explanation);
       dkimmod_free (line);
     }
-  if (!authres_only && spf != NULL)
-    {
-      const DkimmodSpfResultInfo *info = dkimmod_spf_result (spf);
-      char *line = dkimmod_spf_resinfo (spf);
-
-      g_string_append_printf (out, "%s\n", line);
-      dkimmod_free (line);
-      if (*info->explanation != '\0')
-        g_string_append_printf (out, "spf-explanation: %s\n", info->explanation);
-    }
-  if (!authres_only)
-    dkimmod_cli_arc_print (a, opt_client_ip, out);
-  ar = dkimmod_verifier_authres (v, id, &err);
+  ar = dkimmod_auth_authres (a, id, &err);
   if (ar == NULL)
     {
       dkimmod_cli_warn ("Authentication-Results: %s", err.message);
@@ -449,7 +420,7 @@ print_results (const DkimmodVerifier *v, const DkimmodSpf *spf, const DkimmodArc
   dkimmod_free (ar);
   if (set->x_dkim_authentication_results)
     {
-      DkimmodResult s = dkimmod_verifier_summary (v);
+      DkimmodResult s = dkimmod_verifier_summary (dkimmod_auth_dkim (a));
 
       g_string_append_printf (out, "X-DKIM-Authentication-Results: %s\n",
                               s == DKIMMOD_RESULT_PASS ? "pass"
@@ -484,10 +455,10 @@ verdict_status (DkimmodResult summary)
     }
 }
 
-/* run_verifier - headers, keys, body and results of the message MSG */
+/* run_auth - envelope, headers, DNS rounds, body and results of the
+ * message MSG, through the filter's aggregate (DkimmodAuth) */
 static int
-run_verifier (DkimmodVerifier *v, DkimmodSpf *spf, DkimmodArcVerifier *a, const DkimmodConfig *cfg,
-              const VerifyOptions *opt, GBytes *msg)
+run_auth (DkimmodAuth *a, const DkimmodConfig *cfg, const VerifyOptions *opt, GBytes *msg)
 {
   const DkimmodVerifySettings *set = dkimmod_config_verifying (cfg);
   g_autoptr (DkimmodMsgParser) parser = NULL;
@@ -497,28 +468,37 @@ run_verifier (DkimmodVerifier *v, DkimmodSpf *spf, DkimmodArcVerifier *a, const 
   const char *data = g_bytes_get_data (msg, &len);
   int status = EX_OK;
 
+  if (dkimmod_auth_set_envelope (a, opt->client_ip, opt->helo,
+                                 opt->has_mail_from ? opt->mail_from : NULL, &err) != 0)
+    {
+      dkimmod_cli_warn ("--client-ip: %s", err.message);
+      return EX_USAGE;
+    }
   parser = dkimmod_cli_parse_header_block (msg, &body_off, &status);
   if (parser == NULL)
-    return status;
-  if ((status = feed_headers (v, parser)) != EX_OK
-      || (status = dkimmod_cli_arc_headers (a, parser)) != EX_OK)
     return status;
   if ((status = dns_source_open (&src, set, opt->dns_file   ? opt->dns_file
                                            : opt->key_file ? opt->key_file
                                                            : set->key_file))
       != EX_OK)
     return status;
-  answer_questions (v, spf, a, &src);
-  if (dkimmod_verifier_add_body (v, data + body_off, len - body_off, &err) != 0
-      || dkimmod_verifier_finish (v, &err) != 0)
+  if ((status = feed_headers (a, parser)) != EX_OK)
+    return status;
+  if (dkimmod_auth_add_body (a, data + body_off, len - body_off, &err) != 0)
     {
       dkimmod_cli_warn ("message: %s", err.message);
       return dkimmod_cli_status_exit (err.code);
     }
-  if ((status = dkimmod_cli_arc_finish (a, data + body_off, len - body_off)) != EX_OK
-      || (status = print_results (v, spf, a, cfg, opt->client_ip, opt->authres_only)) != EX_OK)
+  if ((status = answer_questions (a, &src)) != EX_OK)
     return status;
-  return verdict_status (dkimmod_verifier_summary (v));
+  if (dkimmod_auth_finish (a, NULL, &err) != 0)
+    {
+      dkimmod_cli_warn ("message: %s", err.message);
+      return dkimmod_cli_status_exit (err.code);
+    }
+  if ((status = print_results (a, cfg, opt->authres_only)) != EX_OK)
+    return status;
+  return verdict_status (dkimmod_verifier_summary (dkimmod_auth_dkim (a)));
 }
 
 /* verify_message - the whole job for one message on stdin */
@@ -530,10 +510,8 @@ verify_message (VerifyOptions *opt)
   g_autoptr (GBytes) input = NULL;
   g_autoptr (GBytes) crlf = NULL;
   g_autoptr (DkimmodContext) ctx = NULL;
-  g_autoptr (DkimmodVerifier) v = NULL;
-  g_autoptr (DkimmodSpf) spf = NULL;
-  g_autoptr (DkimmodArcVerifier) a = NULL;
-  DkimmodVerifyOptions vopts;
+  g_autoptr (DkimmodAuth) a = NULL;
+  DkimmodAuthOptions aopts;
   int status = EX_OK;
 
   if ((cfg = load_settings (opt, &status)) == NULL)
@@ -547,13 +525,12 @@ verify_message (VerifyOptions *opt)
   ctx = dkimmod_context_new ();
   if (opt->has_time)
     dkimmod_context_set_clock (ctx, fixed_clock, &opt->time);
-  dkimmod_config_verify_options (cfg, &vopts);
-  v = dkimmod_verifier_new (ctx, &vopts);
-  spf = spf_start (ctx, opt, &status);
-  if (status != EX_OK)
-    return status;
-  a = dkimmod_arc_verifier_new (ctx, &vopts, NULL);
-  return run_verifier (v, spf, a, cfg, opt, crlf);
+  dkimmod_auth_options_init (&aopts);
+  dkimmod_config_verify_options (cfg, &aopts.dkim);
+  aopts.methods |= DKIMMOD_AUTH_SPF;  /* asked for with --client-ip */
+  aopts.spf_flags = DKIMMOD_SPF_FLAG_EXPLANATION;  /* a person reads it: worth a round */
+  a = dkimmod_auth_new (ctx, &aopts);
+  return run_auth (a, cfg, opt, crlf);
 }
 
 int

@@ -95,10 +95,12 @@ def main():
     got = run(base, signed)
     check("two signatures pass: exit 0, one resinfo line each", got, 0, "dkim=pass (256-bit key)")
     lines = got[1].splitlines()
-    ok(len(lines) > 2 and lines[1].startswith("dkim=pass (2048-bit key) header.d=example.net")
+    ok(len(lines) > 3 and lines[1].startswith("dkim=pass (2048-bit key) header.d=example.net")
        and "header.s=rsa header.a=rsa-sha256 header.b=" in lines[1]
-       and lines[2] == "Authentication-Results: mx.example.org;",
-       "resinfo form and the Authentication-Results field follow", got[1])
+       and lines[2] == 'dmarc=none reason="no DMARC record" header.from=example.net'
+       and lines[3] == "Authentication-Results: mx.example.org;",
+       "resinfo form (dkim= each, then dmarc=) and the Authentication-Results field follow",
+       got[1])
     check("LF line ends give the same verdict", run(base, signed.replace(b"\r\n", b"\n")), 0,
           "dkim=pass")
     check("CRLF and LF mixed give the same verdict",
@@ -114,8 +116,8 @@ def main():
           'dkim=fail (256-bit key) reason="signature did not verify"')
     check("relaxed-allowed change still passes",
           run(base, signed.replace(b"spaced   body", b"spaced body")), 0, "dkim=pass")
-    check("unsigned message: exit 1, dkim=none", run(base, MSG), 1,
-          "Authentication-Results: mx.example.org; dkim=none")
+    check("unsigned message: exit 1, dkim=none", run(base, MSG), 1, "dkim=none",
+          contains="Authentication-Results: mx.example.org;\n\tdkim=none;\n\tdmarc=none")
     check("unknown selector: permerror, exit 1",
           run(base, sign(MSG, "-d", DOMAIN, "-s", "other", "-k", rsa)), 1,
           'dkim=permerror reason="no key for signature"')
@@ -230,6 +232,28 @@ def main():
     check("--client-ip not an address: 64",
           run(dns + ["--client-ip", "mail.example", "--mail-from", "a@b.example"], MSG), 64,
           stderr="is no IP address")
+
+    # DMARC through the same aggregate as the filter, its records from the DNS file
+    df2 = os.path.join(TMP, "dmarc.txt")
+    with open(df2, "w") as f:
+        f.write("rsa._domainkey.%s TXT \"%s\"\n_dmarc.%s TXT v=DMARC1; p=reject\n"
+                "_dmarc.example.org TXT v=DMARC1; p=quarantine; sp=reject\n"
+                % (DOMAIN, record(rsa, "rsa"), DOMAIN))
+    dm = ["verify", "--dns-file", df2, "--time", str(TIME), "--authserv-id", "mx.example.org"]
+    rsa_signed = sign(MSG, "-d", DOMAIN, "-s", "rsa", "-k", rsa)
+    got = run(dm, rsa_signed)
+    check("DMARC: aligned DKIM pass, p=reject: dmarc=pass", got, 0, "dkim=pass",
+          contains="\ndmarc=pass (p=reject dis=none) header.from=example.net policy.dmarc=none\n")
+    spoof = rsa_signed.replace(b"From: Alice <alice@example.net>", b"From: <ceo@news.example.org>")
+    got = run(dm, spoof)
+    check("DMARC: From a subdomain of another domain, sp=reject: dmarc=fail, policy.dmarc=reject",
+          got, 1, "dkim=fail",
+          contains='\ndmarc=fail (p=reject dis=reject) reason="no aligned DKIM or SPF pass"'
+                   ' header.from=news.example.org policy.dmarc=reject\n')
+    got = run(dm + ["--authres"], spoof.replace(b"From:", b"X-From:"))
+    check("DMARC: no From field: dmarc=permerror in the one field", got, 1,
+          "Authentication-Results: mx.example.org;",
+          contains='\tdmarc=permerror reason="no From field"\n')
 
     # usage and unreadable input
     check("unknown option: 64", run(["verify", "--frobnicate"], signed), 64)
