@@ -23,6 +23,9 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import loopback  # noqa: E402
+
 DKIMMOD = sys.argv[1]
 DNSMASQ = "/usr/sbin/dnsmasq"
 TMP = tempfile.mkdtemp(prefix="dkimmod-rotate.")
@@ -54,20 +57,10 @@ def record_of(zone_text):
 
 
 def free_port():
-    for _ in range(20):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    skip("no free loopback port")
+    port = loopback.free_port()
+    if port is None:
+        skip("no free loopback port")
+    return port
 
 
 def start_dns(records):

@@ -32,6 +32,9 @@ import time
 import dkim
 import dns.resolver
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import loopback  # noqa: E402
+
 DKIMMOD, SRCDIR = sys.argv[1:3]
 DNSMASQ = "/usr/sbin/dnsmasq"
 DOMAIN = "example.net"
@@ -81,21 +84,10 @@ def record(path, ktype):
 
 
 def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (dnsmasq binds both)."""
-    for _ in range(20):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    skip("no free loopback port")
+    port = loopback.free_port()
+    if port is None:
+        skip("no free loopback port")
+    return port
 
 
 def start_dnsmasq(records):
