@@ -217,6 +217,7 @@ typedef struct {
                                   * section 6.7 local policy); NULL-terminated or NULL */
   char **dmarc_override_arc_sealers; /* ARC sealing domains whose forwarded DMARC
                                       * fail is accepted when arc=pass */
+  DkimmodDmarcStandard dmarc_standard; /* rfc9989 (default: DNS tree walk) or rfc7489 (PSL) */
 } DkimmodVerifySettings;
 
 /* The verifying section with defaults applied (authserv_id is NULL
@@ -227,6 +228,10 @@ const DkimmodVerifySettings *dkimmod_config_verifying (const DkimmodConfig *cfg)
 char *dkimmod_config_default_authserv_id (void);
 /* The library's verifier options from the verifying section. */
 void dkimmod_config_verify_options (const DkimmodConfig *cfg, DkimmodVerifyOptions *opts);
+/* The message aggregate's options from the verifying section: the
+ * methods (DKIM always; spf, dmarc, arc), the DKIM options, the DMARC
+ * standard and override lists (borrowed from CFG: valid while it lives). */
+void dkimmod_config_auth_options (const DkimmodConfig *cfg, DkimmodAuthOptions *opts);
 
 G_END_DECLS
 

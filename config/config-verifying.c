@@ -6,7 +6,8 @@
  *	dkimmod_config_verify_defaults, dkimmod_config_verify_clear,
  *	dkimmod_config_read_verifying, dkimmod_config_verify_override,
  *	dkimmod_config_check_key_file_diag, dkimmod_config_verifying,
- *	dkimmod_config_verify_options, dkimmod_config_default_authserv_id
+ *	dkimmod_config_verify_options, dkimmod_config_auth_options,
+ *	dkimmod_config_default_authserv_id
  * DESCRIPTION
  *	One table names every verifying.* setting, its kind and its field
  *	in DkimmodVerifySettings. Values from the file and from
@@ -37,7 +38,7 @@
 
 typedef enum {
   V_AUTHSERV_ID, V_COUNT, V_NAMESERVER, V_SECONDS, V_DRIFT, V_BOOL, V_PATH, V_ON_TEMPERROR,
-  V_ON_FAIL, V_ON_QUARANTINE, V_FIELD_NAME, V_DOMAINS,
+  V_ON_FAIL, V_ON_QUARANTINE, V_FIELD_NAME, V_DOMAINS, V_DMARC_STANDARD,
 } Kind;
 
 static const struct {
@@ -70,6 +71,8 @@ static const struct {
     G_STRUCT_OFFSET (DkimmodVerifySettings, dmarc_override_domains) },
   { "dmarc_override_arc_sealers", V_DOMAINS,
     G_STRUCT_OFFSET (DkimmodVerifySettings, dmarc_override_arc_sealers) },
+  { "dmarc_standard", V_DMARC_STANDARD,
+    G_STRUCT_OFFSET (DkimmodVerifySettings, dmarc_standard) },
 };
 
 /* A quarantine field name: RFC 5322 ftext, and short enough to fold. */
@@ -371,6 +374,14 @@ set_value (DkimmodConfig *cfg, guint k, const char *value, const char *base_dir,
       return TRUE;
     case V_DOMAINS:
       return parse_domains (value, field, why);
+    case V_DMARC_STANDARD:
+      if (g_str_equal (value, "rfc9989"))
+        *(DkimmodDmarcStandard *) field = DKIMMOD_DMARC_RFC9989;
+      else if (g_str_equal (value, "rfc7489"))
+        *(DkimmodDmarcStandard *) field = DKIMMOD_DMARC_RFC7489;
+      else
+        return (*why = "must be rfc9989 or rfc7489", FALSE);
+      return TRUE;
     default:
       return (*why = "internal error: unknown kind", FALSE);
     }
@@ -557,4 +568,27 @@ dkimmod_config_verify_options (const DkimmodConfig *cfg, DkimmodVerifyOptions *o
   opts->clock_drift = cfg->verify.clock_drift;
   opts->accept_rsa_sha1 = cfg->verify.accept_rsa_sha1 ? 1 : 0;
   opts->accept_body_length = cfg->verify.accept_body_length ? 1 : 0;
+}
+
+/**
+ * dkimmod_config_auth_options:
+ * @cfg: a configuration
+ * @opts: (out caller-allocates): the aggregate's options to fill
+ *
+ * Fills the module's DkimmodAuthOptions from the verifying section, for
+ * the filter and `dkimmod verify` alike; the override lists point into
+ * @cfg.
+ */
+void
+dkimmod_config_auth_options (const DkimmodConfig *cfg, DkimmodAuthOptions *opts)
+{
+  g_return_if_fail (cfg != NULL && opts != NULL);
+  dkimmod_auth_options_init (opts);
+  dkimmod_config_verify_options (cfg, &opts->dkim);
+  opts->methods = DKIMMOD_AUTH_DKIM | (cfg->verify.spf ? DKIMMOD_AUTH_SPF : 0)
+                  | (cfg->verify.dmarc ? DKIMMOD_AUTH_DMARC : 0)
+                  | (cfg->verify.arc ? DKIMMOD_AUTH_ARC : 0);
+  opts->dmarc_standard = cfg->verify.dmarc_standard;
+  opts->dmarc_allow_domains = (const char *const *) cfg->verify.dmarc_override_domains;
+  opts->dmarc_trusted_sealers = (const char *const *) cfg->verify.dmarc_override_arc_sealers;
 }

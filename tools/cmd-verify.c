@@ -525,8 +525,7 @@ verify_message (VerifyOptions *opt)
   ctx = dkimmod_context_new ();
   if (opt->has_time)
     dkimmod_context_set_clock (ctx, fixed_clock, &opt->time);
-  dkimmod_auth_options_init (&aopts);
-  dkimmod_config_verify_options (cfg, &aopts.dkim);
+  dkimmod_config_auth_options (cfg, &aopts);
   aopts.methods |= DKIMMOD_AUTH_SPF;  /* asked for with --client-ip */
   aopts.spf_flags = DKIMMOD_SPF_FLAG_EXPLANATION;  /* a person reads it: worth a round */
   a = dkimmod_auth_new (ctx, &aopts);

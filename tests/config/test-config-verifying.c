@@ -250,6 +250,8 @@ static const OverrideCase good_overrides[] = {
   { "on_dmarc_reject=reject", OFF (on_dmarc_reject), NULL, DKIMMOD_VERIFY_REJECT },
   { "on_dmarc_quarantine=header", OFF (on_dmarc_quarantine), NULL, DKIMMOD_VERIFY_HEADER },
   { "quarantine_header=X-Quarantined", OFF (quarantine_header), "X-Quarantined", 0 },
+  { "dmarc_standard=rfc7489", OFF (dmarc_standard), NULL, DKIMMOD_DMARC_RFC7489 },
+  { "verifying.dmarc_standard=rfc9989", OFF (dmarc_standard), NULL, DKIMMOD_DMARC_RFC9989 },
 };
 
 static const struct {
@@ -269,6 +271,7 @@ static const struct {
   { "dmarc_override_domains=a.example,b_c", "-o dmarc_override_domains: \"a.example,b_c\": " },
   { "quarantine_header=", "-o quarantine_header: \"\": must be a header field name of 1 to 64 "
     "characters" },
+  { "dmarc_standard=dmarcbis", "-o dmarc_standard: \"dmarcbis\": must be rfc9989 or rfc7489" },
 };
 
 static void
@@ -410,6 +413,34 @@ test_sample (void)
   tcu_rmrf (dir);
 }
 
+/* dkimmod_config_auth_options: one mapping of the section to the
+ * aggregate's options, for the filter and the CLI */
+static void
+test_auth_options (void)
+{
+  g_autoptr (DkimmodConfig) cfg = dkimmod_config_new_default ();
+  DkimmodAuthOptions o;
+
+  dkimmod_config_auth_options (cfg, &o);
+  g_assert_cmpuint (o.methods, ==, DKIMMOD_AUTH_ALL);
+  g_assert_cmpint (o.dmarc_standard, ==, DKIMMOD_DMARC_RFC9989);
+  g_assert_null (o.dmarc_allow_domains);
+  g_assert_cmpuint (o.dkim.max_signatures, ==, 5);
+  g_assert_true (dkimmod_config_set_override (cfg, "spf=no", NULL));
+  g_assert_true (dkimmod_config_set_override (cfg, "dmarc=no", NULL));
+  g_assert_true (dkimmod_config_set_override (cfg, "dmarc_standard=rfc7489", NULL));
+  g_assert_true (dkimmod_config_set_override (cfg, "dmarc_override_domains=a.example", NULL));
+  g_assert_true (dkimmod_config_set_override (cfg, "dmarc_override_arc_sealers=l.example", NULL));
+  g_assert_true (dkimmod_config_set_override (cfg, "max_signatures=3", NULL));
+  dkimmod_config_auth_options (cfg, &o);
+  g_assert_cmpuint (o.methods, ==, DKIMMOD_AUTH_DKIM | DKIMMOD_AUTH_ARC);
+  g_assert_cmpint (o.dmarc_standard, ==, DKIMMOD_DMARC_RFC7489);
+  g_assert_cmpstr (o.dmarc_allow_domains[0], ==, "a.example");
+  g_assert_null (o.dmarc_allow_domains[1]);
+  g_assert_cmpstr (o.dmarc_trusted_sealers[0], ==, "l.example");
+  g_assert_cmpuint (o.dkim.max_signatures, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -423,6 +454,7 @@ main (int argc, char **argv)
       g_test_add_data_func (name, &error_cases[k], run_error_case);
     }
   g_test_add_func ("/config/verifying/overrides", test_overrides);
+  g_test_add_func ("/config/verifying/auth-options", test_auth_options);
   g_test_add_func ("/config/verifying/key-file-checked", test_key_file_checked);
   g_test_add_func ("/config/verifying/sample", test_sample);
   return g_test_run ();
