@@ -161,21 +161,30 @@ fault (DkimmodError *err, const char *fmt, ...)
   return -1;
 }
 
-/* mail_from_domain - the domain of a reverse-path ("<u@d>", "u@d"), or
- * NULL for the null path and one without a domain (transfer full) */
+/* bare_path - a reverse-path without its angle brackets ("<u@d>" -> "u@d",
+ * "<>" -> "") (transfer full) */
 static char *
-mail_from_domain (const char *mail_from)
+bare_path (const char *mail_from)
 {
-  g_autofree char *path = g_strstrip (g_strdup (mail_from));
+  char *path = g_strstrip (g_strdup (mail_from));
   gsize n = strlen (path);
-  const char *at;
 
   if (n >= 2 && path[0] == '<' && path[n - 1] == '>')
     {
       memmove (path, path + 1, n - 2);
       path[n - 2] = '\0';
     }
-  at = strrchr (path, '@');
+  return path;
+}
+
+/* mail_from_domain - the domain of a reverse-path ("<u@d>", "u@d"), or
+ * NULL for the null path and one without a domain (transfer full) */
+static char *
+mail_from_domain (const char *mail_from)
+{
+  g_autofree char *path = bare_path (mail_from);
+  const char *at = strrchr (path, '@');
+
   if (at == NULL || at[1] == '\0')
     return NULL;
   return g_ascii_strdown (at + 1, -1);
@@ -211,7 +220,8 @@ dkimmod_auth_set_envelope (DkimmodAuth *a, const char *client_ip, const char *he
     a->spf = dkimmod_spf_new (a->ctx, &so);
   }
   /* SPF's questions go into the set now, before DATA */
-  if ((mail_from != NULL ? dkimmod_spf_check_mail_from (a->spf, client_ip, helo, mail_from, err)
+  g_autofree char *path = mail_from != NULL ? bare_path (mail_from) : NULL;
+  if ((path != NULL ? dkimmod_spf_check_mail_from (a->spf, client_ip, helo, path, err)
                          : dkimmod_spf_check_helo (a->spf, client_ip, helo, err)) != 0
       || dkimmod_spf_step (a->spf, a->q, err) < 0)
     {
@@ -410,6 +420,20 @@ evaluate_dmarc (DkimmodAuth *a)
   dkimmod_dmarc_evaluate (a->dmarc, a->q, &in);
 }
 
+/* time_out_open - every open question answered TIMEOUT: what is still open
+ * at the end of the message gives temperror, in every method alike */
+static int
+time_out_open (DkimmodDnsQueries *q, DkimmodError *err)
+{
+  for (size_t i = 0; i < dkimmod_dns_queries_count (q); i++)
+    if (!dkimmod_dns_queries_answered (q, i)
+        && dkimmod_dns_queries_answer (q, dkimmod_dns_queries_name (q, i),
+                                       dkimmod_dns_queries_type (q, i), DKIMMOD_DNS_TIMEOUT,
+                                       NULL, NULL, 0, 0, err) != 0)
+      return -1;
+  return 0;
+}
+
 /**
  * dkimmod_auth_finish:
  * @r: (nullable): a resolver to run the DNS rounds with, or NULL when
@@ -429,10 +453,15 @@ dkimmod_auth_finish (DkimmodAuth *a, DkimmodResolver *r, DkimmodError *err)
     {
       if ((done = dkimmod_auth_step (a, err)) < 0)
         return -1;
-      if (done || r == NULL || round == AUTH_MAX_ROUNDS)
+      if (done || round == AUTH_MAX_ROUNDS)
         break;
-      /* the resolver keeps the message's one deadline across rounds */
-      if (dkimmod_resolver_resolve (r, a->q, err) < 0)
+      if (r != NULL)
+        {
+          /* the resolver keeps the message's one deadline across rounds */
+          if (dkimmod_resolver_resolve (r, a->q, err) < 0)
+            return -1;
+        }
+      else if (time_out_open (a->q, err) < 0)
         return -1;
     }
   if (a->dkim != NULL && dkimmod_verifier_finish (a->dkim, err) < 0)

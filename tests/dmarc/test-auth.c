@@ -158,7 +158,8 @@ test_pass (Fixture *f, gconstpointer data)
   const DkimmodDmarcResultInfo *r = dkimmod_auth_dmarc (a);
   DkimmodError err;
   g_autofree char *ar = dkimmod_auth_authres (a, "mx.example.net", &err);
-  g_autofree char *line0 = dkimmod_auth_resinfo (a, 0), *line1 = dkimmod_auth_resinfo (a, 1);
+  g_autofree char *line0 = dkimmod_auth_resinfo (a, 0), *line1 = dkimmod_auth_resinfo (a, 2);
+  g_autofree char *spf_line = dkimmod_auth_resinfo (a, 1);
 
   g_assert_cmpuint (rounds, ==, 1);   /* keys and DMARC in one round */
   g_assert_nonnull (r);
@@ -166,7 +167,9 @@ test_pass (Fixture *f, gconstpointer data)
   g_assert_true (r->dkim_aligned);
   g_assert_cmpstr (r->dkim_domain, ==, "example.com");
   g_assert_cmpint (dkimmod_verifier_summary (dkimmod_auth_dkim (a)), ==, DKIMMOD_RESULT_PASS);
-  g_assert_cmpuint (dkimmod_auth_resinfo_count (a), ==, 2);
+  g_assert_cmpuint (dkimmod_auth_resinfo_count (a), ==, 3);   /* dkim, spf, dmarc */
+  g_assert_cmpstr (spf_line, ==, "spf=none smtp.mailfrom=bounce@example.com");
+  g_assert_nonnull (dkimmod_auth_spf (a));
   g_assert_true (g_str_has_prefix (line0, "dkim=pass (2048-bit key) header.d=example.com"));
   g_assert_cmpstr (line1, ==, "dmarc=pass (p=reject dis=none) header.from=example.com "
                               "policy.dmarc=none");
@@ -263,6 +266,7 @@ test_unsigned (Fixture *f, gconstpointer data)
   g_autofree char *ar = dkimmod_auth_authres (a, "mx.example.net", &err);
 
   g_assert_cmpstr (ar, ==, "Authentication-Results: mx.example.net;\r\n\tdkim=none;\r\n"
+                           "\tspf=none smtp.mailfrom=bounce@example.com;\r\n"
                            "\tdmarc=permerror reason=\"no From field\"\r\n");
 }
 
