@@ -53,6 +53,7 @@
 
 #include <string.h>
 
+#include "arc.h"
 #include "arc-set.h"
 #include "authres.h"
 #include "context-private.h"
@@ -463,6 +464,18 @@ check_signature (const DkimmodArcVerifier *a, const DkimmodSigSpec *spec, const 
 /* answered - every name the chain asked has its answer */
 static gboolean
 answered (const DkimmodArcVerifier *a)
+{
+  return dkimmod_arc_verifier_answered (a);
+}
+
+/**
+ * dkimmod_arc_verifier_answered:
+ *
+ * Returns: whether every key question of the chain has its answer (the
+ *   aggregate asks this while the body streams, before finish).
+ */
+gboolean
+dkimmod_arc_verifier_answered (const DkimmodArcVerifier *a)
 {
   for (guint i = 0; i < a->key_names->len; i++)
     if (dkimmod_dns_queries_find (a->queries, g_ptr_array_index (a->key_names, i),

@@ -40,6 +40,7 @@
 
 #include <string.h>
 
+#include "arc.h"
 #include "authres.h"
 #include "dmarc.h"
 #include "dnsquery.h"
@@ -59,6 +60,8 @@ struct DkimmodAuth {
   DkimmodVerifier *dkim;
   DkimmodDmarc *dmarc;
   DkimmodSpf *spf;         /* NULL without SPF or a client address */
+  DkimmodArcVerifier *arc; /* NULL without ARC */
+  char *client_ip;         /* for arc='s smtp.remote-ip; NULL = unknown */
   unsigned spf_flags;
   AuthState state;
   char *mail_from_domain;  /* NULL for the null reverse-path */
@@ -125,6 +128,9 @@ dkimmod_auth_new (DkimmodContext *ctx, const DkimmodAuthOptions *opts)
   if (a->methods & DKIMMOD_AUTH_DMARC)
     a->dmarc = dkimmod_dmarc_new (opts->dmarc_standard, opts->dmarc_allow_domains,
                                   opts->dmarc_trusted_sealers);
+  /* ARC asks its keys into the same set, so a key DKIM needs too is asked once */
+  if (a->methods & DKIMMOD_AUTH_ARC)
+    a->arc = dkimmod_arc_verifier_new (ctx, &opts->dkim, a->q);
   a->resinfos = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   return a;
 }
@@ -137,9 +143,11 @@ dkimmod_auth_free (DkimmodAuth *a)
   dkimmod_verifier_free (a->dkim);
   dkimmod_dmarc_free (a->dmarc);
   dkimmod_spf_free (a->spf);
+  dkimmod_arc_verifier_free (a->arc);   /* before the question set it points to */
   dkimmod_dns_queries_free (a->q);
   g_ptr_array_unref (a->resinfos);
   g_free (a->mail_from_domain);
+  g_free (a->client_ip);
   dkimmod_context_unref (a->ctx);
   g_free (a);
 }
@@ -207,6 +215,8 @@ dkimmod_auth_set_envelope (DkimmodAuth *a, const char *client_ip, const char *he
     return fault (err, "auth_set_envelope: bad argument or after the header");
   g_clear_pointer (&a->mail_from_domain, g_free);
   g_clear_pointer (&a->spf, dkimmod_spf_free);
+  g_free (a->client_ip);
+  a->client_ip = g_strdup (client_ip);
   if (mail_from != NULL)
     a->mail_from_domain = mail_from_domain (mail_from);
   if (!(a->methods & DKIMMOD_AUTH_SPF) || client_ip == NULL
@@ -247,6 +257,8 @@ dkimmod_auth_add_header (DkimmodAuth *a, const char *field, size_t len, DkimmodE
     return -1;
   if (a->dmarc != NULL)
     dkimmod_dmarc_add_header (a->dmarc, field, len);
+  if (a->arc != NULL && dkimmod_arc_verifier_add_header (a->arc, field, len, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -286,6 +298,8 @@ dkimmod_auth_end_headers (DkimmodAuth *a, DkimmodError *err)
   if (a->dmarc != NULL)
     dkimmod_dmarc_ask (a->dmarc, a->q, (const char *const *) domains->pdata, domains->len,
                        a->mail_from_domain);
+  if (a->arc != NULL && dkimmod_arc_verifier_end_headers (a->arc, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -300,8 +314,10 @@ dkimmod_auth_add_body (DkimmodAuth *a, const void *data, size_t len, DkimmodErro
   dkimmod_error_clear (err);
   if (a == NULL || a->state != STATE_BODY)
     return fault (err, "auth_add_body: bad argument or call order");
-  if (a->dkim != NULL)
-    return dkimmod_verifier_add_body (a->dkim, data, len, err);
+  if (a->dkim != NULL && dkimmod_verifier_add_body (a->dkim, data, len, err) < 0)
+    return -1;
+  if (a->arc != NULL && dkimmod_arc_verifier_add_body (a->arc, data, len, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -355,8 +371,11 @@ dkimmod_auth_step (DkimmodAuth *a, DkimmodError *err)
       done &= keys_done (a->dkim);
       if (a->dmarc != NULL)
         done &= dkimmod_dmarc_step (a->dmarc, a->q);
+      /* ARC's own step decides only after the body (finish); until then
+       * it waits only for its key answers */
+      if (a->arc != NULL)
+        done &= dkimmod_arc_verifier_answered (a->arc);
     }
-  /* ARC (H2) steps here once its unit lands. */
   return done ? 1 : 0;
 }
 
@@ -388,7 +407,20 @@ collect_resinfos (DkimmodAuth *a)
   if (a->dmarc != NULL)
     g_ptr_array_add (a->resinfos,
                      dkimmod_dmarc_authres_words (dkimmod_dmarc_result (a->dmarc)));
-  /* arc= (H2) comes here */
+  /* arc= only for a message that has ARC fields (as dkimmod verify did) */
+  if (a->arc != NULL)
+    {
+      const DkimmodArcResultInfo *r = dkimmod_arc_verifier_result (a->arc);
+
+      if (r != NULL && r->result != DKIMMOD_RESULT_NONE)
+        {
+          GPtrArray *w = g_ptr_array_new_with_free_func (g_free);
+
+          /* arc.c quotes its reason as authres.c does: one word, like spf= */
+          g_ptr_array_add (w, dkimmod_arc_resinfo (r, a->client_ip));
+          g_ptr_array_add (a->resinfos, w);
+        }
+    }
 }
 
 /* evaluate_dmarc - DMARC from our own DKIM, SPF and ARC results */
@@ -416,7 +448,18 @@ evaluate_dmarc (DkimmodAuth *a)
       if (spf->result == DKIMMOD_SPF_PASS && spf->identity == DKIMMOD_SPF_IDENTITY_MAILFROM)
         in.spf_pass_domain = spf->domain;
     }
-  /* in.arc_pass, in.arc_sealers: the validated chain (H2's unit). */
+  /* a validated chain's sealers, for the trusted_forwarder override */
+  if (a->arc != NULL)
+    {
+      const DkimmodArcResultInfo *arc = dkimmod_arc_verifier_result (a->arc);
+
+      if (arc != NULL && arc->result == DKIMMOD_RESULT_PASS)
+        {
+          in.arc_pass = TRUE;
+          in.arc_sealers = arc->sealers;
+          in.n_arc_sealers = arc->n_sealers;
+        }
+    }
   dkimmod_dmarc_evaluate (a->dmarc, a->q, &in);
 }
 
@@ -449,6 +492,8 @@ dkimmod_auth_finish (DkimmodAuth *a, DkimmodResolver *r, DkimmodError *err)
   dkimmod_error_clear (err);
   if (a == NULL || a->state != STATE_BODY)
     return fault (err, "auth_finish: bad argument or call order");
+  if (a->arc != NULL && dkimmod_arc_verifier_finish (a->arc, err) < 0)
+    return -1;
   for (int round = 0; round <= AUTH_MAX_ROUNDS; round++)
     {
       if ((done = dkimmod_auth_step (a, err)) < 0)
@@ -464,7 +509,12 @@ dkimmod_auth_finish (DkimmodAuth *a, DkimmodResolver *r, DkimmodError *err)
       else if (time_out_open (a->q, err) < 0)
         return -1;
     }
+  /* a method still asking after the last round: what is open times out */
+  if (!done && (time_out_open (a->q, err) < 0 || dkimmod_auth_step (a, err) < 0))
+    return -1;
   if (a->dkim != NULL && dkimmod_verifier_finish (a->dkim, err) < 0)
+    return -1;
+  if (a->arc != NULL && dkimmod_arc_verifier_step (a->arc, err) < 0)
     return -1;
   if (a->dmarc != NULL)
     evaluate_dmarc (a);
