@@ -71,12 +71,6 @@ gsize dkimmod_cli_crlf_to_lf (char *text, gsize len);
  * starts. NULL with a warning and *STATUS = 65 when over a limit. */
 DkimmodMsgParser *dkimmod_cli_parse_header_block (GBytes *msg, gsize *body_off, int *status);
 
-/* The ARC chain of "dkimmod verify" (verify-arc.c): the header fields of
- * PARSER and end_headers (an exit status); the body, finish and step (an
- * exit status); "arc=..." appended to OUT unless arc=none. */
-int dkimmod_cli_arc_headers (DkimmodArcVerifier *a, DkimmodMsgParser *parser);
-int dkimmod_cli_arc_finish (DkimmodArcVerifier *a, const char *body, gsize len);
-void dkimmod_cli_arc_print (const DkimmodArcVerifier *a, const char *client_ip, GString *out);
 /* The address that selects the sender_map entry of CFG for the message
  * PARSER holds, as dkimmod-spawn chooses it (sender_source): GIVEN when
  * not NULL, else Sender then From, or From; NULL for the envelope source
