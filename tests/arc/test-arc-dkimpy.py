@@ -232,6 +232,28 @@ def main():
             want = "arc=pass (i=3) header.oldest-pass=2"
             ok(got == want, "list changed the Subject at hop 2, c=%s: %s" % (canon.decode(), want),
                "got %r %s" % (got, err))
+        # The aggregate (dkimmod verify's path, the filter's): a forwarded
+        # message whose author domain says p=reject fails DMARC (no DKIM
+        # of origin.example, no SPF); with a sealer of its valid chain in
+        # dmarc_override_arc_sealers the fail is accepted as forwarded
+        dnsfile = os.path.join(tmp, "dns")
+        with open(dnsfile, "wb") as f:
+            for sel, dom in HOPS:
+                f.write(sel + b"._domainkey." + dom + b" TXT " + record + b"\n")
+            f.write(b"_dmarc.origin.example TXT v=DMARC1; p=reject\n")
+        m = chain(2, pem, b"relaxed/relaxed")
+        for extra, want in (([], "dmarc=fail (p=reject dis=reject)"),
+                            (["-o", "dmarc_override_arc_sealers=fwd.example.net"],
+                             "dmarc=fail (p=reject dis=none override=trusted_forwarder "
+                             "fwd.example.net)"),
+                            (["-o", "dmarc_override_arc_sealers=other.example"],
+                             "dmarc=fail (p=reject dis=reject)")):
+            p = subprocess.run([DKIMMOD, "verify", "--dns-file", dnsfile] + extra, input=m,
+                               capture_output=True)
+            out = p.stdout.decode(errors="replace")
+            ok("\narc=pass (i=2) header.oldest-pass=1\n" in out and ("\n" + want) in out,
+               "aggregate, 2 hops, p=reject, %s: %s" % (" ".join(extra) or "no override", want),
+               out + p.stderr.decode(errors="replace"))
         exe = man_example(tmp)
         if exe is not None:
             env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(LIBDKIMMOD))
