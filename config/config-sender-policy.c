@@ -23,7 +23,7 @@
  *	one hosted domain cannot get a signature that aligns with another
  *	domain's From (DMARC, RFC 7489 section 3.1). "<>" stands for the null
  *	envelope sender of bounces and delivery status notifications, whose
- *	From is MAILER-DAEMON@$myhostname.
+ *	From is MAILER-DAEMON@$myorigin.
  *
  *	Domains are compared exactly (no parent or subdomain matching), case
  *	folded, as A-labels (dkimmod_config_sender_to_ascii), on both sides.

@@ -31,15 +31,24 @@
 #include "cli.h"
 #include "postconf-util.h"
 
-/* postconf_lines - the output lines of "postconf ARG", or NULL
+/* postconf_lines - the output lines of "postconf [-h] ARG", or NULL
  * (postconf-util.c runs it; no postconf means no warnings) */
 static char **
-postconf_lines (const char *postfix_dir, const char *arg)
+postconf_lines (const char *postfix_dir, const char *opt, const char *arg)
 {
-  const char *args[] = { arg, NULL };
+  const char *args[] = { opt, arg, NULL };
   g_autofree char *out = dkimmod_postconf_run (postfix_dir, args, NULL);
 
   return out != NULL ? g_strsplit (out, "\n", -1) : NULL;
+}
+
+/* main_value - main.cf's value of NAME ("postconf -h"), "" when unset */
+static char *
+main_value (const char *postfix_dir, const char *name)
+{
+  g_auto (GStrv) lines = postconf_lines (postfix_dir, "-h", name);
+
+  return g_strdup (lines != NULL && lines[0] != NULL ? lines[0] : "");
 }
 
 /* param - the -o value of SERVICE/TYPE's PARAM in postconf -P output, or NULL */
@@ -57,21 +66,16 @@ param (char **p_lines, const char *service, const char *param_name)
 /* signing_filter - the content_filter value that reaches a dkimmod-spawn
  * sign service ("dksign:[127.0.0.1]:10027"), or NULL */
 static char *
-signing_filter (char **m_lines, char **p_lines, const char *main_filter)
+signing_filter (GPtrArray *entries, char **p_lines, const char *main_filter)
 {
-  for (guint i = 0; m_lines[i] != NULL; i++)
+  for (guint i = 0; i < entries->len; i++)
     {
-      g_auto (GStrv) f = g_strsplit_set (m_lines[i], " \t", -1);
-      g_autoptr (GPtrArray) words = g_ptr_array_new ();
-      const char *colon;
+      const DkimmodMasterEntry *e = g_ptr_array_index (entries, i);
+      const char *conf, *colon = strrchr (e->fields[DKIMMOD_MASTER_NAME], ':');
 
-      for (guint k = 0; f[k] != NULL; k++)
-        if (f[k][0] != '\0')
-          g_ptr_array_add (words, f[k]);
-      if (words->len < 8 || !g_str_equal (words->pdata[7], "spawn")
-          || strstr (m_lines[i], "dkimmod-spawn") == NULL
-          || g_str_has_suffix (m_lines[i], " verify")
-          || (colon = strrchr (words->pdata[0], ':')) == NULL)
+      /* the mode is dkimmod-spawn's last argument; sign is the default */
+      if (!dkimmod_master_entry_runs_spawn (e, &conf) || colon == NULL
+          || g_str_equal (e->fields[e->nfields - 1], "verify"))
         continue;
       /* a content_filter "TRANSPORT:[HOST]:PORT" ending in this service's port */
       for (guint k = 0; p_lines[k] != NULL; k++)
@@ -81,7 +85,7 @@ signing_filter (char **m_lines, char **p_lines, const char *main_filter)
           if (v != NULL && g_str_has_suffix (v, colon))
             return g_strdup (v + strlen ("/content_filter = "));
         }
-      if (main_filter != NULL && g_str_has_suffix (main_filter, colon))
+      if (g_str_has_suffix (main_filter, colon))
         return g_strdup (main_filter);
     }
   return NULL;
@@ -104,29 +108,21 @@ warn (const char *service, const char *text, const char *filter)
 guint
 dkimmod_check_bypass (const char *postfix_dir)
 {
-  g_auto (GStrv) m_lines = postconf_lines (postfix_dir, "-M");
-  g_auto (GStrv) p_lines = postconf_lines (postfix_dir, "-P");
-  g_auto (GStrv) main_lines = postconf_lines (postfix_dir, "content_filter");
-  g_auto (GStrv) int_lines = postconf_lines (postfix_dir, "internal_mail_filter_classes");
+  g_autoptr (GPtrArray) entries = dkimmod_postconf_master (postfix_dir, NULL);
+  g_auto (GStrv) p_lines = postconf_lines (postfix_dir, "-P", NULL);
+  g_autofree char *main_filter = main_value (postfix_dir, "content_filter");
+  g_autofree char *main_classes = main_value (postfix_dir, "internal_mail_filter_classes");
   g_autofree char *filter = NULL;
-  const char *main_filter = NULL, *main_classes = "";
   const char *v;
   guint n = 0;
 
-  if (m_lines == NULL || p_lines == NULL)
+  if (entries == NULL || p_lines == NULL)
     return 0;
-  if (main_lines != NULL && main_lines[0] != NULL
-      && g_str_has_prefix (main_lines[0], "content_filter = ") && main_lines[0][17] != '\0')
-    main_filter = main_lines[0] + 17;
-  if (int_lines != NULL && int_lines[0] != NULL
-      && g_str_has_prefix (int_lines[0], "internal_mail_filter_classes = "))
-    main_classes = int_lines[0] + strlen ("internal_mail_filter_classes = ");
-  filter = signing_filter (m_lines, p_lines, main_filter);
+  filter = signing_filter (entries, p_lines, main_filter);
   if (filter == NULL)
     return 0;
   v = param (p_lines, "pickup/unix", "content_filter");
-  if (v == NULL ? main_filter == NULL || !g_str_equal (main_filter, filter)
-                : !g_str_equal (v, filter))
+  if (!g_str_equal (v != NULL ? v : main_filter, filter))
     n += warn ("pickup", "mail from sendmail(1) (cron, scripts) is not signed: pickup has no "
                "-o content_filter for the signing filter", filter);
   for (guint i = 0; i < 3; i++)

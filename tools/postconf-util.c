@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	dkimmod_postconf_run, dkimmod_postconf_master, dkimmod_master_entry_free,
  *	dkimmod_master_entry_attr, dkimmod_master_entry_argv,
+ *	dkimmod_master_entry_runs_spawn,
  *	dkimmod_master_find_spawn_user
  * DESCRIPTION
  *	Runs postconf (the one in PATH, else /usr/sbin/postconf) with
@@ -135,10 +136,8 @@ dkimmod_master_entry_argv (const DkimmodMasterEntry *e)
   return NULL;
 }
 
-/* runs_dkimmod_spawn - E is a spawn entry whose argv= is dkimmod-spawn;
- * *CONFIG gets its -c argument (or NULL) */
-static gboolean
-runs_dkimmod_spawn (const DkimmodMasterEntry *e, const char **config)
+gboolean
+dkimmod_master_entry_runs_spawn (const DkimmodMasterEntry *e, const char **config)
 {
   const char *const *argv = dkimmod_master_entry_argv (e);
 
@@ -169,7 +168,7 @@ dkimmod_master_find_spawn_user (GPtrArray *entries, const char *config_path, cha
         const char *conf, *user;
         g_autofree char *canon = NULL;
 
-        if (!runs_dkimmod_spawn (e, &conf))
+        if (!dkimmod_master_entry_runs_spawn (e, &conf))
           continue;
         canon = conf ? g_canonicalize_filename (conf, NULL) : NULL;
         if (pass == 0 && (want == NULL || canon == NULL || strcmp (canon, want) != 0))

@@ -32,6 +32,9 @@ void dkimmod_master_entry_free (DkimmodMasterEntry *e);
 const char *dkimmod_master_entry_attr (const DkimmodMasterEntry *e, const char *name);
 /* The fields from "argv=PROGRAM" on, or NULL. */
 const char *const *dkimmod_master_entry_argv (const DkimmodMasterEntry *e);
+/* E is a spawn entry whose argv= is dkimmod-spawn; *CONFIG gets its -c
+ * argument (or NULL). */
+gboolean dkimmod_master_entry_runs_spawn (const DkimmodMasterEntry *e, const char **config);
 /* The user= of the spawn entry that runs dkimmod-spawn with -c CONFIG_PATH
  * (else of any dkimmod-spawn entry); *SERVICE gets "NAME/TYPE". NULL with
  * ERROR when there is none, or several with different users. */
