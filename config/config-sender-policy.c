@@ -58,6 +58,17 @@ domain_of (const char *address, const char **why)
   return g_strdup (at ? at + 1 : ascii);
 }
 
+/* alias_domain - a domain written in an alias (no '@'), as domain_of
+ * gives it; NULL with *WHY (may stay NULL) when it is not one */
+static char *
+alias_domain (const char *text, const char **why)
+{
+  *why = NULL;
+  if (text == NULL || strchr (text, '@') != NULL || !dkimmod_config_check_domain (text, 1, why))
+    return NULL;
+  return domain_of (text, why);
+}
+
 /* read_alias - one { envelope = "..."; from = [ ... ]; } group */
 static void
 read_alias (DkimmodConfig *cfg, const config_setting_t *g, const char *path,
@@ -94,9 +105,7 @@ read_alias (DkimmodConfig *cfg, const config_setting_t *g, const char *path,
   env_text = config_setting_get_string (env);
   if (env_text != NULL && g_str_equal (env_text, NULL_SENDER))
     env_key = g_strdup (NULL_SENDER);
-  else if (env_text == NULL || strchr (env_text, '@') != NULL
-           || !dkimmod_config_check_domain (env_text, 1, &why)
-           || (env_key = domain_of (env_text, &why)) == NULL)
+  else if ((env_key = alias_domain (env_text, &why)) == NULL)
     {
       dkimmod_config_diag_add (diag, env, path, "envelope", "must be a domain or \"<>\"%s%s",
                                why ? ": " : "", why ? why : "");
@@ -118,11 +127,9 @@ read_alias (DkimmodConfig *cfg, const config_setting_t *g, const char *path,
       const config_setting_t *d = config_setting_is_aggregate (from)
                                       ? config_setting_get_elem (from, k) : from;
       const char *text = config_setting_get_string (d);
-      char *dom = NULL;
+      char *dom = alias_domain (text, &why);
 
-      why = NULL;
-      if (text == NULL || strchr (text, '@') != NULL || !dkimmod_config_check_domain (text, 1, &why)
-          || (dom = domain_of (text, &why)) == NULL)
+      if (dom == NULL)
         {
           dkimmod_config_diag_add (diag, d, path, "from", "must be a domain%s%s",
                                    why ? ": " : "", why ? why : "");
