@@ -570,8 +570,20 @@ dkimmod_arc_resinfo (const DkimmodArcResultInfo *r, const char *client_ip)
   for (gsize i = 0; i < G_N_ELEMENTS (r->reserved); i++)
     if (r->reserved[i] != NULL)
       return NULL;
-  words = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (words, g_strconcat ("arc=", dkimmod_result_name (r->result), NULL));
+  words = dkimmod_arc_authres_words (r, client_ip);
+  return dkimmod_authres_line (words);
+}
+
+/**
+ * dkimmod_arc_authres_words:
+ *
+ * Returns: (transfer full): the arc= resinfo as authres.h words.
+ */
+GPtrArray *
+dkimmod_arc_authres_words (const DkimmodArcResultInfo *r, const char *client_ip)
+{
+  GPtrArray *words = dkimmod_authres_words_new ("arc", dkimmod_result_name (r->result));
+
   if (r->result == DKIMMOD_RESULT_PASS)
     g_ptr_array_add (words, g_strdup_printf ("(i=%u)", r->instances));
   if (r->result == DKIMMOD_RESULT_FAIL && r->reason != NULL && r->reason[0] != '\0')
@@ -580,6 +592,5 @@ dkimmod_arc_resinfo (const DkimmodArcResultInfo *r, const char *client_ip)
     dkimmod_authres_add_property (words, "smtp.remote-ip", client_ip);
   if (r->result == DKIMMOD_RESULT_PASS && r->oldest_pass > 0)
     g_ptr_array_add (words, g_strdup_printf ("header.oldest-pass=%u", r->oldest_pass));
-  g_ptr_array_add (words, NULL);
-  return g_strjoinv (" ", (char **) words->pdata);
+  return words;
 }

@@ -21,6 +21,9 @@ G_BEGIN_DECLS
 
 /* Every key question the chain asked (at end_headers) has its answer. */
 gboolean dkimmod_arc_verifier_answered (const DkimmodArcVerifier *a);
+/* The arc= resinfo of R as authres.h words (the aggregate folds its one
+ * field between them); dkimmod_arc_resinfo joins them. */
+GPtrArray *dkimmod_arc_authres_words (const DkimmodArcResultInfo *r, const char *client_ip);
 
 G_END_DECLS
 

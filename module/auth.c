@@ -45,6 +45,7 @@
 #include "dmarc.h"
 #include "dnsquery.h"
 #include "error-private.h"
+#include "spf.h"
 #include "verifier.h"
 
 /* The most rounds finish() runs: SPF's chains are bounded by its own
@@ -397,13 +398,7 @@ collect_resinfos (DkimmodAuth *a)
                                                      all_b, n_b));
     }
   if (a->spf != NULL)
-    {
-      /* spf.c writes its resinfo with authres.c's value quoting: one word */
-      GPtrArray *w = g_ptr_array_new_with_free_func (g_free);
-
-      g_ptr_array_add (w, dkimmod_spf_resinfo (a->spf));
-      g_ptr_array_add (a->resinfos, w);
-    }
+    g_ptr_array_add (a->resinfos, dkimmod_spf_authres_words (a->spf));
   if (a->dmarc != NULL)
     g_ptr_array_add (a->resinfos,
                      dkimmod_dmarc_authres_words (dkimmod_dmarc_result (a->dmarc)));
@@ -413,13 +408,7 @@ collect_resinfos (DkimmodAuth *a)
       const DkimmodArcResultInfo *r = dkimmod_arc_verifier_result (a->arc);
 
       if (r != NULL && r->result != DKIMMOD_RESULT_NONE)
-        {
-          GPtrArray *w = g_ptr_array_new_with_free_func (g_free);
-
-          /* arc.c quotes its reason as authres.c does: one word, like spf= */
-          g_ptr_array_add (w, dkimmod_arc_resinfo (r, a->client_ip));
-          g_ptr_array_add (a->resinfos, w);
-        }
+        g_ptr_array_add (a->resinfos, dkimmod_arc_authres_words (r, a->client_ip));
     }
 }
 

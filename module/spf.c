@@ -995,28 +995,31 @@ dkimmod_spf_result (const DkimmodSpf *spf)
 char *
 dkimmod_spf_resinfo (const DkimmodSpf *spf)
 {
-  GString *out;
+  g_autoptr (GPtrArray) words = NULL;
 
   g_return_val_if_fail (spf != NULL, NULL);
   if (!spf->done)
     return NULL;
-  out = g_string_new ("spf=");
-  g_string_append (out, dkimmod_spf_result_name (spf->result));
-  if ((spf->result == DKIMMOD_SPF_TEMPERROR || spf->result == DKIMMOD_SPF_PERMERROR)
-      && *spf->reason != '\0')
-    {
-      g_string_append (out, " reason=");
-      dkimmod_authres_append_pvalue (out, spf->reason, FALSE);
-    }
+  words = dkimmod_spf_authres_words (spf);
+  return dkimmod_authres_line (words);
+}
+
+/**
+ * dkimmod_spf_authres_words:
+ *
+ * Returns: (transfer full): the spf= resinfo as authres.h words, for the
+ *   aggregate's one field (folded between words); after the result.
+ */
+GPtrArray *
+dkimmod_spf_authres_words (const DkimmodSpf *spf)
+{
+  GPtrArray *words = dkimmod_authres_words_new ("spf", dkimmod_spf_result_name (spf->result));
+
+  if (spf->result == DKIMMOD_SPF_TEMPERROR || spf->result == DKIMMOD_SPF_PERMERROR)
+    dkimmod_authres_property (words, "reason", spf->reason, FALSE);
   if (spf->identity == DKIMMOD_SPF_IDENTITY_MAILFROM)
-    {
-      g_string_append (out, " smtp.mailfrom=");
-      dkimmod_authres_append_pvalue (out, spf->sender, TRUE);
-    }
+    dkimmod_authres_property (words, "smtp.mailfrom", spf->sender, TRUE);
   if (spf->identity == DKIMMOD_SPF_IDENTITY_HELO || spf->null_sender)
-    {
-      g_string_append (out, " smtp.helo=");
-      dkimmod_authres_append_pvalue (out, spf->helo, FALSE);
-    }
-  return g_string_free (out, FALSE);
+    dkimmod_authres_property (words, "smtp.helo", spf->helo, FALSE);
+  return words;
 }

@@ -97,6 +97,10 @@ char *dkimmod_spf_macro_expand (const char *s, const DkimmodSpfMacroEnv *env, gb
 /* The i macro's form of the address (4 or 16 bytes). */
 char *dkimmod_spf_ip_macro (const guint8 *addr, gboolean ipv6);
 
+/* The spf= resinfo of a decided check as authres.h words (the aggregate
+ * folds its one field between them); dkimmod_spf_resinfo joins them. */
+GPtrArray *dkimmod_spf_authres_words (const DkimmodSpf *spf);
+
 G_END_DECLS
 
 #endif /* DKIMMOD_SPF_H */
