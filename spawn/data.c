@@ -31,13 +31,16 @@
  *	    an unknown state: 451 4.3.0 and the session ends (session.c).
  *	Verifying: the same size and spool checks; a header block over the
  *	library's limits is refused with 552 5.3.4 (it cannot be verified or
- *	cleaned of forged fields); an internal verifier error is 451 4.3.0;
- *	a temperror summary is 451 4.7.5 only with on_temperror = tempfail,
- *	a fail summary 550 5.7.20 (RFC 7372) only with on_fail = reject.
- *	Otherwise the message goes on with our Authentication-Results field
- *	(and X-DKIM-Authentication-Results) on top, and without the fields
- *	the job marked for removal: the header block is streamed from the
- *	spool minus those spans, then the body. DKIM results reject nothing otherwise.
+ *	cleaned of forged fields); an internal error is 451 4.3.0. Then, in
+ *	this order: a DKIM, SPF or DMARC temperror is 451 4.7.5 only with
+ *	on_temperror = tempfail; dmarc=fail with a reject disposition (no
+ *	override applied) is 550 5.7.1 only with on_dmarc_reject = reject; a
+ *	DKIM fail summary is 550 5.7.20 (RFC 7372) only with on_fail = reject.
+ *	Otherwise the message goes on with our one Authentication-Results
+ *	field (and X-DKIM-Authentication-Results, and the quarantine field)
+ *	on top, and without the fields the job marked for removal: the
+ *	header block is streamed from the spool minus those spans, then the
+ *	body. Results reject nothing otherwise.
  *
  *	When signing, lines longer than smtp_line_length_limit are folded or
  *	broken (linefold.c) before the bytes reach the spool and the job, as
@@ -426,19 +429,21 @@ finish_signing (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError **
   return relay_and_answer (sess, sink->spool, headers, NULL, r, LOG_INFO, text, "", error);
 }
 
-/* finish_verifying - verify, then relay with our fields (or 4xx/5xx for
- * faults, never for a DKIM result unless on_temperror = tempfail) */
+/* finish_verifying - authenticate, then relay with our fields (or 4xx/5xx
+ * for faults, never for a result unless the site's actions ask) */
 static gboolean
 finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError **error)
 {
+  const DkimmodVerifyEnv *env = sess->verify;
   g_autoptr (GBytes) fields = NULL;
   g_autofree char *detail = NULL;
+  g_autofree char *text = NULL;
   const char *qid = dkimmod_session_queue_id (sess);
   GArray *drop = NULL;
-  DkimmodResult summary;
+  DkimmodVerifyOutcome o;
+  gboolean ok;
 
-  switch (dkimmod_verifyjob_finish (sink->job, &fields, &drop, &summary,
-                                    &detail))
+  switch (dkimmod_verifyjob_finish (sink->job, &fields, &drop, &o, &detail))
     {
     case DKIMMOD_VERIFYJOB_HEADER_LIMIT:
       dkimmod_log (LOG_WARNING, "%s: DKIM verify - error; %s; answered 552", qid, detail);
@@ -451,20 +456,35 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError 
     default:
       break;
     }
-  if (summary == DKIMMOD_RESULT_TEMPERROR
-      && sess->verify->on_temperror == DKIMMOD_VERIFY_TEMPFAIL)
+  /* A temporary DNS failure may hide a pass: retrying is the safe
+   * answer when the site asks for it, before any rejection. */
+  if ((o.dkim == DKIMMOD_RESULT_TEMPERROR || o.temperror)
+      && env->on_temperror == DKIMMOD_VERIFY_TEMPFAIL)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 451 (on_temperror=tempfail)", qid,
                    detail);
-      return answer_locally (sess, r, "451 4.7.5 Error: DKIM key lookup failed, try again later",
-                             error);
+      ok = answer_locally (sess, r, o.dkim == DKIMMOD_RESULT_TEMPERROR
+                           ? "451 4.7.5 Error: DKIM key lookup failed, try again later"
+                           : "451 4.7.5 Error: SPF or DMARC lookup failed, try again later",
+                           error);
     }
-  if (summary == DKIMMOD_RESULT_FAIL && sess->verify->on_fail == DKIMMOD_VERIFY_REJECT)
+  else if (o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT)
+    {
+      dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_dmarc_reject=reject)", qid,
+                   detail);
+      text = g_strdup_printf ("550 5.7.1 Error: rejected by the DMARC policy of %s",
+                              o.dmarc_domain);
+      ok = answer_locally (sess, r, text, error);
+    }
+  else if (o.dkim == DKIMMOD_RESULT_FAIL && env->on_fail == DKIMMOD_VERIFY_REJECT)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_fail=reject)", qid, detail);
-      return answer_locally (sess, r, "550 5.7.20 Error: no passing DKIM signature found", error);
+      ok = answer_locally (sess, r, "550 5.7.20 Error: no passing DKIM signature found", error);
     }
-  return relay_and_answer (sess, sink->spool, fields, drop, r, LOG_INFO, detail, "", error);
+  else
+    ok = relay_and_answer (sess, sink->spool, fields, drop, r, LOG_INFO, detail, "", error);
+  dkimmod_verify_outcome_clear (&o);
+  return ok;
 }
 
 /* finish_transaction - decide, forward, answer; FALSE: session over */
@@ -501,10 +521,17 @@ new_job (DkimmodSession *sess)
     {
       g_autofree char *peer = NULL;
 
+      g_autofree char *ip = dkimmod_xforward_client_ip (&sess->xforward);
+      DkimmodVerifyEnvelope envelope = {
+        .client_ip = ip,
+        .helo = dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_HELO),
+        .mail_from = sess->envelope,
+      };
+
       /* Before-queue there is no queue id yet: name the client instead. */
       if (dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_IDENT) == NULL)
         peer = dkimmod_session_peer (sess);
-      return dkimmod_verifyjob_new (sess->verify, sess->ctx, qid, peer);
+      return dkimmod_verifyjob_new (sess->verify, sess->ctx, qid, peer, &envelope);
     }
   job = dkimmod_signjob_new (sess->cfg, sess->ctx, sess->envelope, qid);
   dkimmod_signjob_watch_keys (job, sess->key_watch);

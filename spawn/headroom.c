@@ -17,8 +17,10 @@
  *	The bound is built from the limits the configuration loader and the
  *	library enforce (signatures per sender_map entry, domain and selector
  *	length, h= names, RSA key size), each field folded as tagspec.c and
- *	authres.c fold. Verifying uses the configured max_signatures. The
- *	figures are in dkimmod-spawn(8), SIZE.
+ *	authres.c fold. Verifying uses the configured max_signatures and
+ *	adds spf=, dmarc= and arc= at their longest and the quarantine field
+ *	(whether or not they run: a few KiB). The figures are in
+ *	dkimmod-spawn(8), SIZE.
  * STANDARDS
  *	RFC 1870 (SIZE); RFC 6376 section 3.5 (DKIM-Signature tags);
  *	RFC 8601 section 2.2 (Authentication-Results); RFC 5321 section
@@ -77,11 +79,27 @@ dkimmod_headroom_verifying (guint max_signatures, gboolean x_header)
                     + sizeof " header.s=" - 1 + 2u * DKIMMOD_LIMIT_SELECTOR_BYTES + 2u
                     + sizeof " header.a=ed25519-sha256" - 1
                     + sizeof " header.b=" - 1 + B_VALUE_BYTES + 2u + 1u;
+  /* spf=, dmarc=, arc= with every property they may carry, quoted */
+  guint64 reason = sizeof " reason=" - 1 + 2u * DKIMMOD_HEADROOM_REASON_BYTES + 2u;
+  guint64 quoted_domain = 2u * DKIMMOD_LIMIT_DOMAIN_BYTES + 2u;
+  guint64 spf = sizeof "; spf=permerror" - 1 + reason
+                + sizeof " smtp.mailfrom=" - 1 + 2u * (LOCAL_PART_BYTES + 1u) + quoted_domain
+                + sizeof " smtp.helo=" - 1 + quoted_domain;
+  guint64 dmarc = sizeof "; dmarc=permerror" - 1 + reason
+                  + sizeof " header.from=" - 1 + quoted_domain
+                  + sizeof " policy.dmarc=quarantine" - 1
+                  + sizeof " (override trusted_forwarder " - 1 + quoted_domain + 1u;
+  guint64 arc = sizeof "; arc=permerror" - 1 + reason
+                + sizeof " header.oldest-pass=50 smtp.remote-ip=" - 1 + 45u;
   guint64 body = 2u * DKIMMOD_LIMIT_DOMAIN_BYTES + 2u + 1u   /* authserv-id; */
-                 + MAX (max_signatures, 1u) * folded (resinfo);
+                 + MAX (max_signatures, 1u) * folded (resinfo)
+                 + folded (spf) + folded (dmarc) + folded (arc);
   guint64 ar = sizeof "X-DKIM-Authentication-Results: " - 1 + folded (body) + 2u;
+  /* on_dmarc_quarantine = header: "NAME: p=quarantine header.from=D" */
+  guint64 quarantine = 64u + sizeof ": p=quarantine header.from=" - 1
+                       + DKIMMOD_LIMIT_DOMAIN_BYTES + 2u;
 
-  return x_header ? 2u * ar : ar;
+  return (x_header ? 2u * ar : ar) + quarantine;
 }
 
 guint64

@@ -22,8 +22,9 @@ G_BEGIN_DECLS
  * produce (DKIMMOD_LIMIT_SIGNATURES signatures with 8192-bit RSA keys). */
 guint64 dkimmod_headroom_signing (void);
 
-/* The largest Authentication-Results field (MAX_SIGNATURES resinfos),
- * twice with X-DKIM-Authentication-Results (X_HEADER). */
+/* The largest Authentication-Results field (MAX_SIGNATURES dkim=
+ * resinfos, spf=, dmarc=, arc=), twice with X-DKIM-Authentication-Results
+ * (X_HEADER), and the quarantine field. */
 guint64 dkimmod_headroom_verifying (guint max_signatures, gboolean x_header);
 
 /* What we advertise and accept: the smaller non-zero of SIZE_MAX

@@ -92,7 +92,7 @@ class VerifyCase(H.SpawnCase):
 class TestVerifySizeHeadroom(VerifyCase):
     """Issue 9 item 2: our Authentication-Results must fit the next hop's SIZE."""
 
-    HEADROOM = 23330    # dkimmod-spawn(8), SIZE: verify, max_signatures = 5
+    HEADROOM = 28005    # dkimmod-spawn(8), SIZE: verify, max_signatures = 5
 
     def test_size_advertised_minus_ar_headroom(self):
         n = 500000
@@ -121,7 +121,7 @@ class TestVerifyKeyFile(VerifyCase):
         got = self.deliver(msg)
         ar, rest = self.our_ar(got)
         self.assertEqual(rest, msg, "message changed in transit")
-        b = re.search(r"header\.b=(\S+)", ar).group(1).strip('"')   # quoted when it has "/"
+        b = re.search(r"header\.b=([^\s;]+)", ar).group(1).strip('"')   # quoted when it has "/"
         self.assertRegex(ar, r"^mx\.rig\.test; dkim=pass \(2048-bit key\) .*header\.d=example\.net")
         for want in ("header.s=sel", "header.a=rsa-sha256", "header.i=@example.net"):
             self.assertIn(want, ar)
@@ -260,6 +260,70 @@ class TestVerifyKeyFile(VerifyCase):
         self.log_text("configuration error: verifying.key_file")
 
 
+class TestVerifyDmarc(VerifyCase):
+    """Issue 10 items 2 and 4: one A-R with every method; DMARC's actions."""
+    conf_name = "dmarc"
+
+    def from_domain(self, domain, signed=False):
+        msg = H.message(frm="Alice <alice@%s>" % domain)
+        return sign(msg) if signed else msg
+
+    def test_one_field_in_order(self):
+        got = self.deliver(sign(H.message()))
+        ar, _ = self.our_ar(got)
+        self.assertRegex(ar, r"^mx\.rig\.test; dkim=pass .*; dmarc=pass .*header\.from=example\.net")
+        self.assertEqual(got.count(b"Authentication-Results:"), 1)
+        [line] = self.log_text("DKIM verify - ")
+        self.assertRegex(line, r"d=example\.net, s=sel, a=rsa-sha256; .*dmarc=pass")
+
+    def test_reject_policy_recorded_by_default(self):
+        got = self.deliver(self.from_domain("strict.example"))
+        ar, _ = self.our_ar(got)
+        self.assertRegex(ar, r"dmarc=fail .*header\.from=strict\.example")
+        self.assertIn("policy.dmarc=reject", ar)
+
+    def test_reject_policy_rejected_when_told(self):
+        p, c = self.vstart("on_dmarc_reject=reject")
+        self.session(c)
+        code, text = self.transaction(c, self.from_domain("strict.example"))
+        self.assertEqual((code, text), (550, "550 5.7.1 Error: rejected by the DMARC policy of "
+                                             "strict.example"))
+        # an aligned pass is not rejected
+        self.assertEqual(self.transaction(c, sign(H.message()))[0], 250)
+        self.quit(p, c)
+        self.log_text("answered 550 (on_dmarc_reject=reject)")
+        self.assertEqual(len(self.sink.messages(1)), 1)
+
+    def test_override_domain_accepts_and_says_why(self):
+        p, c = self.vstart("on_dmarc_reject=reject", "dmarc_override_domains=strict.example")
+        self.session(c)
+        self.assertEqual(self.transaction(c, self.from_domain("strict.example"))[0], 250)
+        self.quit(p, c)
+        [got] = self.sink.messages(1)
+        ar, _ = self.our_ar(got)
+        self.assertIn("dmarc=fail", ar)
+        self.assertIn("local_policy", ar)
+
+    def test_quarantine_header_added_and_forged_copy_removed(self):
+        p, c = self.vstart("on_dmarc_quarantine=header", "quarantine_header=X-Quarantined")
+        self.session(c)
+        msg = self.from_domain("quar.example").replace(
+            b"Subject:", b"X-Quarantined: forged\r\nSubject:")
+        self.assertEqual(self.transaction(c, msg)[0], 250)
+        self.assertEqual(self.transaction(c, self.from_domain("example.net", signed=True))[0], 250)
+        self.quit(p, c)
+        quarantined, passed = self.sink.messages(2)
+        self.assertIn(b"\r\nX-Quarantined: p=quarantine header.from=quar.example\r\n", quarantined)
+        self.assertNotIn(b"forged", quarantined)
+        self.assertNotIn(b"X-Quarantined", passed)
+
+    def test_envelope_reaches_the_log_without_xforward(self):
+        # no XFORWARD: the client is unknown, SPF has nothing to check
+        got = self.deliver(sign(H.message()), xforward=None)
+        ar, _ = self.our_ar(got)
+        self.assertIn("dkim=pass", ar)
+
+
 class DnsServer:
     """dnsmasq on a free loopback port serving the fixture's key records."""
 
@@ -344,7 +408,7 @@ class TestVerifyDns(VerifyCase):
     def test_dns_down_on_temperror_tempfail_is_451(self):
         dead = H.free_port()
         p, c = self.vstart("nameserver=127.0.0.1:%d" % dead, "dns_timeout=1",
-                           "on_temperror=tempfail")
+                           "on_temperror=tempfail", "dmarc=no", "spf=no")
         self.session(c)
         code, text = self.transaction(c, sign(H.message()))
         self.assertEqual(code, 451, text)
@@ -356,6 +420,18 @@ class TestVerifyDns(VerifyCase):
         self.assertIn(b"dkim=none", got)
         self.log_text("answered 451 (on_temperror=tempfail)")
 
+    def test_dns_down_dmarc_temperror_tempfail_is_451(self):
+        # with DMARC on, even an unsigned message needs _dmarc: temperror
+        dead = H.free_port()
+        p, c = self.vstart("nameserver=127.0.0.1:%d" % dead, "dns_timeout=1",
+                           "on_temperror=tempfail")
+        self.session(c)
+        code, text = self.transaction(c, H.message())
+        self.assertEqual((code, text), (451, "451 4.7.5 Error: SPF or DMARC lookup failed, try "
+                                             "again later"))
+        self.quit(p, c)
+        self.log_text("dmarc=temperror")
+
 
 def setUpModule():
     H.setUpModule()
@@ -364,7 +440,20 @@ def setUpModule():
         for name, rec in H.T.records.items():
             f.write("%s %s\n" % (name, rec))
     os.chmod(keys, 0o644)
-    V["keyfile"] = write_verify_config("verify-keyfile.conf", '  key_file = "%s";' % keys)
+    # DKIM alone (the other methods have their own cases below)
+    V["keyfile"] = write_verify_config("verify-keyfile.conf", '  key_file = "%s";\n'
+                                       '  spf = false; dmarc = false; arc = false;' % keys)
+    # a DNS file: the keys plus DMARC and SPF records (issue 10)
+    dnsfile = os.path.join(H.T.dir, "dns.txt")
+    with open(dnsfile, "w") as f:
+        for name, rec in H.T.records.items():
+            f.write("%s TXT %s\n" % (name, rec))
+        f.write("_dmarc.example.net TXT v=DMARC1; p=none\n"
+                "_dmarc.strict.example TXT v=DMARC1; p=reject\n"
+                "_dmarc.quar.example TXT v=DMARC1; p=quarantine\n"
+                "example.net TXT v=spf1 ip4:192.0.2.1 -all\n")
+    os.chmod(dnsfile, 0o644)
+    V["dmarc"] = write_verify_config("verify-dmarc.conf", '  key_file = "%s";' % dnsfile)
     if DNSMASQ is None:
         H.die("dnsmasq missing (Debian package dnsmasq-base)")
     V["dns"] = DnsServer()
