@@ -31,6 +31,18 @@ Cases:
   inbound-dns-down  DNS stopped: dkim=temperror and delivered; with
                   on_temperror = tempfail the client gets 451 and nothing
                   is queued
+  inbound-auth    issue 10 items 4 and 6, the one-pass authenticator: the
+                  rig's dnsmasq serves TXT, A, AAAA, MX and PTR; unsigned
+                  mail from 127.0.0.3 (swaks --local-interface) whose From
+                  domain publishes p=reject is delivered with dmarc=fail
+                  policy.dmarc=reject, and refused with 550 5.7.1 once
+                  on_dmarc_reject = reject; the filter names the client
+                  from XFORWARD before the queue (smtpd_proxy_filter) and
+                  passes XFORWARD on; in the content_filter position
+                  (smtp_send_xforward_command = yes, a verify filter added
+                  to master.cf) it logs the queue id and the next hop logs
+                  the original client 127.0.0.3; every delivered message's
+                  Authentication-Results is read by python3-authres
   rig-port-in-use a rig port already taken: start fails and leaves no
                   dnsmasq and no rig directory behind
   two-rigs        two rigs at once (two port bases, none of 10024-10028),
@@ -59,6 +71,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from loopback import free_port  # noqa: E402
 from rigtest import Rig, RigError, expect, expect_signed, header_fields, run, signatures  # noqa: E402
 
 ART = [("example.net", "mondomaine-dkim")]
@@ -274,8 +288,9 @@ def case_inbound():
         expect(b'dkim=fail' in ar and b'reason="body hash did not verify"' in ar,
                "tampered: %r" % ar)
         [unsigned] = rig.wait_mail("example.com/catchall", 1)
-        expect(our_results(unsigned) == [b"mx.rig.test; dkim=none"],
-               "unsigned: %r" % our_results(unsigned))
+        [ar] = our_results(unsigned)
+        expect(ar.startswith(b"mx.rig.test; dkim=none;") and b"dmarc=none" in ar,
+               "unsigned: %r" % ar)
         expect(b"paypal" not in unsigned, "forged A-R still there:\n%s" % unsigned.decode())
         expect(b"Authentication-Results: relay.other.test; spf=pass" in unsigned,
                "another host's A-R removed")
@@ -298,7 +313,8 @@ def case_inbound_dns_down():
         send_inbound(rig, "carol@example.net", "bob@example.net", msg)
         [got] = rig.wait_mail("example.net/bob", 1)
         [ar] = our_results(got)
-        expect(b"dkim=temperror" in ar, "DNS down: %r" % ar)
+        expect(b"dkim=temperror" in ar and b"dmarc=temperror" in ar, "DNS down: %r" % ar)
+        parse_authres(got)
 
         conf = os.path.join(rig.etc, "dkimmod.conf")
         with open(conf) as f:
@@ -312,6 +328,149 @@ def case_inbound_dns_down():
             expect(e.smtp_code == 451 and b"4.7.5" in e.smtp_error, "reply %s" % e)
         rig.wait_empty()
         expect(rig.messages("example.net/carol") == [], "queued despite 451")
+
+
+def parse_authres(msg):
+    """Our Authentication-Results field read by python3-authres (an
+    independent RFC 8601 parser): {method: result}."""
+    import authres
+    import authres.arc
+    import authres.dmarc
+    [value] = our_results(msg)
+    unfolded = re.sub(rb"\r?\n[ \t]+", b" ", value).decode()
+    h = authres.FeatureContext(authres.dmarc, authres.arc).parse(
+        "Authentication-Results: " + unfolded)
+    expect(h.authserv_id == "mx.rig.test", "authserv-id %r" % h.authserv_id)
+    return {r.method: r.result for r in h.results}
+
+
+# Records for the inbound-auth case, in dnsmasq's own forms (rig.sh
+# dns-start appends etc/dns-extra.conf).
+AUTH_DNS = """\
+txt-record=_dmarc.reject.example.com,"v=DMARC1; p=reject"
+txt-record=reject.example.com,"v=spf1 ip4:127.0.0.2 -all"
+txt-record=_dmarc.example.net,"v=DMARC1; p=none"
+host-record=mx.example.com,127.0.0.2,::2
+mx-host=reject.example.com,mx.example.com,10
+ptr-record=3.0.0.127.in-addr.arpa,other.example.com
+"""
+
+
+def dns_answers(rig, name, rdtype):
+    import dns.resolver
+    res = dns.resolver.Resolver(configure=False)
+    res.nameservers = ["127.0.0.1"]
+    res.port = rig.dns_port
+    return sorted(r.to_text() for r in res.resolve(name, rdtype))
+
+
+def send_status(port, sender, rcpt, msg, source="127.0.0.1"):
+    """(code, text) of the end of DATA (or of the refused command)."""
+    s = smtplib.SMTP("127.0.0.1", port, "mail.sender.test", timeout=30,
+                     source_address=(source, 0))
+    try:
+        s.sendmail(sender, [rcpt], msg)
+        return 250, b""
+    except smtplib.SMTPDataError as e:
+        return e.smtp_code, e.smtp_error
+    finally:
+        s.quit()
+
+
+def add_content_filter_verify(rig):
+    """An inbound smtpd with content_filter to a verify filter (the after-
+    queue position: Postfix's smtp client sends XFORWARD with
+    smtp_send_xforward_command = yes); returns its port."""
+    inbound, filt = free_port(), free_port()
+    spawn = rig.dir + "/bin/dkimmod-spawn"
+    rig.postconf("-Me", "127.0.0.1:%d/inet=127.0.0.1:%d inet n - n - - smtpd"
+                 " -o syslog_name=postfix/inbound-cf"
+                 " -o content_filter=dkverify:[127.0.0.1]:%d" % (inbound, inbound, filt))
+    rig.postconf("-Me", "dkverify/unix=dkverify unix - - n - 4 smtp"
+                 " -o syslog_name=postfix/dkverify -o smtp_send_xforward_command=yes")
+    rig.postconf("-Me", "127.0.0.1:%d/inet=127.0.0.1:%d inet n n n - 4 spawn"
+                 " -o syslog_name=postfix/verify-cf-spawn user=dkimmod:postdrop"
+                 " argv=%s -c %s/dkimmod.conf -o next_hop=127.0.0.1:%d verify"
+                 % (filt, filt, spawn, rig.etc, rig.port("RIG_AFTERPROXY")))
+    rig.reload()
+    rig.wait_port(inbound, "up")
+    rig.wait_port(filt, "up")
+    return inbound
+
+
+def set_verifying(rig, line):
+    """Adds LINE to dkimmod.conf's verifying section (read per connection)."""
+    conf = os.path.join(rig.etc, "dkimmod.conf")
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("  dns_timeout = 2;", "  dns_timeout = 2;\n  " + line, 1))
+
+
+def case_inbound_auth():
+    with Rig() as rig:
+        rig.sh("dns-stop")
+        with open(os.path.join(rig.etc, "dns-extra.conf"), "w") as f:
+            f.write(AUTH_DNS)
+        rig.dns_port = int(rig.sh("dns-start").strip())
+        # the record types SPF needs, from the rig's dnsmasq
+        expect(dns_answers(rig, "reject.example.com", "TXT") == ['"v=spf1 ip4:127.0.0.2 -all"'],
+               "TXT")
+        expect(dns_answers(rig, "mx.example.com", "A") == ["127.0.0.2"], "A")
+        expect(dns_answers(rig, "mx.example.com", "AAAA") == ["::2"], "AAAA")
+        expect(dns_answers(rig, "reject.example.com", "MX") == ["10 mx.example.com."], "MX")
+        expect(dns_answers(rig, "3.0.0.127.in-addr.arpa", "PTR") == ["other.example.com."], "PTR")
+
+        # before the queue: From with p=reject and no aligned pass (127.0.0.3 is
+        # not in the domain's SPF record)
+        msg = message("a@reject.example.com", "bob@example.net", "p=reject", "unsigned\n")
+        rig.swaks(rig.port("RIG_INBOUND"), "a@reject.example.com", "bob@example.net",
+                  "--local-interface", "127.0.0.3", "--header", "Subject: p=reject")
+        [got] = rig.wait_mail("example.net/bob", 1)
+        results = parse_authres(got)
+        expect(results.get("dmarc") == "fail" and results.get("dkim") == "none",
+               "p=reject accepted by default: %r" % results)
+        [ar] = our_results(got)
+        expect(b"policy.dmarc=reject" in ar and b"header.from=reject.example.com" in ar,
+               "dmarc properties: %r" % ar)
+        log = rig.maillog()
+        expect(re.search(r"NOQUEUE: DKIM verify - none; client=unknown\[127\.0\.0\.3\], "
+                         r".*dmarc=fail", log), "before-queue XFORWARD client in the log")
+
+        # told to reject: 550 5.7.1, nothing queued
+        set_verifying(rig, 'on_dmarc_reject = "reject";')
+        code, text = send_status(rig.port("RIG_INBOUND"), "a@reject.example.com",
+                                 "carol@example.net", msg, source="127.0.0.3")
+        expect(code == 550 and b"5.7.1" in text and b"reject.example.com" in text,
+               "on_dmarc_reject = reject: %d %r" % (code, text))
+        # an aligned pass still goes through
+        signed = dkimpy_sign(rig, message("carol@example.net", "carol@example.net", "aligned",
+                                          "signed\n"))
+        expect(send_status(rig.port("RIG_INBOUND"), "carol@example.net", "carol@example.net",
+                           signed)[0] == 250, "aligned pass refused")
+        [ok] = rig.wait_mail("example.net/carol", 1)
+        results = parse_authres(ok)
+        expect(results.get("dkim") == "pass" and results.get("dmarc") == "pass",
+               "aligned: %r" % results)
+
+        # after the queue: content_filter, XFORWARD from Postfix's smtp client
+        port = add_content_filter_verify(rig)
+        cf = message("dave@example.net", "dave@example.org", "content_filter", "after queue\n")
+        expect(send_status(port, "dave@example.net", "alice@example.org", cf,
+                           source="127.0.0.3")[0] == 250, "content_filter inbound refused")
+        [after] = rig.wait_mail("example.org/alice", 1)
+        results = parse_authres(after)
+        expect(results.get("dkim") == "none", "content_filter: %r" % results)
+        log = rig.maillog()
+        qid = re.search(r"postfix/inbound-cf/smtpd\[\d+\]: ([0-9A-F]+): client=unknown"
+                        r"\[127\.0\.0\.3\]", log)
+        expect(qid, "inbound-cf smtpd queue id")
+        expect(re.search(r"dkimmod-spawn\[\d+\]: %s: DKIM verify - none; message-id=" % qid.group(1),
+                         log), "the filter logs the queue id from XFORWARD IDENT")
+        expect(re.search(r"postfix/afterproxy/smtpd\[\d+\]: [0-9A-F]+: client=unknown"
+                         r"\[127\.0\.0\.3\].*orig_queue_id=%s" % qid.group(1), log),
+               "the next hop logs the original client and queue id (XFORWARD passed on)")
+        rig.wait_empty()
 
 
 def rig_dnsmasqs():
@@ -605,6 +764,7 @@ CASES = {
     "pickup": case_pickup,
     "inbound": case_inbound,
     "inbound-dns-down": case_inbound_dns_down,
+    "inbound-auth": case_inbound_auth,
     "rig-port-in-use": case_rig_port_in_use,
     "two-rigs": case_two_rigs,
     "cli": case_cli,
