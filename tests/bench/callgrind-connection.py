@@ -15,7 +15,9 @@
 #	Cases:
 #	  spawn-verify      dkimmod-spawn verify, the corpus's RSA-2048 signed
 #	                    2 KB message, keys from verifying.key_file (no DNS:
-#	                    the count must not depend on a resolver)
+#	                    the count must not depend on a resolver), every
+#	                    method (DKIM, SPF, DMARC, ARC: the default)
+#	  spawn-verify-dkim the same with spf, dmarc and arc off (DKIM alone)
 #	  spawn-sign-rsa    dkimmod-spawn sign, RSA-2048, 2 KB message
 #	  spawn-sign-ed     dkimmod-spawn sign, Ed25519, 2 KB message
 #	  cli-verify        dkimmod verify --key-file, same message on stdin
@@ -319,11 +321,13 @@ def write_setup(corpus, work):
                     f'd = "example.net"; key = "{work}/{alg}.pem"; }} ); }} );\n'
                     '};\n')
         confs[alg] = path
-    path = os.path.join(work, "verify.conf")
-    with open(path, "w") as f:
-        f.write(f'spawn = {{ spool_directory = "{spool}"; }};\n'
-                f'verifying = {{ authserv_id = "{HOSTNAME}"; key_file = "{keys}"; }};\n')
-    confs["verify"] = path
+    # verify: every method (the default); verify-dkim: DKIM alone, as before issue 10
+    for name, extra in (("verify", ""), ("verify-dkim", " spf = false; dmarc = false; arc = false;")):
+        path = os.path.join(work, f"{name}.conf")
+        with open(path, "w") as f:
+            f.write(f'spawn = {{ spool_directory = "{spool}"; }};\n'
+                    f'verifying = {{ authserv_id = "{HOSTNAME}"; key_file = "{keys}";{extra} }};\n')
+        confs[name] = path
     return confs
 
 
@@ -384,6 +388,8 @@ def main():
 
     cases = [
         ("spawn-verify", spawn_case("verify", confs["verify"], signed_bytes, check_verified)),
+        ("spawn-verify-dkim", spawn_case("verify", confs["verify-dkim"], signed_bytes,
+                                         check_verified)),
         ("spawn-sign-rsa", spawn_case("sign", confs["rsa"], plain,
                                       lambda m: check_signed(m, "rsa"))),
         ("spawn-sign-ed", spawn_case("sign", confs["ed"], plain,
