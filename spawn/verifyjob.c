@@ -73,10 +73,8 @@ dkimmod_verify_env_new (const DkimmodConfig *cfg, GError **error)
   DkimmodError err = { 0 };
 
   dkimmod_config_verify_options (cfg, &env->opts);
-  dkimmod_auth_options_init (&env->auth);
-  env->auth.dkim = env->opts;
-  env->auth.methods = DKIMMOD_AUTH_DKIM | (set->spf ? DKIMMOD_AUTH_SPF : 0)
-                      | (set->dmarc ? DKIMMOD_AUTH_DMARC : 0) | (set->arc ? DKIMMOD_AUTH_ARC : 0);
+  dkimmod_config_auth_options (cfg, &env->auth);
+  /* The lists are borrowed from CFG: the environment keeps its own. */
   env->allow_domains = g_strdupv (set->dmarc_override_domains);
   env->trusted_sealers = g_strdupv (set->dmarc_override_arc_sealers);
   env->auth.dmarc_allow_domains = (const char *const *) env->allow_domains;
