@@ -715,10 +715,13 @@ cmd_dns_start () {
 		echo "no-resolv"
 		echo "no-hosts"
 		echo "no-poll"
-		echo "local=/example.net/"
-		echo "local=/example.org/"
-		echo "local=/example.com/"
-		echo "local=/rig.test/"
+		# whole top-level domains, so a DMARC tree walk (RFC 9989) up to
+		# _dmarc.com gets NXDOMAIN from us, not REFUSED (no upstream)
+		echo "local=/net/"
+		echo "local=/org/"
+		echo "local=/com/"
+		echo "local=/test/"
+		echo "local=/in-addr.arpa/"
 		echo "listen-address=127.0.0.1"
 		echo "bind-interfaces"
 		echo "port=$port"
