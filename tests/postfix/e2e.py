@@ -42,7 +42,13 @@ Cases:
                   (smtp_send_xforward_command = yes, a verify filter added
                   to master.cf) it logs the queue id and the next hop logs
                   the original client 127.0.0.3; every delivered message's
-                  Authentication-Results is read by python3-authres
+                  Authentication-Results is read by python3-authres;
+                  spf=fail from 127.0.0.3 and spf=pass (so dmarc=pass) from
+                  127.0.0.2 for "v=spf1 ip4:127.0.0.2 -all"; a message
+                  ARC-sealed by dkimpy as example.net gets arc=pass, is
+                  refused for p=reject until dmarc_override_arc_sealers
+                  names example.net, then accepted with the override in the
+                  A-R; a tampered copy is refused
   rig-port-in-use a rig port already taken: start fails and leaves no
                   dnsmasq and no rig directory behind
   two-rigs        two rigs at once (two port bases, none of 10024-10028),
@@ -245,6 +251,20 @@ def dkimpy_sign(rig, msg, body_after=None):
     return sig.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + raw
 
 
+def arc_seal(rig, raw):
+    """RAW (bytes, CRLF) as a forwarder at example.net passes it on: its
+    Authentication-Results first, then dkimpy's arc_sign ARC set (i=1,
+    cv=none) with the rig's example.net key."""
+    import dkim
+    raw = (b"Authentication-Results: fwd.example.net; spf=pass"
+           b" smtp.mailfrom=a@reject.example.com\r\n" + raw)
+    with open(rig.key_path("mondomaine-dkim", "example.net"), "rb") as f:
+        fields = dkim.arc_sign(raw, b"mondomaine-dkim", b"example.net", f.read(),
+                               b"fwd.example.net")
+    expect(len(fields) == 3, "dkimpy arc_sign: %r" % fields)
+    return b"".join(f if f.endswith(b"\r\n") else f + b"\r\n" for f in fields) + raw
+
+
 def send_inbound(rig, sender, rcpt, msg):
     s = smtplib.SMTP("127.0.0.1", rig.port("RIG_INBOUND"), "mail.sender.test", timeout=30)
     try:
@@ -430,9 +450,13 @@ def case_inbound_auth():
         results = parse_authres(got)
         expect(results.get("dmarc") == "fail" and results.get("dkim") == "none",
                "p=reject accepted by default: %r" % results)
+        # 127.0.0.3 is not in "v=spf1 ip4:127.0.0.2 -all"
+        expect(results.get("spf") == "fail", "spf from 127.0.0.3: %r" % results)
         [ar] = our_results(got)
         expect(b"policy.dmarc=reject" in ar and b"header.from=reject.example.com" in ar,
                "dmarc properties: %r" % ar)
+        expect(re.search(rb"spf=fail[^;]*smtp\.mailfrom=\S*reject\.example\.com", ar),
+               "spf property smtp.mailfrom: %r" % ar)
         log = rig.maillog()
         expect(re.search(r"NOQUEUE: DKIM verify - none; client=unknown\[127\.0\.0\.3\], "
                          r".*dmarc=fail", log), "before-queue XFORWARD client in the log")
@@ -452,6 +476,40 @@ def case_inbound_auth():
         results = parse_authres(ok)
         expect(results.get("dkim") == "pass" and results.get("dmarc") == "pass",
                "aligned: %r" % results)
+
+        # the same envelope from 127.0.0.2, the address its SPF record names:
+        # spf=pass, aligned with the From domain, so DMARC passes unsigned
+        code, text = send_status(rig.port("RIG_INBOUND"), "a@reject.example.com",
+                                 "dave@example.net", msg, source="127.0.0.2")
+        expect(code == 250, "spf=pass from 127.0.0.2 refused: %d %r" % (code, text))
+        [spf_ok] = rig.wait_mail("example.net/catchall", 1)
+        results = parse_authres(spf_ok)
+        expect(results.get("spf") == "pass" and results.get("dmarc") == "pass"
+               and results.get("dkim") == "none", "spf=pass from 127.0.0.2: %r" % results)
+
+        # forwarded through an ARC-sealing hop (dkimpy seals as example.net
+        # with the rig's key) from 127.0.0.3: arc=pass; DMARC still fails
+        # (the forwarder is not in SPF, nothing is signed by the author), so
+        # 550 until the site trusts example.net's seals
+        sealed = arc_seal(rig, msg.encode())
+        code, text = send_status(rig.port("RIG_INBOUND"), "a@reject.example.com",
+                                 "alice@example.com", sealed, source="127.0.0.3")
+        expect(code == 550, "ARC-sealed p=reject without an override: %d %r" % (code, text))
+        set_verifying(rig, 'dmarc_override_arc_sealers = [ "example.net" ];')
+        code, text = send_status(rig.port("RIG_INBOUND"), "a@reject.example.com",
+                                 "alice@example.com", sealed, source="127.0.0.3")
+        expect(code == 250, "trusted ARC sealer refused: %d %r" % (code, text))
+        [fwd] = rig.wait_mail("example.com/catchall", 1)
+        results = parse_authres(fwd)
+        expect(results.get("arc") == "pass" and results.get("dmarc") == "fail"
+               and results.get("spf") == "fail", "ARC-sealed: %r" % results)
+        [ar] = our_results(fwd)
+        expect(b"trusted_forwarder example.net" in ar, "override reason: %r" % ar)
+        # a tampered copy of the sealed message: arc=fail, refused again
+        tampered = sealed.replace(b"unsigned", b"changed!")
+        code, text = send_status(rig.port("RIG_INBOUND"), "a@reject.example.com",
+                                 "alice@example.com", tampered, source="127.0.0.3")
+        expect(code == 550, "tampered ARC chain accepted: %d %r" % (code, text))
 
         # after the queue: content_filter, XFORWARD from Postfix's smtp client
         port = add_content_filter_verify(rig)
