@@ -32,6 +32,8 @@
 #	         port), key from DNS (verifying.nameserver = the rig's dnsmasq)
 #	  d-kf   the same with verifying.key_file (a second spawn service and
 #	         inbound smtpd, added here), key records from keys.txt
+#	  d-kf-dkim  d-kf with spf, dmarc and arc off: DKIM alone, so d-kf
+#	         minus d-kf-dkim is what SPF, DMARC and ARC add (issue 10)
 #	  d3, d3-kf  d and d-kf through dkimmod-spawn serve verify listeners
 #	         (pooled mode) instead of spawn(8)
 #	  e-kf   opendkim milter in Mode v over a UNIX socket, the same
@@ -419,6 +421,7 @@ def main():
                              f"{svc}/smtpd_milters={milter}",
                              f"{svc}/milter_default_action=tempfail"], check=True)
     p_kfspawn, p_kfin = BASE + 593, BASE + 594
+    p_kfdkimspawn, p_kfdkimin = BASE + 601, BASE + 602
     if corpus:
         dns_extra(rigdir, corpus)
         keys_copy = os.path.join(rigdir, "etc", "keys.txt")
@@ -427,24 +430,34 @@ def main():
         with open(os.path.join(rigdir, "etc", "dkimmod.conf")) as f:
             conf = f.read()
         kfconf = os.path.join(rigdir, "etc", "dkimmod-keyfile.conf")
-        with open(kfconf, "w") as f:
-            f.write(conf.replace("  dns_timeout = 2;\n",
-                                 f'  dns_timeout = 2;\n  key_file = "{keys_copy}";\n'))
-        os.chmod(kfconf, 0o644)
+        kfdkimconf = os.path.join(rigdir, "etc", "dkimmod-keyfile-dkim.conf")
         spawn = os.path.join(rigdir, "bin", "dkimmod-spawn")
-        svc = f"127.0.0.1:{p_kfspawn}/inet"
-        subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{p_kfspawn} inet n n n - 10 spawn "
-                             f"user=dkimmod:postdrop argv={spawn} -c {kfconf} "
-                             f"-o next_hop=127.0.0.1:{renv['RIG_AFTERPROXY']} verify"], check=True)
-        subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/verify-keyfile-spawn",
-                             f"{svc}/command_time_limit=300s"], check=True)
-        svc = f"127.0.0.1:{p_kfin}/inet"
-        subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{p_kfin} inet n - n - 10 smtpd"], check=True)
-        subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/inbound-keyfile",
-                             f"{svc}/smtpd_proxy_filter=127.0.0.1:{p_kfspawn}",
-                             f"{svc}/smtpd_proxy_options=speed_adjust"], check=True)
+        # d-kf verifies with every method (the default), d-kf-dkim with DKIM
+        # alone: their difference is what SPF, DMARC and ARC add (issue 10)
+        for path, only_dkim, sport, iport, name in (
+                (kfconf, "", p_kfspawn, p_kfin, "keyfile"),
+                (kfdkimconf, "  spf = false;\n  dmarc = false;\n  arc = false;\n",
+                 p_kfdkimspawn, p_kfdkimin, "keyfile-dkim")):
+            with open(path, "w") as f:
+                f.write(conf.replace("  dns_timeout = 2;\n",
+                                     f'  dns_timeout = 2;\n  key_file = "{keys_copy}";\n'
+                                     + only_dkim))
+            os.chmod(path, 0o644)
+            svc = f"127.0.0.1:{sport}/inet"
+            subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{sport} inet n n n - 10 spawn "
+                                 f"user=dkimmod:postdrop argv={spawn} -c {path} "
+                                 f"-o next_hop=127.0.0.1:{renv['RIG_AFTERPROXY']} verify"],
+                           check=True)
+            subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/verify-{name}-spawn",
+                                 f"{svc}/command_time_limit=300s"], check=True)
+            svc = f"127.0.0.1:{iport}/inet"
+            subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{iport} inet n - n - 10 smtpd"],
+                           check=True)
+            subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/inbound-{name}",
+                                 f"{svc}/smtpd_proxy_filter=127.0.0.1:{sport}",
+                                 f"{svc}/smtpd_proxy_options=speed_adjust"], check=True)
     spawn_ports = (int(renv["RIG_SIGN"]), int(renv["RIG_PROXY_SIGN"]), int(renv["RIG_VERIFY"]),
-                   BASE + 593)[:4 if corpus else 3]
+                   p_kfspawn, p_kfdkimspawn)[:5 if corpus else 3]
     for p in spawn_ports:
         svc = f"127.0.0.1:{p}/inet"
         subprocess.run(pc + ["-P", f"{svc}/max_use=1000000", f"{svc}/max_idle=3600"], check=True)
@@ -514,6 +527,7 @@ def main():
             paths += [("a-py", "no filter, signed file", int(renv["RIG_NOFILTER"]), None, "py"),
                       ("d", "dkimmod-spawn verify, proxy, DNS", int(renv["RIG_INBOUND"]), "spawn", "py"),
                       ("d-kf", "dkimmod-spawn verify, key_file", p_kfin, "spawn", "py"),
+                      ("d-kf-dkim", "the same, DKIM alone", p_kfdkimin, "spawn", "py"),
                       ("d3", "serve verify (pooled), DNS", p_pool_in, serves[1].pid, "py"),
                       ("d3-kf", "serve verify (pooled), key_file", p_pool_kfin, serves[2].pid, "py"),
                       ("e-kf", "opendkim verify milter, TestPublicKeys", p_vmilter, odkims[2].pid, "py")]
@@ -548,7 +562,7 @@ def main():
             if signed != (key != "a"):
                 sys.exit(f"bench-e2e: path {key}: DKIM-Signature {'present' if signed else 'missing'}")
         print("E2E check: paths b, b2, b3, c-unix, c-tcp deliver signed mail, path a unsigned"
-              + ("; d, d-kf, d3, d3-kf and e-kf add dkim=pass" if corpus else ""), flush=True)
+              + ("; d, d-kf, d-kf-dkim, d3, d3-kf and e-kf add dkim=pass" if corpus else ""), flush=True)
         for _ in range(rounds):
             for key, _, port, filt, sender in paths:
                 clear_mail(rigdir)
@@ -577,7 +591,7 @@ def main():
             base = statistics.median(res["a-d" if key.endswith("-d") else
                                          "a-py" if sender == "py" else "a"]["rate"])
             r = statistics.median(res[key]["rate"])
-            print(f"E2E {key:6s} {label:34s} {r:6.0f} msg/s ({r / base:4.2f}x no filter), "
+            print(f"E2E {key:9s} {label:34s} {r:6.0f} msg/s ({r / base:4.2f}x no filter), "
                   f"server CPU {statistics.median(res[key]['cpu']):5.2f} ms/msg, "
                   f"filter CPU {statistics.median(res[key]['fcpu']):5.2f} ms/msg, "
                   + (f"latency 1 msg: {lat[key][0]:5.1f} ms SMTP, {lat[key][1]:5.1f} ms delivered"

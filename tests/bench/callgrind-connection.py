@@ -18,6 +18,13 @@
 #	                    the count must not depend on a resolver), every
 #	                    method (DKIM, SPF, DMARC, ARC: the default)
 #	  spawn-verify-dkim the same with spf, dmarc and arc off (DKIM alone)
+#	  spawn-verify-auth every method with records to evaluate: the same
+#	                    message ARC-sealed once by dkimpy (arc_sign, the
+#	                    corpus's RSA key: two more RSA verifications), the
+#	                    key file with example.net's SPF record (v=spf1
+#	                    ip4:192.0.2.0/24 -all) and DMARC record (p=reject),
+#	                    the client 192.0.2.10 sent with XFORWARD: dkim, spf,
+#	                    dmarc and arc all pass
 #	  spawn-sign-rsa    dkimmod-spawn sign, RSA-2048, 2 KB message
 #	  spawn-sign-ed     dkimmod-spawn sign, Ed25519, 2 KB message
 #	  cli-verify        dkimmod verify --key-file, same message on stdin
@@ -253,13 +260,18 @@ def spawn_child(argv, sock=None, stdin_path=None, stdout_path="/dev/null"):
     return os.posix_spawn(argv[0], argv, env, file_actions=acts)
 
 
-def smtp_dialogue(parent, io, message):
-    """The client's side of one message: greeting to QUIT, every reply checked."""
+XFORWARD = b"XFORWARD ADDR=192.0.2.10 HELO=mail.example.net"
+
+
+def smtp_dialogue(parent, io, message, xforward=False):
+    """The client's side of one message: greeting to QUIT, every reply
+    checked; with XFORWARD, the client 192.0.2.10 as Postfix's smtpd names it."""
     greet = io.reply()
     if not greet.startswith(b"220"):
         raise RuntimeError(f"greeting {greet!r}")
-    for cmd, want in ((b"EHLO client.bench.test", b"250"),
-                      (b"MAIL FROM:<alice@example.net>", b"250"),
+    for cmd, want in ((b"EHLO client.bench.test", b"250"),) + (
+            ((XFORWARD, b"250"),) if xforward else ()) + (
+                     (b"MAIL FROM:<alice@example.net>", b"250"),
                       (b"RCPT TO:<bob@example.org>", b"250"), (b"DATA", b"354")):
         parent.sendall(cmd + b"\r\n")
         r = io.reply()
@@ -275,7 +287,7 @@ def smtp_dialogue(parent, io, message):
     io.reply()
 
 
-def spawn_connection(argv_fn, message):
+def spawn_connection(argv_fn, message, xforward=False):
     """One SMTP connection; returns (rusage, delivered message)."""
     hop = NextHop()
     hop.start()
@@ -284,7 +296,7 @@ def spawn_connection(argv_fn, message):
     child.close()
     io = Lines(parent)
     try:
-        smtp_dialogue(parent, io, message)
+        smtp_dialogue(parent, io, message, xforward)
     finally:
         parent.close()
         _, status, ru = os.wait4(pid, 0)
@@ -328,7 +340,30 @@ def write_setup(corpus, work):
             f.write(f'spawn = {{ spool_directory = "{spool}"; }};\n'
                     f'verifying = {{ authserv_id = "{HOSTNAME}"; key_file = "{keys}";{extra} }};\n')
         confs[name] = path
+    # verify-auth: records for SPF and DMARC beside the keys
+    auth_keys = os.path.join(work, "keys-auth.txt")
+    with open(auth_keys, "w") as f, open(keys) as k:
+        f.write(k.read() + "example.net TXT v=spf1 ip4:192.0.2.0/24 -all\n"
+                "_dmarc.example.net TXT v=DMARC1; p=reject\n")
+    path = os.path.join(work, "verify-auth.conf")
+    with open(path, "w") as f:
+        f.write(f'spawn = {{ spool_directory = "{spool}"; }};\n'
+                f'verifying = {{ authserv_id = "{HOSTNAME}"; key_file = "{auth_keys}"; }};\n')
+    confs["verify-auth"] = path
     return confs
+
+
+def arc_sealed(message, work):
+    """MESSAGE (bytes) as a forwarder passes it on: its Authentication-Results,
+    then dkimpy's ARC set (i=1, cv=none), d=example.net s=rsa."""
+    import dkim
+    message = (b"Authentication-Results: fwd.bench.test; dkim=pass header.d=example.net\r\n"
+               + message)
+    with open(os.path.join(work, "rsa.pem"), "rb") as f:
+        fields = dkim.arc_sign(message, b"rsa", b"example.net", f.read(), b"fwd.bench.test")
+    if len(fields) != 3:
+        raise RuntimeError(f"dkimpy arc_sign: {fields!r}")
+    return b"".join(f if f.endswith(b"\r\n") else f + b"\r\n" for f in fields) + message
 
 
 def check_signed(msg, alg):
@@ -339,10 +374,16 @@ def check_signed(msg, alg):
         raise RuntimeError(f"delivered signature is not {want!r}")
 
 
-def check_verified(msg):
+def check_verified(msg, want=(b"dkim=pass",)):
     head = msg.split(b"\r\n\r\n", 1)[0] if msg else b""
-    if f"Authentication-Results: {HOSTNAME}".encode() not in head or b"dkim=pass" not in head:
-        raise RuntimeError("delivered message has no dkim=pass:\n" + head.decode(errors="replace"))
+    if f"Authentication-Results: {HOSTNAME}".encode() not in head or \
+            not all(w in head for w in want):
+        raise RuntimeError(f"delivered message has not all of {want!r}:\n"
+                           + head.decode(errors="replace"))
+
+
+def check_all_pass(msg):
+    check_verified(msg, (b"dkim=pass", b"spf=pass", b"dmarc=pass", b"arc=pass"))
 
 
 def main():
@@ -363,11 +404,11 @@ def main():
     keys = os.path.join(work, "keys.txt")
     out = os.path.join(work, "cli-out.eml")
 
-    def spawn_case(mode, conf, message, check):
+    def spawn_case(mode, conf, message, check, xforward=False):
         def run(prefix):
             ru, delivered = spawn_connection(
                 lambda port: prefix + [spawn, "-c", conf, "-o", f"next_hop=127.0.0.1:{port}",
-                                       mode], message)
+                                       mode], message, xforward)
             check(delivered)
             return ru
         return run
@@ -390,6 +431,9 @@ def main():
         ("spawn-verify", spawn_case("verify", confs["verify"], signed_bytes, check_verified)),
         ("spawn-verify-dkim", spawn_case("verify", confs["verify-dkim"], signed_bytes,
                                          check_verified)),
+        ("spawn-verify-auth", spawn_case("verify", confs["verify-auth"],
+                                         arc_sealed(signed_bytes, work), check_all_pass,
+                                         xforward=True)),
         ("spawn-sign-rsa", spawn_case("sign", confs["rsa"], plain,
                                       lambda m: check_signed(m, "rsa"))),
         ("spawn-sign-ed", spawn_case("sign", confs["ed"], plain,
