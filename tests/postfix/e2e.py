@@ -397,6 +397,15 @@ def send_status(port, sender, rcpt, msg, source="127.0.0.1"):
         s.quit()
 
 
+def delivered_results(rig, sender, rcpt, mailbox, msg, source):
+    """MSG sent to the rig's inbound port from SOURCE must be accepted and
+    delivered to MAILBOX: (our A-R's {method: result}, the message)."""
+    code, text = send_status(rig.port("RIG_INBOUND"), sender, rcpt, msg, source=source)
+    expect(code == 250, "refused from %s: %d %r" % (source, code, text))
+    [got] = rig.wait_mail(mailbox, 1)
+    return parse_authres(got), got
+
+
 def add_content_filter_verify(rig):
     """An inbound smtpd with content_filter to a verify filter (the after-
     queue position: Postfix's smtp client sends XFORWARD with
@@ -470,20 +479,15 @@ def case_inbound_auth():
         # an aligned pass still goes through
         signed = dkimpy_sign(rig, message("carol@example.net", "carol@example.net", "aligned",
                                           "signed\n"))
-        expect(send_status(rig.port("RIG_INBOUND"), "carol@example.net", "carol@example.net",
-                           signed)[0] == 250, "aligned pass refused")
-        [ok] = rig.wait_mail("example.net/carol", 1)
-        results = parse_authres(ok)
+        results, _ = delivered_results(rig, "carol@example.net", "carol@example.net",
+                                       "example.net/carol", signed, "127.0.0.1")
         expect(results.get("dkim") == "pass" and results.get("dmarc") == "pass",
                "aligned: %r" % results)
 
         # the same envelope from 127.0.0.2, the address its SPF record names:
         # spf=pass, aligned with the From domain, so DMARC passes unsigned
-        code, text = send_status(rig.port("RIG_INBOUND"), "a@reject.example.com",
-                                 "dave@example.net", msg, source="127.0.0.2")
-        expect(code == 250, "spf=pass from 127.0.0.2 refused: %d %r" % (code, text))
-        [spf_ok] = rig.wait_mail("example.net/catchall", 1)
-        results = parse_authres(spf_ok)
+        results, _ = delivered_results(rig, "a@reject.example.com", "dave@example.net",
+                                       "example.net/catchall", msg, "127.0.0.2")
         expect(results.get("spf") == "pass" and results.get("dmarc") == "pass"
                and results.get("dkim") == "none", "spf=pass from 127.0.0.2: %r" % results)
 
@@ -496,11 +500,8 @@ def case_inbound_auth():
                                  "alice@example.com", sealed, source="127.0.0.3")
         expect(code == 550, "ARC-sealed p=reject without an override: %d %r" % (code, text))
         set_verifying(rig, 'dmarc_override_arc_sealers = [ "example.net" ];')
-        code, text = send_status(rig.port("RIG_INBOUND"), "a@reject.example.com",
-                                 "alice@example.com", sealed, source="127.0.0.3")
-        expect(code == 250, "trusted ARC sealer refused: %d %r" % (code, text))
-        [fwd] = rig.wait_mail("example.com/catchall", 1)
-        results = parse_authres(fwd)
+        results, fwd = delivered_results(rig, "a@reject.example.com", "alice@example.com",
+                                         "example.com/catchall", sealed, "127.0.0.3")
         expect(results.get("arc") == "pass" and results.get("dmarc") == "fail"
                and results.get("spf") == "fail", "ARC-sealed: %r" % results)
         [ar] = our_results(fwd)
