@@ -11,6 +11,7 @@
 #define DKIMMOD_CLI_H
 
 #include <glib.h>
+#include <sys/types.h>
 #include <sysexits.h>
 
 #include "dkimmod.h"
@@ -41,10 +42,11 @@ int dkimmod_check_config_file (const char *path, gboolean dns, const char *names
                                struct DkimmodConfig **cfg_out);
 
 /* What "dkimmod keygen" does, for "dkimmod rotate": DIR/SELECTOR.key
- * (mode 0600, never overwritten) and DIR/SELECTOR.txt; *ZONE_OUT gets the
- * zone-file text of the record (g_free). BITS 0 means 2048. An exit status. */
+ * (mode 0600, owned by OWNER:GROUP unless OWNER is (uid_t) -1, never
+ * overwritten) and DIR/SELECTOR.txt; *ZONE_OUT gets the zone-file text of
+ * the record (g_free). BITS 0 means 2048. An exit status. */
 int dkimmod_cli_keygen (gboolean ed25519, guint bits, const char *domain, const char *selector,
-                        const char *dir, char **zone_out);
+                        const char *dir, uid_t owner, gid_t group, char **zone_out);
 
 /* "dkimmod: " + message on stderr. */
 void dkimmod_cli_warn (const char *fmt, ...) G_GNUC_PRINTF (1, 2);

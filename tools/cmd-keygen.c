@@ -57,6 +57,8 @@ typedef struct
   const char *dir;
   const char *flags;    /* t= value or NULL */
   gboolean hash_sha256; /* h=sha256 */
+  uid_t owner;          /* the key file's owner, or (uid_t) -1: whoever runs this */
+  gid_t group;
 } KeygenOptions;
 
 static const char keygen_usage[] =
@@ -271,9 +273,13 @@ zone_text (const char *name, const char *record)
   return g_string_free (g_steal_pointer (&z), FALSE);
 }
 
-/* write_new_file - PATH created with MODE; EXCL refuses an existing file. */
+/* write_new_file - PATH created with MODE; EXCL refuses an existing file.
+ * OWNER and GROUP ((uid_t) -1: unchanged) are set on the descriptor
+ * before a byte is written, so the key never belongs to root with its
+ * contents in it. */
 static int
-write_new_file (const char *path, const void *data, gsize len, int mode, gboolean excl)
+write_new_file (const char *path, const void *data, gsize len, int mode, gboolean excl,
+                uid_t owner, gid_t group)
 {
   g_autoptr (GError) error = NULL;
   int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (excl ? O_EXCL : O_TRUNC);
@@ -284,6 +290,14 @@ write_new_file (const char *path, const void *data, gsize len, int mode, gboolea
     {
       dkimmod_cli_warn ("%s: %s%s", path, g_strerror (errno),
                         errno == EEXIST ? " (refusing to overwrite)" : "");
+      return EX_CANTCREAT;
+    }
+  if (owner != (uid_t) -1 && fchown (fd, owner, group) != 0)
+    {
+      dkimmod_cli_warn ("%s: cannot give it to uid %u: %s", path, (unsigned) owner,
+                        g_strerror (errno));
+      close (fd);
+      unlink (path);
       return EX_CANTCREAT;
     }
   ok = dkimmod_cli_write_all (fd, data, len, &error);
@@ -346,9 +360,10 @@ keygen_run (const KeygenOptions *opt, char **zone_out)
   zone = zone_text (name, record);
   key_path = g_strdup_printf ("%s/%s.key", opt->dir, opt->selector);
   txt_path = g_strdup_printf ("%s/%s.txt", opt->dir, opt->selector);
-  status = write_new_file (key_path, pem, (gsize) pem_len, 0600, TRUE);
+  status = write_new_file (key_path, pem, (gsize) pem_len, 0600, TRUE, opt->owner, opt->group);
   if (status == EX_OK)
-    status = write_new_file (txt_path, zone, strlen (zone), 0644, FALSE);
+    status = write_new_file (txt_path, zone, strlen (zone), 0644, FALSE, (uid_t) -1,
+                             (gid_t) -1);
   if (status == EX_OK)
     *zone_out = g_steal_pointer (&zone);
   return status;
@@ -356,10 +371,10 @@ keygen_run (const KeygenOptions *opt, char **zone_out)
 
 int
 dkimmod_cli_keygen (gboolean ed25519, guint bits, const char *domain, const char *selector,
-                    const char *dir, char **zone_out)
+                    const char *dir, uid_t owner, gid_t group, char **zone_out)
 {
   KeygenOptions opt = { .ed25519 = ed25519, .bits = bits ? bits : 2048, .domain = domain,
-                        .selector = selector, .dir = dir };
+                        .selector = selector, .dir = dir, .owner = owner, .group = group };
 
   if (!is_dns_name (selector, DKIMMOD_LIMIT_SELECTOR_BYTES)
       || !is_dns_name (domain, DKIMMOD_LIMIT_DOMAIN_BYTES))
@@ -373,7 +388,7 @@ dkimmod_cli_keygen (gboolean ed25519, guint bits, const char *domain, const char
 int
 dkimmod_cmd_keygen (int argc, char **argv)
 {
-  KeygenOptions opt = { 0 };
+  KeygenOptions opt = { .owner = (uid_t) -1, .group = (gid_t) -1 };
   int status = keygen_parse_args (argc, argv, &opt);
   g_autofree char *zone = NULL;
 

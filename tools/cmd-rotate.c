@@ -21,7 +21,18 @@
  *	next and prints the TXT record to publish. The first time, the state
  *	file is written from the entry's current signature and the command
  *	says which line to change.
- *	With --activate: runs the check of "dkimmod testkey" for the next
+ *	The key belongs to the filter's user from the moment it exists: run
+ *	as root, the file is given (before a byte is written) to --user, else
+ *	to the user= of the master.cf spawn service that runs dkimmod-spawn
+ *	with this configuration, else to the package's dkimmod user; with
+ *	none of them it refuses, since a root-owned key is one the filter
+ *	cannot read (every message would get 451 after --activate). Run as
+ *	another user, it first checks that it can write the key's directory
+ *	and the state file's, so that a refusal leaves no key behind; a
+ *	state file that still cannot be written removes the new key.
+ *	With --activate: checks as the filter's user (a child with its ids,
+ *	run-as-user.c) that the next key loads as dkimmod-spawn loads it,
+ *	then runs the check of "dkimmod testkey" for the next
  *	key (the record is published and matches); only then it makes next
  *	the signing key, keeps the old one as previous, loads the
  *	configuration again to prove it now signs with the new selector
@@ -32,10 +43,14 @@
  * DIAGNOSTICS
  *	Exit 0 done; 1 DNS does not publish the next key (nothing changed);
  *	75 DNS temporary error; 64 usage; 65 nothing to activate or a key is
- *	already waiting; 78 the configuration does not use the state file.
+ *	already waiting; 67 run as root with no filter user to give the key
+ *	to; 73 a directory this user cannot write; 77 the filter's user
+ *	cannot read the next key (--activate), or --user names another user
+ *	without root; 78 the configuration does not use the state file.
  * NEVER
- *	Switch selectors before DNS publishes the new key; edit the main
- *	configuration file; overwrite a key.
+ *	Switch selectors before DNS publishes the new key, or to a key the
+ *	filter's user cannot read; edit the main configuration file;
+ *	overwrite a key; leave a key that no state file names.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,14 +62,21 @@
 
 #include "cli.h"
 #include "config-load.h"
+#include "run-as-user.h"
 
 #define ROTATE_OLD_RECORD_DAYS 7
 
 typedef struct
 {
-  const char *domain, *selector, *config, *nameserver, *timeout, *keydir;
+  const char *domain, *selector, *config, *nameserver, *timeout, *keydir, *user;
   gboolean activate, ed25519, ed25519_set;
   guint bits;
+  /* resolved: the filter's user when run as root (NULL otherwise: the
+   * key is the caller's), its ids, and how dkimmod-spawn loads keys */
+  char *filter_user;
+  uid_t uid;
+  gid_t gid;
+  unsigned key_flags;
 } RotateOptions;
 
 /* One setting of a group in the state file, written back as read. */
@@ -77,6 +99,7 @@ static const char rotate_usage[] =
   "                      [-o KEYDIR] --config FILE\n"
   "       dkimmod rotate --activate -d DOMAIN --config FILE [--nameserver ADDR[:PORT]]\n"
   "                      [--timeout SECONDS]\n"
+  "       (both forms also take --user NAME[:GROUP])\n"
   "\n"
   "Makes the next key of DOMAIN and prints its DNS record; with --activate,\n"
   "switches DOMAIN to it once DNS publishes the record. The state lives in\n"
@@ -91,9 +114,11 @@ static const char rotate_usage[] =
   "      --activate            switch to the next key (after checking DNS)\n"
   "      --nameserver ADDR     DNS server for the check (default: /etc/resolv.conf)\n"
   "      --timeout SECONDS     DNS deadline (default 5)\n"
+  "      --user NAME[:GROUP]   the filter's user, who gets the key (run as root; default:\n"
+  "                            the master.cf spawn service's user=, else dkimmod)\n"
   "  -h, --help                this text\n";
 
-enum { OPT_CONFIG = 256, OPT_ACTIVATE, OPT_NAMESERVER, OPT_TIMEOUT };
+enum { OPT_CONFIG = 256, OPT_ACTIVATE, OPT_NAMESERVER, OPT_TIMEOUT, OPT_USER };
 
 static const struct option rotate_long_options[] = {
   { "domain", required_argument, NULL, 'd' },
@@ -105,6 +130,7 @@ static const struct option rotate_long_options[] = {
   { "activate", no_argument, NULL, OPT_ACTIVATE },
   { "nameserver", required_argument, NULL, OPT_NAMESERVER },
   { "timeout", required_argument, NULL, OPT_TIMEOUT },
+  { "user", required_argument, NULL, OPT_USER },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -138,6 +164,7 @@ rotate_parse_args (int argc, char **argv, RotateOptions *opt)
       case OPT_ACTIVATE: opt->activate = TRUE; break;
       case OPT_NAMESERVER: opt->nameserver = optarg; break;
       case OPT_TIMEOUT: opt->timeout = optarg; break;
+      case OPT_USER: opt->user = optarg; break;
       case 'h':
         fputs (rotate_usage, stdout);
         return -1;
@@ -317,6 +344,37 @@ write_state (const char *path, const char *text)
   return EX_OK;
 }
 
+/* first_existing_dir - PATH, or its nearest ancestor that exists (g_free) */
+static char *
+first_existing_dir (const char *path)
+{
+  char *dir = g_strdup (path);
+
+  while (!g_file_test (dir, G_FILE_TEST_IS_DIR) && strcmp (dir, "/") != 0 && strcmp (dir, ".") != 0)
+    {
+      char *up = g_path_get_dirname (dir);
+
+      g_free (dir);
+      dir = up;
+    }
+  return dir;
+}
+
+/* check_writable - this process can create files in DIR (made if
+ * missing); said before a key exists, so a refusal leaves nothing */
+static int
+check_writable (const char *dir, const char *what)
+{
+  g_autofree char *have = first_existing_dir (dir);
+
+  if (access (have, W_OK | X_OK) == 0)
+    return EX_OK;
+  return dkimmod_cli_warn ("%s: %s cannot write here (%s): nothing was made. Run dkimmod rotate "
+                           "as root (it gives the key to the filter's user), or let uid %u "
+                           "write %s", have, g_get_user_name (), what, (unsigned) geteuid (), have),
+         EX_CANTCREAT;
+}
+
 /* current_sig - the one signature the config makes for DOMAIN now, from
  * the entry for DOMAIN itself (transfer full), or NULL with a warning */
 static DkimmodConfigSignature *
@@ -428,7 +486,16 @@ rotate_next (const RotateOptions *opt, const DkimmodConfigSignature *cur, Rotate
            EX_DATAERR;
   if (g_strcmp0 (sel, cur->selector) == 0)
     return dkimmod_cli_warn ("-s %s: that is the current selector", sel), EX_USAGE;
-  status = dkimmod_cli_keygen (ed, opt->bits, opt->domain, sel, dir, &zone);
+  {
+    g_autofree char *state_dir = g_path_get_dirname (path);
+
+    if ((status = check_writable (dir, "the new key")) != EX_OK
+        || (status = check_writable (state_dir, "the state file")) != EX_OK)
+      return status;
+  }
+  status = dkimmod_cli_keygen (ed, opt->bits, opt->domain, sel, dir,
+                               opt->filter_user ? opt->uid : (uid_t) -1,
+                               opt->filter_user ? opt->gid : (gid_t) -1, &zone);
   if (status != EX_OK)
     return status;
   keypath = g_canonicalize_filename (sel, dir);
@@ -443,7 +510,19 @@ rotate_next (const RotateOptions *opt, const DkimmodConfigSignature *cur, Rotate
   }
   text = state_text (opt->domain, st);
   if ((status = write_state (path, text)) != EX_OK)
-    return status;
+    {
+      g_autofree char *kp = g_strdup_printf ("%s.key", keypath);
+      g_autofree char *txt = g_strdup_printf ("%s.txt", keypath);
+
+      /* no key that no state file names */
+      unlink (kp);
+      unlink (txt);
+      dkimmod_cli_warn ("the new key %s was removed: nothing changed", kp);
+      return status;
+    }
+  if (opt->filter_user != NULL)
+    printf ("%s: the new key belongs to %s (mode 0600), the filter's user\n", opt->domain,
+            opt->filter_user);
   fputs (zone, stdout);
   printf ("\n%s: next key s=%s recorded in %s.\nPublish the record above, then run:\n"
           "  dkimmod rotate --activate -d %s --config %s\n", opt->domain, sel, path,
@@ -456,10 +535,20 @@ rotate_next (const RotateOptions *opt, const DkimmodConfigSignature *cur, Rotate
   return EX_OK;
 }
 
-/* dns_publishes - what "dkimmod testkey" checks, for the next key */
-static int
-dns_publishes (const RotateOptions *opt, const char *sel, const char *key)
+/* Publishes - dns_publishes's question, for a child run as the filter */
+typedef struct
 {
+  const RotateOptions *opt;
+  const char *sel, *key;
+} Publishes;
+
+/* testkey_next - what "dkimmod testkey" checks, for the next key */
+static int
+testkey_next (gpointer data)
+{
+  const Publishes *q = data;
+  const RotateOptions *opt = q->opt;
+  const char *sel = q->sel, *key = q->key;
   const char *argv[12] = { "testkey", "-d", opt->domain, "-s", sel, "-k", key };
   int argc = 7;
 
@@ -470,6 +559,23 @@ dns_publishes (const RotateOptions *opt, const char *sel, const char *key)
   argv[argc] = NULL;
   fflush (stdout);
   return dkimmod_cmd_testkey (argc, (char **) argv);
+}
+
+/* dns_publishes - testkey_next as the filter's user when run as root:
+ * the library loads a private key only for its owner (or root's own) */
+static int
+dns_publishes (const RotateOptions *opt, const char *sel, const char *key)
+{
+  Publishes q = { opt, sel, key };
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  if (opt->filter_user == NULL)
+    return testkey_next (&q);
+  status = dkimmod_run_as_user (opt->filter_user, testkey_next, &q, &error);
+  if (error != NULL)
+    dkimmod_cli_warn ("%s", error->message);
+  return status;
 }
 
 /* promote - next becomes sign, sign becomes previous */
@@ -503,6 +609,50 @@ switched (const RotateOptions *opt, const char *sel)
   return sig != NULL && g_strcmp0 (sig->selector, sel) == 0;
 }
 
+/* LoadCheck - what load_as_filter checks, in the child */
+typedef struct
+{
+  const char *path;
+  unsigned flags;
+} LoadCheck;
+
+/* load_key_here - the key at CHECK->path loads as dkimmod-spawn loads it */
+static int
+load_key_here (gpointer data)
+{
+  const LoadCheck *check = data;
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  DkimmodError err = { 0 };
+  g_autoptr (DkimmodKey) key = dkimmod_key_load_file (ctx, check->path, check->flags, &err);
+
+  if (key != NULL)
+    return EX_OK;
+  dkimmod_cli_warn ("%s", err.message);
+  return EX_NOPERM;
+}
+
+/* filter_can_load - the filter's user (root: in a child with its ids)
+ * can load the next key; else why, and the fix */
+static int
+filter_can_load (const RotateOptions *opt, const char *key)
+{
+  LoadCheck check = { key, opt->key_flags };
+  g_autoptr (GError) error = NULL;
+  const char *who = opt->filter_user ? opt->filter_user : g_get_user_name ();
+  int status = opt->filter_user ? dkimmod_run_as_user (opt->filter_user, load_key_here, &check,
+                                                      &error)
+                                : load_key_here (&check);
+
+  if (error != NULL)
+    dkimmod_cli_warn ("%s", error->message);
+  if (status == EX_OK)
+    return EX_OK;
+  return dkimmod_cli_warn ("not activated: %s, the filter's user, cannot use the next key %s "
+                           "(why and the fix: above); with it every message would get 451",
+                           who, key),
+         EX_NOPERM;
+}
+
 /* rotate_activate - check DNS, switch, prove it, advise */
 static int
 rotate_activate (const RotateOptions *opt, RotateState *st, const char *path, const char *old_text)
@@ -516,6 +666,8 @@ rotate_activate (const RotateOptions *opt, RotateState *st, const char *path, co
            EX_DATAERR;
   sel = g_strdup (field_get (st->next, "s"));
   old_sel = g_strdup (field_get (st->sign, "s"));
+  if ((status = filter_can_load (opt, field_get (st->next, "key"))) != EX_OK)
+    return status;
   status = dns_publishes (opt, sel, field_get (st->next, "key"));
   if (status != EX_OK)
     {
@@ -540,6 +692,37 @@ rotate_activate (const RotateOptions *opt, RotateState *st, const char *path, co
   return EX_OK;
 }
 
+/* resolve_owner - who gets the key: as root the filter's user (--user,
+ * else the master.cf spawn service's user=, else the package's dkimmod),
+ * else whoever runs this (--user must then name that user) */
+static int
+resolve_owner (RotateOptions *opt)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+
+  if (geteuid () != 0)
+    {
+      if (opt->user != NULL && (!dkimmod_user_lookup (opt->user, &opt->uid, &opt->gid, &error)
+                                || opt->uid != geteuid ()))
+        return dkimmod_cli_warn ("--user %s: %s", opt->user,
+                                 error ? error->message : "another user: run this as root"),
+               error ? EX_NOUSER : EX_NOPERM;
+      return EX_OK;
+    }
+  opt->filter_user = dkimmod_cli_filter_user (opt->user, NULL, opt->config, &why);
+  if (opt->filter_user == NULL && dkimmod_user_lookup ("dkimmod", &opt->uid, &opt->gid, NULL))
+    opt->filter_user = g_strdup ("dkimmod");
+  if (opt->filter_user == NULL)
+    return dkimmod_cli_warn ("run as root, the key would be root's and the filter could not read "
+                             "it (%s): name the filter's user with --user NAME[:GROUP]",
+                             why ? why : "no filter user found"),
+           EX_NOUSER;
+  if (!dkimmod_user_lookup (opt->filter_user, &opt->uid, &opt->gid, &error))
+    return dkimmod_cli_warn ("%s", error->message), EX_NOUSER;
+  return EX_OK;
+}
+
 int
 dkimmod_cmd_rotate (int argc, char **argv)
 {
@@ -558,6 +741,10 @@ dkimmod_cmd_rotate (int argc, char **argv)
     return dkimmod_cli_warn ("%s", error->message), EX_CONFIG;
   if ((cur = current_sig (cfg, opt.domain)) == NULL)
     return EX_CONFIG;
+  opt.key_flags = dkimmod_config_spawn (cfg)->allow_group_readable_keys
+                    ? DKIMMOD_KEY_ALLOW_GROUP_READABLE : 0;
+  if ((status = resolve_owner (&opt)) != EX_OK)
+    return g_free (opt.filter_user), status;
   dir = g_path_get_dirname (opt.config);
   path = g_strdup_printf ("%s/rotate/%s.conf", dir, opt.domain);
   if (g_file_get_contents (path, &old_text, NULL, NULL) && !read_state (path, &st, &error))
@@ -574,5 +761,6 @@ dkimmod_cmd_rotate (int argc, char **argv)
   else
     status = rotate_next (&opt, cur, &st, path, included);
   rotate_state_clear (&st);
+  g_free (opt.filter_user);
   return status;
 }

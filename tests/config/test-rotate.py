@@ -7,9 +7,12 @@ usage: test-rotate.py DKIMMOD
 A domain signed with s=old is rotated to s=new1 with dnsmasq (Debian's
 dnsmasq-base) on 127.0.0.1 and a free port as the DNS. Activation is
 refused while the record is missing or holds another key, and while the
-configuration does not include the state file; then it switches, and
-`dkimmod sign --config` signs with the new key. Exit 77 (skip) when
-dnsmasq cannot start (not root).
+configuration does not include the state file, and while the filter's
+user (--user nobody:nogroup, as spawn(8)'s user=) cannot read the next
+key; then it switches, and `dkimmod sign --config` signs with the new
+key. The next key belongs to the filter's user, mode 0600, from the
+start. Run as the filter's user where it cannot write, rotate refuses
+before a key exists. Exit 77 (skip) when dnsmasq cannot start (not root).
 """
 
 import os
@@ -35,6 +38,9 @@ KEYS = os.path.join(TMP, "keys")
 MSG = (b"From: alice@example.net\r\nTo: bob@example.com\r\nSubject: rotation\r\n"
        b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n\r\nHello.\r\n")
 dns = {"proc": None, "ns": None}
+# the filter's user, as a master.cf spawn service's user= names it
+FILTER_USER, FILTER_GROUP = "nobody", "nogroup"
+AS_FILTER = ["--user", FILTER_USER + ":" + FILTER_GROUP]
 
 
 def skip(why):
@@ -106,18 +112,36 @@ def stop_dns():
 
 def activate(code):
     return run(["rotate", "--activate", "-d", "example.net", "--config", CONF,
-                "--nameserver", dns["ns"], "--timeout", "2"], code=code)
+                "--nameserver", dns["ns"], "--timeout", "2"] + AS_FILTER, code=code)
+
+
+def as_filter(args):
+    """dkimmod ARGS with the filter's ids, as spawn(8) runs it"""
+    return ["setpriv", "--reuid=" + FILTER_USER, "--regid=" + FILTER_GROUP, "--clear-groups",
+            DKIMMOD] + args
 
 
 def signed_selector():
-    out = run(["sign", "--config", CONF], stdin=MSG).stdout.decode()
+    # as the filter signs: the library loads a private key for its owner
+    p = subprocess.run(as_filter(["sign", "--config", CONF]), input=MSG, capture_output=True)
+    assert p.returncode == 0, p
+    out = p.stdout.decode()
     return re.search(r"\bs=([^;\s]+)", out).group(1), out.encode()
 
 
 def main():
-    os.makedirs(KEYS)
+    import pwd
+    import grp
+    if os.geteuid() != 0:
+        skip("rotate as root gives keys to the filter's user: needs root")
+    # the filter's user must reach the keys, as in /etc/dkimmod
+    os.chmod(TMP, 0o755)
+    os.makedirs(KEYS, mode=0o755)
+    filter_uid = pwd.getpwnam(FILTER_USER).pw_uid
+    filter_gid = grp.getgrnam(FILTER_GROUP).gr_gid
     old_zone = run(["keygen", "-d", "example.net", "-s", "old", "-o", KEYS, "-b", "1024"]).stdout
     old = record_of(old_zone.decode())
+    os.chown(os.path.join(KEYS, "old.key"), filter_uid, filter_gid)
     with open(CONF, "w") as f:
         f.write('# a comment the postmaster wrote\nsigning = {\n  sender_map = (\n'
                 '    { sender = "example.net";\n'
@@ -132,10 +156,14 @@ def main():
     state = {}
 
     def first_rotation():
-        p = run(["rotate", "-d", "example.net", "-s", "new1", "--config", CONF])
+        p = run(["rotate", "-d", "example.net", "-s", "new1", "--config", CONF] + AS_FILTER)
         out = p.stdout.decode()
+        assert out.startswith("example.net: the new key belongs to nobody:nogroup (mode 0600)"), out
+        out = out.split("\n", 1)[1]
         state["new1"] = record_of(out.split("\n\n")[0])
         assert out.startswith("new1._domainkey.example.net. IN TXT"), out
+        st = os.stat(os.path.join(KEYS, "new1.key"))
+        assert (st.st_uid, st.st_gid) == (filter_uid, filter_gid), st
         assert 'replace the sign setting of its entry with\n  @include "rotate/example.net.conf"' in out
         assert os.stat(os.path.join(KEYS, "new1.key")).st_mode & 0o777 == 0o600
         text = open(STATE).read()
@@ -159,7 +187,7 @@ def main():
             '@include "rotate/example.net.conf" }')
         with open(CONF, "w") as f:
             f.write(text)
-        p = run(["check-config", CONF], code=None)
+        p = run(["check-config"] + AS_FILTER + [CONF], code=None)
         assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
         assert signed_selector()[0] == "old"
     check("the entry includes the state file; check-config accepts next", include)
@@ -168,8 +196,8 @@ def main():
         start_dns({"old._domainkey.example.net": old})
         # check-config --dns: the current selector is published; the
         # waiting next key is not signed with, so not checked.
-        out = subprocess.run([DKIMMOD, "check-config", "--dns", "--nameserver", dns["ns"], CONF],
-                             capture_output=True)
+        out = subprocess.run([DKIMMOD, "check-config", "--dns", "--nameserver", dns["ns"]]
+                             + AS_FILTER + [CONF], capture_output=True)
         assert out.returncode == 0 and b"does not publish" not in out.stderr, out
         before = open(STATE).read()
         p = activate(1)
@@ -180,8 +208,8 @@ def main():
 
     def wrong_key():
         start_dns({"old._domainkey.example.net": state["new1"], "new1._domainkey.example.net": old})
-        out = subprocess.run([DKIMMOD, "check-config", "--dns", "--nameserver", dns["ns"], CONF],
-                             capture_output=True)
+        out = subprocess.run([DKIMMOD, "check-config", "--dns", "--nameserver", dns["ns"]]
+                             + AS_FILTER + [CONF], capture_output=True)
         assert out.returncode == 0, out
         assert b"warning: old._domainkey.example.net does not publish the key" in out.stderr, out
         start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": old})
@@ -190,6 +218,22 @@ def main():
         assert open(STATE).read() == before and signed_selector()[0] == "old"
     check("activate refuses when the record holds another key; check-config --dns warns "
           "when a selector's record holds another key", wrong_key)
+
+    def unreadable():
+        # the key as the rotate of before left it: root's
+        key = os.path.join(KEYS, "new1.key")
+        start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": state["new1"]})
+        os.chown(key, 0, 0)
+        before = open(STATE).read()
+        try:
+            p = activate(77)
+        finally:
+            os.chown(key, filter_uid, filter_gid)
+        err = p.stderr.decode()
+        assert "not activated: nobody:nogroup, the filter's user, cannot use the next key" in err, err
+        assert "new1.key" in err and "Permission denied" in err, err
+        assert open(STATE).read() == before and signed_selector()[0] == "old"
+    check("activate refuses a next key the filter's user cannot read (root's, 0600)", unreadable)
 
     def switch():
         start_dns({"old._domainkey.example.net": old, "new1._domainkey.example.net": state["new1"]})
@@ -206,17 +250,31 @@ def main():
         with open(kf, "w") as f:
             f.write('new1._domainkey.example.net "%s"\n' % state["new1"])
         run(["verify", "--key-file", kf], stdin=signed)
-        run(["check-config", CONF])
+        run(["check-config"] + AS_FILTER + [CONF])
     check("activate switches once DNS publishes the key; the old one is kept as previous", switch)
 
+    def as_filter_user():
+        keys_before = sorted(os.listdir(KEYS))
+        p = subprocess.run(as_filter(["rotate", "-d", "example.net", "-s", "new3", "--config",
+                                      CONF]), capture_output=True)
+        assert p.returncode == 73, p
+        assert b"cannot write here (the new key): nothing was made" in p.stderr, p.stderr
+        assert sorted(os.listdir(KEYS)) == keys_before
+    check("run as the filter's user where it cannot write: refused before a key exists",
+          as_filter_user)
+
     def again():
-        p = run(["rotate", "-d", "example.net", "--config", CONF])
-        sel = p.stdout.decode().split(".", 1)[0]
+        p = run(["rotate", "-d", "example.net", "--config", CONF] + AS_FILTER)
+        sel = p.stdout.decode().split("\n", 1)[1].split(".", 1)[0]
         assert re.fullmatch(r"s20\d{6}", sel), sel
         assert "First rotation" not in p.stdout.decode()
-        p = run(["rotate", "-d", "example.net", "--config", CONF, "-s", "other"], code=65)
+        p = run(["rotate", "-d", "example.net", "--config", CONF, "-s", "other"] + AS_FILTER,
+                code=65)
         assert "is already waiting" in p.stderr.decode()
-        run(["rotate", "-d", "nowhere.example", "--config", CONF], code=78)
+        run(["rotate", "-d", "nowhere.example", "--config", CONF] + AS_FILTER, code=78)
+        # as root with a user that does not exist: refused, nothing made
+        run(["rotate", "-d", "example.net", "--config", CONF, "-s", "x", "--user",
+             "no-such-user-dkimmod"], code=67)
     check("the next rotation: a dated selector by default; one next key at a time", again)
 
     print("1..%d" % len(checks))
