@@ -193,6 +193,7 @@ start_body (DkimmodJob *base)
   g_autofree char *sender = NULL;
   g_autofree char *sender_log = NULL;
   const char *idn_why = NULL;
+  const char *matched = NULL;
   g_autoptr (GPtrArray) sigs = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *dropped = NULL;
@@ -214,7 +215,7 @@ start_body (DkimmodJob *base)
       return;
     }
   sender_log = dkimmod_log_sanitize (sender, strlen (sender), DKIMMOD_LOG_TEXT_MAX);
-  sigs = dkimmod_config_lookup_checked (job->cfg, sender, NULL, &dropped, &error);
+  sigs = dkimmod_config_lookup_checked (job->cfg, sender, &matched, &dropped, &error);
   if (dropped != NULL)
     dkimmod_log (LOG_WARNING, "%s: sender_map entry for <%s>: signature left out: %s",
                  job->base.queue_id, sender_log, dropped);
@@ -255,6 +256,16 @@ start_body (DkimmodJob *base)
   g_string_assign (job->summary, fields->str);
   for (guint i = 0; i < sigs->len && job->signer != NULL; i++)
     add_signature (job, sigs->pdata[i]);
+  /* "why was this signed so?": the entry that matched, and where it is */
+  if (matched != NULL)
+    {
+      const DkimmodConfigSignature *first = sigs->pdata[0];
+      g_autofree char *entry_log = dkimmod_log_sanitize (matched, strlen (matched),
+                                                         DKIMMOD_LOG_TEXT_MAX);
+
+      g_string_append_printf (job->summary, ", entry=\"%s\" (%s)", entry_log,
+                              first->origin ? first->origin : "?");
+    }
   g_string_free (fields, TRUE);
   if (job->signer != NULL)
     add_headers (job);

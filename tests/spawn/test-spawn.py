@@ -379,6 +379,8 @@ class TestSigning(SpawnCase):
         self.assertIn("4QAbCd123: DKIM signing - signed; message-id=<test.", line)
         self.assertIn("signer=<@example.net>, from=<alice@example.net>, s=sel, a=rsa-sha256",
                       line)
+        # the sender_map entry that matched, with its file and line
+        self.assertRegex(line, r', entry="example\.net" \(/\S+\.conf:\d+\)$')
         self.assertRegex(line, r"^[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \S+ dkimmod-spawn\[\d+\]: ")
 
     def test_two_messages_one_connection_dual_signature(self):
