@@ -10,9 +10,11 @@ timestamped backup of both files; a second run changes nothing; and each
 refusal (no main.cf, no front service, a port taken in master.cf or by
 another program, an unknown user, a key or spool the user cannot use, a
 front service already filtered) changes nothing and names the fix. The
-last case applies the setup to the rig's Postfix (tests/postfix/rig.sh,
-under its lock) and sends a message that arrives signed. Root only
-(exit 77): the checks run as the filter's user.
+last two cases apply the setup to the rig's Postfix (tests/postfix/rig.sh,
+under its lock): --sign, and a message sent to the front service arrives
+signed; --verify, and a message signed by dkimpy sent to the front
+service arrives with our Authentication-Results saying dkim=pass. Root
+only (exit 77): the checks run as the filter's user.
 """
 
 import glob
@@ -251,6 +253,39 @@ def main():
             assert "no change" in out, out + err
     tests.append(("applied to the rig's Postfix: a message sent to the front service arrives "
                   "signed", rig_signs))
+
+    def rig_verifies():
+        import dkim
+        import smtplib
+        with Rig() as rig:
+            base = int(rig.ports["RIG_PORT_BASE"])
+            front = "127.0.0.1:%d/inet" % rig.port("RIG_NOFILTER")
+            args = ["--verify", "--postfix-config", rig.etc, "--smtp", front,
+                    "--verify-config", os.path.join(rig.etc, "dkimmod.conf"),
+                    "--spawn", os.path.join(rig.dir, "bin", "dkimmod-spawn"),
+                    "--user", USER + ":postdrop",
+                    "--verify-port", str(base + 42), "--verify-reinject-port", str(base + 43)]
+            out, err = run(args + ["--apply"])
+            assert "changed" in out, out + err
+            rig.reload()
+            rig.wait_port(base + 42, "up")
+            rig.wait_port(base + 43, "up")
+            msg = (b"From: carol@example.net\r\nTo: bob@example.net\r\n"
+                   b"Subject: postfix-setup --verify\r\n\r\nverified\r\n")
+            with open(rig.key_path("mondomaine-dkim", "example.net"), "rb") as f:
+                msg = dkim.sign(msg, b"mondomaine-dkim", b"example.net", f.read(),
+                                canonicalize=(b"relaxed", b"relaxed")) + msg
+            with smtplib.SMTP("127.0.0.1", rig.port("RIG_NOFILTER"), "client.rig.test",
+                              timeout=30) as c:
+                c.sendmail("carol@example.net", ["bob@example.net"], msg)
+            [got] = rig.wait_mail("example.net/bob", 1)
+            head = got.split(b"\n\n", 1)[0].replace(b"\r\n", b"\n")
+            assert b"Authentication-Results: mx.rig.test;" in head, head.decode()
+            assert b"dkim=pass" in head and b"header.d=example.net" in head, head.decode()
+            out, err = run(args + ["--apply"])
+            assert "no change" in out, out + err
+    tests.append(("--verify applied to the rig's Postfix: a signed message sent to the front "
+                  "service arrives with dkim=pass in our Authentication-Results", rig_verifies))
 
     status = run_tap(tests)
     for t in tmps:
