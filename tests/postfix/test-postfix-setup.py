@@ -231,20 +231,30 @@ def main():
         run(s.args())
     tests.append(("each refusal names the reason and the fix and changes nothing", refusals))
 
+    def apply_to_rig(rig, mode):
+        """postfix-setup MODE (--sign or --verify) applied to the rig's
+        Postfix, its front the rig's unfiltered smtpd, the two new services
+        on BASE+40 and +41, up; returns the arguments (for a second run)"""
+        base = int(rig.ports["RIG_PORT_BASE"])
+        front = "127.0.0.1:%d/inet" % rig.port("RIG_NOFILTER")
+        conf = os.path.join(rig.etc, "dkimmod.conf")
+        args = [mode, "--postfix-config", rig.etc,
+                "--spawn", os.path.join(rig.dir, "bin", "dkimmod-spawn"),
+                "--user", USER + ":postdrop"] + (
+            ["--submission", front, "--config", conf, "--sign-port", str(base + 40),
+             "--reinject-port", str(base + 41)] if mode == "--sign" else
+            ["--smtp", front, "--verify-config", conf, "--verify-port", str(base + 40),
+             "--verify-reinject-port", str(base + 41)])
+        out, err = run(args + ["--apply"])
+        assert "changed" in out, out + err
+        rig.reload()
+        rig.wait_port(base + 40, "up")
+        rig.wait_port(base + 41, "up")
+        return args
+
     def rig_signs():
         with Rig() as rig:
-            base = int(rig.ports["RIG_PORT_BASE"])
-            front = "127.0.0.1:%d/inet" % rig.port("RIG_NOFILTER")
-            args = ["--sign", "--postfix-config", rig.etc, "--submission", front,
-                    "--config", os.path.join(rig.etc, "dkimmod.conf"),
-                    "--spawn", os.path.join(rig.dir, "bin", "dkimmod-spawn"),
-                    "--user", USER + ":postdrop",
-                    "--sign-port", str(base + 40), "--reinject-port", str(base + 41)]
-            out, err = run(args + ["--apply"])
-            assert "changed" in out, out + err
-            rig.reload()
-            rig.wait_port(base + 40, "up")
-            rig.wait_port(base + 41, "up")
+            args = apply_to_rig(rig, "--sign")
             rig.swaks(rig.port("RIG_NOFILTER"), "carol@example.net", "bob@example.net",
                       "--header", "Subject: postfix-setup")
             msgs = rig.wait_mail("example.net/bob", 1)
@@ -258,18 +268,7 @@ def main():
         import dkim
         import smtplib
         with Rig() as rig:
-            base = int(rig.ports["RIG_PORT_BASE"])
-            front = "127.0.0.1:%d/inet" % rig.port("RIG_NOFILTER")
-            args = ["--verify", "--postfix-config", rig.etc, "--smtp", front,
-                    "--verify-config", os.path.join(rig.etc, "dkimmod.conf"),
-                    "--spawn", os.path.join(rig.dir, "bin", "dkimmod-spawn"),
-                    "--user", USER + ":postdrop",
-                    "--verify-port", str(base + 42), "--verify-reinject-port", str(base + 43)]
-            out, err = run(args + ["--apply"])
-            assert "changed" in out, out + err
-            rig.reload()
-            rig.wait_port(base + 42, "up")
-            rig.wait_port(base + 43, "up")
+            args = apply_to_rig(rig, "--verify")
             msg = (b"From: carol@example.net\r\nTo: bob@example.net\r\n"
                    b"Subject: postfix-setup --verify\r\n\r\nverified\r\n")
             with open(rig.key_path("mondomaine-dkim", "example.net"), "rb") as f:
