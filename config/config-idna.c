@@ -15,6 +15,17 @@
  *	Punycode, leading hyphens). A domain that is already ASCII is only
  *	lower-cased, as before.
  *
+ *	libidn2 (and the libunistring it needs) is not linked into the
+ *	dynamic build but opened with dlopen(3) at the first non-ASCII
+ *	domain: nearly every connection has none, and loading and
+ *	relocating the two libraries (570 symbol lookups under BIND_NOW)
+ *	cost every dkimmod-spawn process about 0.5M instructions and 20
+ *	page faults (docs/benchmarks.md). If it cannot be opened the
+ *	domain has no A-label ("libidn2.so.0 cannot be loaded"), as for an
+ *	invalid IDN: the message is relayed unsigned with that reason, never
+ *	signed for another name. The static build (-Dstatic_helper=true)
+ *	links it.
+ *
  *	The local part is kept byte for byte (ASCII letters lower-cased as
  *	for every sender): an address-level sender_map key with a UTF-8
  *	local part matches that local part with the A-label domain.
@@ -36,6 +47,51 @@
 
 #include <idn2.h>
 #include <string.h>
+
+#ifdef DKIMMOD_IDN2_DLOPEN
+#include <dlfcn.h>
+
+/* The SONAME of libidn2 2.x (Debian's libidn2-0). */
+#define IDN2_SONAME "libidn2.so.0"
+
+typedef struct {
+  int (*to_ascii_8z) (const char *input, char **output, int flags);
+  const char *(*strerror) (int rc);
+  void (*free) (void *ptr);
+} Idn2;
+
+/* idn2 - libidn2's three functions, opened once (thread-safe), or NULL.
+ * The handle stays open for the life of the process. */
+static const Idn2 *
+idn2 (void)
+{
+  static Idn2 fns;
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      void *h = dlopen (IDN2_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+      if (h != NULL)
+        {
+          fns.to_ascii_8z = (int (*) (const char *, char **, int)) dlsym (h, "idn2_to_ascii_8z");
+          fns.strerror = (const char *(*) (int)) dlsym (h, "idn2_strerror");
+          fns.free = (void (*) (void *)) dlsym (h, "idn2_free");
+          if (fns.to_ascii_8z == NULL || fns.strerror == NULL || fns.free == NULL)
+            fns.to_ascii_8z = NULL;
+        }
+      g_once_init_leave (&done, 1);
+    }
+  return fns.to_ascii_8z != NULL ? &fns : NULL;
+}
+#else
+static const struct {
+  int (*to_ascii_8z) (const char *input, char **output, int flags);
+  const char *(*strerror) (int rc);
+  void (*free) (void *ptr);
+} linked = { idn2_to_ascii_8z, idn2_strerror, idn2_free };
+#define idn2() (&linked)
+#endif
 
 /* is_ascii - no byte of S (LEN bytes) has the high bit set */
 static gboolean
@@ -70,15 +126,19 @@ dkimmod_config_sender_to_ascii (const char *sender, const char **why)
     return g_steal_pointer (&low);
   if (!g_utf8_validate (dom, -1, NULL))
     return (*why = "the sender domain is not valid UTF-8", NULL);
-  rc = idn2_to_ascii_8z (dom, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  /* Only now: an ASCII domain never loads libidn2. */
+  __auto_type lib = idn2 ();
+  if (lib == NULL)
+    return (*why = "libidn2.so.0 cannot be loaded", NULL);
+  rc = lib->to_ascii_8z (dom, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
   if (rc != IDN2_OK)
     {
       /* idn2_strerror gives static English text, e.g. "string contains a
        * disallowed character" */
-      *why = idn2_strerror (rc);
+      *why = lib->strerror (rc);
       return NULL;
     }
   out = g_strdup_printf ("%.*s%s", at ? (int) (at - low + 1) : 0, low, alabel);
-  idn2_free (alabel);
+  lib->free (alabel);
   return out;
 }
