@@ -49,49 +49,47 @@
 #include <string.h>
 
 #ifdef DKIMMOD_IDN2_DLOPEN
-#include <dlfcn.h>
+#include "lazylib-private.h"
+#endif
 
-/* The SONAME of libidn2 2.x (Debian's libidn2-0). */
-#define IDN2_SONAME "libidn2.so.0"
-
+/* libidn2's three functions that we call */
 typedef struct {
   int (*to_ascii_8z) (const char *input, char **output, int flags);
   const char *(*strerror) (int rc);
   void (*free) (void *ptr);
 } Idn2;
 
-/* idn2 - libidn2's three functions, opened once (thread-safe), or NULL.
- * The handle stays open for the life of the process. */
+/* idn2 - libidn2's functions, or NULL when it cannot be loaded: opened
+ * once per process at the first non-ASCII domain in the dynamic build
+ * (module/lazylib.c), linked in the static helper */
 static const Idn2 *
 idn2 (void)
 {
-  static Idn2 fns;
-  static gsize done;
+#ifdef DKIMMOD_IDN2_DLOPEN
+  static const char *const names[] = { "idn2_to_ascii_8z", "idn2_strerror", "idn2_free", NULL };
+  static void (*fns[3]) (void);
+  /* The SONAME of libidn2 2.x (Debian's libidn2-0). */
+  static DkimmodLazyLib lib = { "libidn2.so.0", names, fns, 0, FALSE };
+  static Idn2 typed;
+  static gsize once;
 
-  if (g_once_init_enter (&done))
+  if (!dkimmod_lazylib_open (&lib))
+    return NULL;
+  if (g_once_init_enter (&once))
     {
-      void *h = dlopen (IDN2_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-      if (h != NULL)
-        {
-          fns.to_ascii_8z = (int (*) (const char *, char **, int)) dlsym (h, "idn2_to_ascii_8z");
-          fns.strerror = (const char *(*) (int)) dlsym (h, "idn2_strerror");
-          fns.free = (void (*) (void *)) dlsym (h, "idn2_free");
-          if (fns.to_ascii_8z == NULL || fns.strerror == NULL || fns.free == NULL)
-            fns.to_ascii_8z = NULL;
-        }
-      g_once_init_leave (&done, 1);
+      /* the addresses as idn2.h declares them */
+      typed.to_ascii_8z = (int (*) (const char *, char **, int)) fns[0];
+      typed.strerror = (const char *(*) (int)) fns[1];
+      typed.free = (void (*) (void *)) fns[2];
+      g_once_init_leave (&once, 1);
     }
-  return fns.to_ascii_8z != NULL ? &fns : NULL;
-}
+  return &typed;
 #else
-static const struct {
-  int (*to_ascii_8z) (const char *input, char **output, int flags);
-  const char *(*strerror) (int rc);
-  void (*free) (void *ptr);
-} linked = { idn2_to_ascii_8z, idn2_strerror, idn2_free };
-#define idn2() (&linked)
+  static const Idn2 linked = { idn2_to_ascii_8z, idn2_strerror, idn2_free };
+
+  return &linked;
 #endif
+}
 
 /* is_ascii - no byte of S (LEN bytes) has the high bit set */
 static gboolean
@@ -127,7 +125,7 @@ dkimmod_config_sender_to_ascii (const char *sender, const char **why)
   if (!g_utf8_validate (dom, -1, NULL))
     return (*why = "the sender domain is not valid UTF-8", NULL);
   /* Only now: an ASCII domain never loads libidn2. */
-  __auto_type lib = idn2 ();
+  const Idn2 *lib = idn2 ();
   if (lib == NULL)
     return (*why = "libidn2.so.0 cannot be loaded", NULL);
   rc = lib->to_ascii_8z (dom, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);

@@ -66,6 +66,7 @@
 #include "dmarc-record.h"
 #include "msgparse.h"
 #include "limits-private.h"
+#include "lazylib-private.h"
 
 /* RFC 9989 section 4.10: at most eight queries per walk. */
 #define WALK_MAX 8u
@@ -367,9 +368,16 @@ dkimmod_dmarc_walk_names (const char *domain)
   return (char **) g_ptr_array_free (out, FALSE);
 }
 
+/* libpsl's registrable-domain function, set with the list. Only the
+ * RFC 7489 mode needs libpsl, so the dynamic build opens it at its first
+ * use (lazylib.c) and a process that never asks (the RFC 9989 default)
+ * never loads it. */
+static const char *(*psl_registrable) (const psl_ctx_t *psl, const char *domain);
+
 /* public_suffix_list - libpsl's newest list, loaded once per process and
  * read-only afterwards (psl_latest: its built-in list or the
- * publicsuffix package's file, whichever is newer) */
+ * publicsuffix package's file, whichever is newer); NULL when libpsl
+ * cannot be loaded */
 static const psl_ctx_t *
 public_suffix_list (void)
 {
@@ -378,21 +386,40 @@ public_suffix_list (void)
 
   if (g_once_init_enter (&once))
     {
-      psl = psl_latest (NULL);
-      if (psl == NULL)
+#ifdef DKIMMOD_PSL_DLOPEN
+      static const char *const names[] = { "psl_latest", "psl_builtin",
+                                           "psl_registrable_domain", NULL };
+      static void (*fns[3]) (void);
+      static DkimmodLazyLib lib = { "libpsl.so.5", names, fns, 0, FALSE };
+
+      if (dkimmod_lazylib_open (&lib))
+        {
+          /* the addresses as libpsl.h declares them */
+          psl_ctx_t *(*latest) (const char *) = (psl_ctx_t *(*) (const char *)) fns[0];
+          const psl_ctx_t *(*builtin) (void) = (const psl_ctx_t *(*) (void)) fns[1];
+
+          psl_registrable = (const char *(*) (const psl_ctx_t *, const char *)) fns[2];
+          if ((psl = latest (NULL)) == NULL)
+            psl = builtin ();
+        }
+#else
+      psl_registrable = psl_registrable_domain;
+      if ((psl = psl_latest (NULL)) == NULL)
         psl = psl_builtin ();
+#endif
       g_once_init_leave (&once, 1);
     }
   return psl;
 }
 
 /* psl_org - RFC 7489 3.2: the Organizational Domain by the Public Suffix
- * List (the domain itself when it is a public suffix) (transfer none) */
+ * List (the domain itself when it is a public suffix, or when the list
+ * cannot be loaded: only exact alignment then) (transfer none) */
 static const char *
 psl_org (const char *domain)
 {
   const psl_ctx_t *psl = public_suffix_list ();
-  const char *reg = psl != NULL ? psl_registrable_domain (psl, domain) : NULL;
+  const char *reg = psl != NULL ? psl_registrable (psl, domain) : NULL;
 
   return reg != NULL ? reg : domain;
 }
