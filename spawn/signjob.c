@@ -259,12 +259,13 @@ start_body (DkimmodJob *base)
   /* "why was this signed so?": the entry that matched, and where it is */
   if (matched != NULL)
     {
-      const DkimmodConfigSignature *first = sigs->pdata[0];
+      /* the entry's own line, as dkimmod explain names it */
+      const char *origin = dkimmod_config_entry_origin (job->cfg, matched);
       g_autofree char *entry_log = dkimmod_log_sanitize (matched, strlen (matched),
                                                          DKIMMOD_LOG_TEXT_MAX);
 
       g_string_append_printf (job->summary, ", entry=\"%s\" (%s)", entry_log,
-                              first->origin ? first->origin : "?");
+                              origin ? origin : "?");
     }
   g_string_free (fields, TRUE);
   if (job->signer != NULL)

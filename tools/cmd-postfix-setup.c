@@ -66,7 +66,8 @@ static const char setup_usage[] =
   "      --apply                 make the changes (default: dry run)\n"
   "      --config FILE           signing configuration (" DKIMMOD_SYSCONFDIR "/dkimmod.conf)\n"
   "      --verify-config FILE    verifying configuration (" DKIMMOD_SYSCONFDIR "/verify.conf)\n"
-  "      --user NAME[:GROUP]     spawn's user= (dkimmod)\n"
+  "      --user NAME[:GROUP]     spawn's user= (dkimmod; dkimmod:postdrop when Postfix\n"
+  "                              logs through postlogd, maillog_file)\n"
   "      --spawn PATH            the filter (" DKIMMOD_LIBEXECDIR "/dkimmod-spawn)\n"
   "      --submission NAME/TYPE  front service for --sign (submission/inet)\n"
   "      --smtp NAME/TYPE        front service for --verify (smtp/inet)\n"
@@ -144,7 +145,7 @@ static const char *const after_proxy_params[] = {
 
 typedef struct
 {
-  gboolean sign, before_queue, verify, apply, soft_bounce;
+  gboolean sign, before_queue, verify, apply, soft_bounce, user_given;
   const char *config, *verify_config, *user, *spawn, *submission, *smtp, *postfix_dir;
   guint sign_port, reinject_port, verify_port, verify_reinject_port;
 } Setup;
@@ -589,7 +590,7 @@ parse_options (Setup *s, int argc, char **argv)
       case OPT_SOFT_BOUNCE: s->soft_bounce = TRUE; break;
       case OPT_CONFIG: s->config = optarg; break;
       case OPT_VCONFIG: s->verify_config = optarg; break;
-      case OPT_USER: s->user = optarg; break;
+      case OPT_USER: s->user = optarg; s->user_given = TRUE; break;
       case OPT_SPAWN: s->spawn = optarg; break;
       case OPT_SUBMISSION: s->submission = optarg; break;
       case OPT_SMTP: s->smtp = optarg; break;
@@ -704,6 +705,21 @@ dkimmod_cmd_postfix_setup (int argc, char **argv)
       goto out;
     }
   s.postfix_dir = dir;
+  if (!s.user_given)
+    {
+      /* With maillog_file, Postfix logs through postlogd and there may be
+       * no syslog socket at all: the filter's lines reach the log only
+       * through public/postlog, which only group postdrop may write. */
+      const char *const args[] = { "-h", "maillog_file", NULL };
+      g_autofree char *file = dkimmod_postconf_run (dir, args, NULL);
+
+      if (file != NULL && *g_strstrip (file) != '\0')
+        {
+          s.user = "dkimmod:postdrop";
+          printf ("note: Postfix logs to %s (postlogd): the filter runs as user=dkimmod:postdrop "
+                  "so that its log lines reach it (--user to choose)\n", file);
+        }
+    }
   entries = dkimmod_postconf_master (dir, &error);
   if (entries == NULL)
     {

@@ -252,6 +252,31 @@ def main():
         rig.wait_port(base + 41, "up")
         return args
 
+    def postlogd():
+        # maillog_file: Postfix logs through postlogd (no syslog socket,
+        # as in containers); the filter must be user=dkimmod:postdrop to
+        # reach public/postlog, and then loses the group dkimmod
+        s = fresh()
+        postconf(s.pf, "-e", "maillog_file=/var/log/postfix.log")
+        before = s.state()
+        out, err = run(s.args(), 78)
+        assert "note: Postfix logs to /var/log/postfix.log (postlogd): the filter runs as " \
+               "user=dkimmod:postdrop" in out, out
+        assert "as user dkimmod:postdrop" in out and s.key in err, out + err
+        assert s.state() == before
+        # the key in the form that works with either user= (dkimmod's, 0600)
+        pw = pwd.getpwnam(USER)
+        for path, mode in ((os.path.dirname(s.key), 0o700), (s.key, 0o600)):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+            os.chmod(path, mode)
+        out, err = run(s.args())
+        assert "spawn user=dkimmod:postdrop argv=" in out, out
+        out, err = run(s.args("--user", USER))
+        assert "spawn user=dkimmod argv=" in out and "postlogd" not in out, out
+    tests.append(("maillog_file set: user=dkimmod:postdrop by default, checked as that user "
+                  "(a key in root:dkimmod 0750/0440 is refused, dkimmod's 0700/0600 is not), "
+                  "--user still chooses", postlogd))
+
     def rig_signs():
         with Rig() as rig:
             args = apply_to_rig(rig, "--sign")
