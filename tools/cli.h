@@ -82,8 +82,7 @@ char *dkimmod_cli_config_sender (const struct DkimmodConfig *cfg, DkimmodMsgPars
                                  const char *given);
 /* check-config's choice of the user to check as: SPEC, else the user= of
  * the master.cf spawn service running dkimmod-spawn -c PATH (postconf
- * [-c POSTFIX_DIR] -M), else the package's dkimmod user when it exists;
- * NULL when none (*WHY, nullable, says why). */
+ * [-c POSTFIX_DIR] -M); NULL when none (*WHY, nullable, says why). */
 char *dkimmod_cli_filter_user (const char *spec, const char *postfix_dir, const char *path,
                                char **why);
 

@@ -147,10 +147,8 @@ check_now (gpointer data)
   return dkimmod_check_config_file (a->path, a->dns, a->nameserver, TRUE, a->postfix_dir, NULL);
 }
 
-/* filter_user - whom to check as: SPEC, else the spawn service's user=,
- * else the package's dkimmod user (a file is checked before master.cf
- * runs it: the how-to's order); NULL when none is found (*WHY says why);
- * *ORIGIN says where from */
+/* filter_user - whom to check as: SPEC, else the spawn service's user=
+ * (NULL when none is found: *WHY says why); *ORIGIN says where from */
 static char *
 filter_user (const char *spec, const char *postfix_dir, const char *path, char **origin,
              char **why)
@@ -173,15 +171,6 @@ filter_user (const char *spec, const char *postfix_dir, const char *path, char *
     user = NULL;
   if (user == NULL)
     {
-      uid_t uid;
-      gid_t gid;
-
-      if (dkimmod_user_lookup ("dkimmod", &uid, &gid, NULL))
-        {
-          if (origin)
-            *origin = g_strdup_printf ("the package's user: %s", error->message);
-          return g_strdup ("dkimmod");
-        }
       if (why)
         *why = g_strdup (error->message);
       return NULL;

@@ -711,6 +711,8 @@ resolve_owner (RotateOptions *opt)
       return EX_OK;
     }
   opt->filter_user = dkimmod_cli_filter_user (opt->user, NULL, opt->config, &why);
+  if (opt->filter_user == NULL && dkimmod_user_lookup ("dkimmod", &opt->uid, &opt->gid, NULL))
+    opt->filter_user = g_strdup ("dkimmod");
   if (opt->filter_user == NULL)
     return dkimmod_cli_warn ("run as root, the key would be root's and the filter could not read "
                              "it (%s): name the filter's user with --user NAME[:GROUP]",

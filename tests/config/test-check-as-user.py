@@ -70,12 +70,8 @@ def main():
         # root:root 0600: root reads it, the filter cannot
         os.chown(key, 0, 0)
         os.chmod(key, 0o600)
-        # as root without --user and no spawn service running the file:
-        # checked as the package's dkimmod user, not as root (who would
-        # say OK for a key the filter cannot open)
-        out, err = run(["check-config", conf], 78)
-        assert "checking as user dkimmod (from the package's user: " in out, out
-        assert "OK" not in out, out
+        out, err = run(["check-config", conf], 0)  # as root, as before: OK
+        assert "OK" in out, out + err
         out, err = run(["check-config", "--user", USER, conf], 78)
         assert "checking as user dkimmod (from --user)" in out, out
         for want in ("cannot open private key %s: Permission denied" % key,
@@ -84,8 +80,8 @@ def main():
                      "`chgrp dkimmod` and `chmod g+r` it"):
             assert want in err, "no %r in:\n%s" % (want, err)
         assert "OK" not in out, out
-    tests.append(("a key only root can read: refused as the package's dkimmod user and as "
-                  "--user dkimmod, naming the file and the fix", root_only_key))
+    tests.append(("a key only root can read: OK as root, refused as --user dkimmod, "
+                  "naming the file and the fix", root_only_key))
 
     def group_key():
         os.chown(key, 0, gid)
@@ -135,14 +131,15 @@ def main():
         os.chmod(key, 0o440)
         out, err = run(["check-config", "--postfix-config", pfdir, conf], 0)
         assert "OK" in out, out + err
-        # no dkimmod-spawn service yet (the how-to checks the file before
-        # master.cf runs it): checked as the package's dkimmod user, and
-        # said so; the 0440 root:dkimmod key is readable by its group
+        # no dkimmod-spawn service: checked as root, and said so (root is
+        # not in group dkimmod, so the 0440 key is refused as for any
+        # process outside its group)
         with open(os.path.join(pfdir, "master.cf"), "w") as f:
             f.write("smtp inet n - y - - smtpd\n")
-        out, err = run(["check-config", "--postfix-config", pfdir, conf], 0)
-        assert "checking as user dkimmod (from the package's user: no spawn service in " \
-               "master.cf runs dkimmod-spawn" in out, out
+        out, err = run(["check-config", "--postfix-config", pfdir, conf], 78)
+        assert "note: checking as root, who can read every file (no spawn service in " \
+               "master.cf runs dkimmod-spawn): --user NAME" in out, out
+        assert "gid %d (dkimmod) (mode 0440), not a group of this process" % gid in err, err
     tests.append(("the user comes from the spawn service of master.cf (postconf -M)",
                   from_master_cf))
 

@@ -192,6 +192,13 @@ port_state () {
 	fi
 }
 
+# port_is PORT up|down - whether 127.0.0.1:PORT is in that state now (a
+# command for poll: poll re-runs its command, while a "$(port_state P)"
+# in poll's arguments would be expanded once, before the first try)
+port_is () {
+	[ "$(port_state "$1")" = "$2" ]
+}
+
 # poll TIMEOUT CMD... - runs CMD every 25 ms until it succeeds or TIMEOUT s pass
 poll () {
 	local timeout=$1; shift
@@ -547,7 +554,7 @@ cmd_start () {
 	# 30 s: under ASan on a loaded machine a pooled listener has taken
 	# over 10 s to get from "listening" in its log to a socket here
 	for p in $ALL_PORTS; do
-		if ! poll 30 test "$(port_state "$p")" = up; then
+		if ! poll 30 port_is "$p" up; then
 			maillog_tail
 			[ -f "$RIG/log/serve.out" ] && tail -n 20 "$RIG/log/serve.out" >&2
 			awk 'NR == 1 || $4 == "0A"' /proc/net/tcp >&2
@@ -663,7 +670,7 @@ cmd_wait_empty () {
 cmd_wait_port () {
 	need_rig
 	[ $# = 3 ] || die "usage: wait-port PORT up|down TIMEOUT"
-	poll "$3" test "$(port_state "$1")" = "$2" || die "port $1 not $2 after $3 s"
+	poll "$3" port_is "$1" "$2" || die "port $1 not $2 after $3 s"
 }
 
 # dns_records - prints dnsmasq txt-record lines for every key in $RIG/keys
@@ -704,7 +711,7 @@ for _ in range(50):
     break'
 }
 
-dns_up () { [ "$(port_state "$1")" = up ]; }
+dns_up () { port_is "$1" up; }
 
 cmd_dns_start () {
 	need_rig
