@@ -29,9 +29,13 @@
  *	reseeds a DRBG whose recorded fork id (the pid) differs from the
  *	caller's, but nothing here relies on it.
  *
- *	The listening socket is non-blocking and polled by every idle
- *	worker: the one whose accept(2) wins serves, the others poll again.
- *	SIGTERM is blocked except inside that poll (ppoll), so a stop
+ *	The listening socket is non-blocking and watched by every idle
+ *	worker through its own epoll set with EPOLLEXCLUSIVE, so a new
+ *	connection wakes one idle worker, not all of them (with plain poll
+ *	every idle worker woke, and all but one lost the accept(2) race:
+ *	wake-ups that cost the pooled mode CPU per message,
+ *	docs/benchmarks.md); a worker whose accept finds nothing waits
+ *	again. SIGTERM is blocked except inside that wait (epoll_pwait), so a stop
  *	request takes effect between connections and never in the middle
  *	of one; the listener bounds how long a busy worker may take.
  * NEVER
@@ -39,11 +43,11 @@
  *	that changed since they were read; exit in the middle of a
  *	connection except by a crash.
  */
-#define _GNU_SOURCE 1 /* ppoll, accept4 */
+#define _GNU_SOURCE 1 /* epoll_pwait, accept4 */
 #include "worker.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -135,20 +139,21 @@ serve_one (WorkerState *st, int fd)
     dkimmod_log (LOG_INFO, "serve: session ended with status %d", status);
 }
 
-/* next_connection - wait for and accept one; -1 when stopping */
+/* next_connection - wait (in EPFD, which watches LISTEN_FD) for and
+ * accept one; -1 when stopping */
 static int
-next_connection (int listen_fd)
+next_connection (int epfd, int listen_fd)
 {
   while (!dkimmod_pool_stopping ())
     {
-      struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+      struct epoll_event ev;
       int fd;
 
-      if (ppoll (&pfd, 1, NULL, dkimmod_pool_wait_mask ()) < 0)
+      if (epoll_pwait (epfd, &ev, 1, -1, dkimmod_pool_wait_mask ()) < 0)
         {
           if (errno != EINTR)
             {
-              dkimmod_log (LOG_ERR, "serve: poll: %s", g_strerror (errno));
+              dkimmod_log (LOG_ERR, "serve: epoll_wait: %s", g_strerror (errno));
               return -1;
             }
           continue;
@@ -165,15 +170,34 @@ next_connection (int listen_fd)
   return -1;
 }
 
+/* watch_listener - an epoll set of this worker's own on LISTEN_FD that
+ * wakes one waiting worker per connection (EPOLLEXCLUSIVE); -1 on error */
+static int
+watch_listener (int listen_fd)
+{
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd };
+  int epfd = epoll_create1 (EPOLL_CLOEXEC);
+
+  if (epfd < 0 || epoll_ctl (epfd, EPOLL_CTL_ADD, listen_fd, &ev) != 0)
+    {
+      dkimmod_log (LOG_ERR, "serve: epoll: %s", g_strerror (errno));
+      if (epfd >= 0)
+        close (epfd);
+      return -1;
+    }
+  return epfd;
+}
+
 int
 dkimmod_worker_run (int listen_fd, int status_fd, gpointer data)
 {
   WorkerState st = { .set = data };
   guint served = 0;
+  int epfd = watch_listener (listen_fd);
 
-  while (served < st.set->max_use)
+  while (epfd >= 0 && served < st.set->max_use)
     {
-      int fd = next_connection (listen_fd);
+      int fd = next_connection (epfd, listen_fd);
 
       if (fd < 0)
         break;
@@ -186,5 +210,7 @@ dkimmod_worker_run (int listen_fd, int status_fd, gpointer data)
         break;
     }
   state_clear (&st);
-  return 0;
+  if (epfd >= 0)
+    close (epfd);
+  return epfd >= 0 ? 0 : 1;
 }
