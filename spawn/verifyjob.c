@@ -380,24 +380,6 @@ fields_to_prepend (DkimmodVerifyJob *job, const DkimmodVerifyOutcome *o)
   return g_string_free_to_bytes (out);
 }
 
-/* temperror_of - an spf= or dmarc= resinfo of the field says temperror
- * (read from the resinfos, so every method the aggregate runs counts) */
-static gboolean
-temperror_of (const DkimmodAuth *auth)
-{
-  gboolean temp = FALSE;
-
-  for (size_t i = 0; i < dkimmod_auth_resinfo_count (auth) && !temp; i++)
-    {
-      char *line = dkimmod_auth_resinfo (auth, i);
-
-      temp = line != NULL && (g_str_has_prefix (line, "spf=temperror")
-                              || g_str_has_prefix (line, "dmarc=temperror"));
-      dkimmod_free (line);
-    }
-  return temp;
-}
-
 /* outcome_of - what the results mean for the message */
 static void
 outcome_of (DkimmodVerifyJob *job, DkimmodVerifyOutcome *o)
@@ -405,8 +387,11 @@ outcome_of (DkimmodVerifyJob *job, DkimmodVerifyOutcome *o)
   const DkimmodVerifier *v = dkimmod_auth_dkim (job->auth);
   const DkimmodDmarcResultInfo *dmarc = dkimmod_auth_dmarc (job->auth);
 
+  const DkimmodSpfResultInfo *spf = dkimmod_auth_spf (job->auth);
+
   o->dkim = v != NULL ? dkimmod_verifier_summary (v) : DKIMMOD_RESULT_NONE;
-  o->temperror = temperror_of (job->auth);
+  o->temperror = (spf != NULL && spf->result == DKIMMOD_SPF_TEMPERROR)
+                 || (dmarc != NULL && dmarc->result == DKIMMOD_DMARC_TEMPERROR);
   if (dmarc == NULL)
     return;
   o->dmarc_reject = dmarc->result == DKIMMOD_DMARC_FAIL
@@ -440,6 +425,8 @@ dkimmod_verifyjob_finish (DkimmodJob *base, GBytes **prepend, GArray **drop,
     }
   if (job->base.failed != NULL)
     {
+      /* the caller answers 4xx/552 and reads nothing else of OUT */
+      dkimmod_verify_outcome_clear (out);
       *detail = g_strdup (job->base.failed);
       return job->base.header_limit ? DKIMMOD_VERIFYJOB_HEADER_LIMIT : DKIMMOD_VERIFYJOB_FAILED;
     }
