@@ -222,10 +222,9 @@ dkimmod_dmarc_free (DkimmodDmarc *d)
 static char *
 field_value (const char *field, gsize len, const char *name)
 {
-  gsize name_len, value_off;
+  gsize value_off;
 
-  if (!dkimmod_header_split (field, len, &name_len, &value_off) || name_len != strlen (name)
-      || g_ascii_strncasecmp (field, name, name_len) != 0)
+  if (!dkimmod_header_is_named (field, len, name, &value_off))
     return NULL;
   return g_strndup (field + value_off, len - value_off);
 }

@@ -87,6 +87,19 @@ dkimmod_header_split (const char *field, gsize len, gsize *name_len, gsize *valu
   return TRUE;
 }
 
+gboolean
+dkimmod_header_is_named (const char *field, gsize len, const char *name, gsize *value_off)
+{
+  gsize name_len, off;
+
+  if (!dkimmod_header_split (field, len, &name_len, &off) || name_len != strlen (name)
+      || g_ascii_strncasecmp (field, name, name_len) != 0)
+    return FALSE;
+  if (value_off != NULL)
+    *value_off = off;
+  return TRUE;
+}
+
 DkimmodHeaderField *
 dkimmod_header_field_new (const char *field, gsize len, GError **error)
 {

@@ -237,11 +237,10 @@ dkimmod_msgparser_fields (DkimmodMsgParser *p)
 static gboolean
 field_named (GBytes *b, const char *name, gsize *value_off)
 {
-  gsize len, name_len;
+  gsize len;
   const char *f = g_bytes_get_data (b, &len);
 
-  return dkimmod_header_split (f, len, &name_len, value_off) && name_len == strlen (name)
-         && g_ascii_strncasecmp (f, name, name_len) == 0;
+  return dkimmod_header_is_named (f, len, name, value_off);
 }
 
 guint

@@ -52,6 +52,10 @@ char *dkimmod_msgparser_value (DkimmodMsgParser *p, const char *name);
 /* Splits FIELD into name and value bounds; FALSE when it has no colon or
  * the name is not RFC 5322 ftext. */
 gboolean dkimmod_header_split (const char *field, gsize len, gsize *name_len, gsize *value_off);
+/* FIELD (LEN bytes) is a field named NAME (ASCII case ignored); then
+ * *VALUE_OFF (nullable) is where its value starts. */
+gboolean dkimmod_header_is_named (const char *field, gsize len, const char *name,
+                                  gsize *value_off);
 
 /* The first mailbox's addr-spec in an RFC 5322 From/Sender value
  * ("Alice <a@example.net>", "a@example.net (Alice)", groups, quoted local

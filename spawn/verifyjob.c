@@ -135,16 +135,6 @@ clear (DkimmodJob *base)
   g_free (job->peer);
 }
 
-/* field_named - FIELD's name is NAME (any case) */
-static gboolean
-field_named (const char *field, gsize len, const char *name)
-{
-  gsize name_len, value_off;
-
-  return dkimmod_header_split (field, len, &name_len, &value_off)
-         && name_len == strlen (name) && g_ascii_strncasecmp (field, name, name_len) == 0;
-}
-
 /* not_passed_on - a field only we may write: Authentication-Results
  * claiming our authserv-id, any X-DKIM-Authentication-Results (dkimproxy-
  * era filters downstream trust it, whether or not we add one), and the
@@ -153,9 +143,9 @@ static gboolean
 not_passed_on (const DkimmodVerifyEnv *env, const char *f, gsize len)
 {
   return dkimmod_authres_is_ours (f, len, env->authserv_id)
-         || field_named (f, len, "X-DKIM-Authentication-Results")
+         || dkimmod_header_is_named (f, len, "X-DKIM-Authentication-Results", NULL)
          || (env->on_dmarc_quarantine == DKIMMOD_VERIFY_HEADER
-             && field_named (f, len, env->quarantine_header));
+             && dkimmod_header_is_named (f, len, env->quarantine_header, NULL));
 }
 
 /* note_drops - which fields are not sent on, by offset in the message */
