@@ -36,6 +36,9 @@
  *	on_temperror = tempfail; dmarc=fail with a reject disposition (no
  *	override applied) is 550 5.7.1 only with on_dmarc_reject = reject; a
  *	DKIM fail summary is 550 5.7.20 (RFC 7372) only with on_fail = reject.
+ *	The two rejections apply only before the queue: a message whose
+ *	XFORWARD names a queue id (content_filter) is Postfix's already, and
+ *	a 5xx would turn it into a bounce; it is relayed and the log says so.
  *	Otherwise the message goes on with our one Authentication-Results
  *	field (and X-DKIM-Authentication-Results, and the quarantine field)
  *	on top, and without the fields the job marked for removal: the
@@ -439,6 +442,12 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError 
   g_autofree char *detail = NULL;
   g_autofree char *text = NULL;
   const char *qid = dkimmod_session_queue_id (sess);
+  /* XFORWARD IDENT names a queue id only after the queue (content_filter):
+   * the message is Postfix's then, and a 5xx would make it a bounce (to a
+   * sender that DMARC or DKIM just said may be forged). The reject
+   * actions are for the smtpd_proxy_filter position, where the client
+   * still holds the message. */
+  gboolean queued = dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_IDENT) != NULL;
   GArray *drop = NULL;
   DkimmodVerifyOutcome o;
   gboolean ok;
@@ -468,7 +477,7 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError 
                            : "451 4.7.5 Error: SPF or DMARC lookup failed, try again later",
                            error);
     }
-  else if (o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT)
+  else if (o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT && !queued)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_dmarc_reject=reject)", qid,
                    detail);
@@ -476,13 +485,21 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError 
                               o.dmarc_domain);
       ok = answer_locally (sess, r, text, error);
     }
-  else if (o.dkim == DKIMMOD_RESULT_FAIL && env->on_fail == DKIMMOD_VERIFY_REJECT)
+  else if (o.dkim == DKIMMOD_RESULT_FAIL && env->on_fail == DKIMMOD_VERIFY_REJECT && !queued)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_fail=reject)", qid, detail);
       ok = answer_locally (sess, r, "550 5.7.20 Error: no passing DKIM signature found", error);
     }
   else
-    ok = relay_and_answer (sess, sink->spool, fields, drop, r, LOG_INFO, detail, "", error);
+    {
+      gboolean held = queued && ((o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT)
+                                 || (o.dkim == DKIMMOD_RESULT_FAIL
+                                     && env->on_fail == DKIMMOD_VERIFY_REJECT));
+
+      ok = relay_and_answer (sess, sink->spool, fields, drop, r, LOG_INFO, detail,
+                             held ? "; not rejected: already queued (reject applies before the "
+                                    "queue, as smtpd_proxy_filter)" : "", error);
+    }
   dkimmod_verify_outcome_clear (&o);
   return ok;
 }

@@ -532,7 +532,17 @@ def case_inbound_auth():
         expect([l for l in log.splitlines() if "postfix/afterproxy/smtpd[" in l
                 and "orig_queue_id=%s" % qid.group(1) in l and "[127.0.0.3]" in l],
                "the next hop logs the original client and queue id (XFORWARD passed on)")
-        rig.wait_empty()
+        # on_dmarc_reject = reject is still set, but after the queue the
+        # message is Postfix's: a 550 would bounce it to a sender DMARC says
+        # may be forged. It is delivered with dmarc=fail, and the log says why.
+        expect(send_status(port, "a@reject.example.com", "bob@example.org", msg,
+                           source="127.0.0.3")[0] == 250, "content_filter p=reject refused")
+        [kept] = rig.wait_mail("example.org/catchall", 1)
+        results = parse_authres(kept)
+        expect(results.get("dmarc") == "fail", "content_filter p=reject: %r" % results)
+        expect("not rejected: already queued" in rig.maillog(),
+               "the filter logs that the reject was not applied after the queue")
+        rig.wait_empty()      # and no bounce is waiting in the queue
 
 
 def rig_dnsmasqs():
