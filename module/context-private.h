@@ -19,7 +19,7 @@ struct DkimmodContext {
   GRWLock key_lock;      /* guards keys, the only mutable part once built:
                             lookups share it, inserts take it alone */
   GHashTable *keys;      /* path -> KeyCacheEntry */
-  GRWLock record_lock;   /* guards records (keyrecord-cache.c) */
+  GMutex record_lock;    /* guards records (keyrecord-cache.c) */
   GHashTable *records;   /* key record text -> DkimmodKeyRecord, NULL until the first */
 };
 

@@ -62,7 +62,7 @@ dkimmod_context_new (void)
 
   g_atomic_ref_count_init (&ctx->ref);
   g_rw_lock_init (&ctx->key_lock);
-  g_rw_lock_init (&ctx->record_lock);
+  g_mutex_init (&ctx->record_lock);
   ctx->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_cache_entry_free);
   return ctx;
 }

@@ -26,11 +26,8 @@
  *	DKIMMOD_KEY_RECORD_CACHE_MAX entries of at most
  *	DKIMMOD_LIMIT_KEY_RECORD_BYTES each; when full it is emptied and
  *	filled again (a flood of distinct records costs their parsing, as
- *	without a cache, never memory). A reader-writer lock guards it
- *	(lookups side by side, inserts alone), as the private-key cache:
- *	verifiers of one context may run in many threads. (GRWLock, not
- *	GMutex: GLib's GMutex is a bare futex that ThreadSanitizer cannot
- *	see, GRWLock is a pthread rwlock.)
+ *	without a cache, never memory). A mutex guards it: verifiers of one
+ *	context may run in many threads.
  * NEVER
  *	Hand out the cached record itself, keep a record that did not parse,
  *	or grow without bound.
@@ -69,24 +66,24 @@ dkimmod_context_key_record (DkimmodContext *ctx, const char *txt, gsize len, gui
   if (ctx == NULL || len > DKIMMOD_LIMIT_KEY_RECORD_BYTES)
     return dkimmod_key_record_parse (txt, len, bits_out, error);
   text = g_strndup (txt, len);
-  g_rw_lock_reader_lock (&ctx->record_lock);
+  g_mutex_lock (&ctx->record_lock);
   rec = ctx->records != NULL ? g_hash_table_lookup (ctx->records, text) : NULL;
   if (rec != NULL)
     {
       DkimmodKeyRecord *mine = copy (rec);
 
-      g_rw_lock_reader_unlock (&ctx->record_lock);
+      g_mutex_unlock (&ctx->record_lock);
       if (bits_out != NULL)
         *bits_out = mine->bits;
       return mine;
     }
-  g_rw_lock_reader_unlock (&ctx->record_lock);
+  g_mutex_unlock (&ctx->record_lock);
 
   /* parsed outside the lock: other threads' lookups go on meanwhile */
   rec = dkimmod_key_record_parse (txt, len, bits_out, error);
   if (rec == NULL || strlen (text) != len)   /* a NUL inside: no key to match it by */
     return rec;
-  g_rw_lock_writer_lock (&ctx->record_lock);
+  g_mutex_lock (&ctx->record_lock);
   if (ctx->records == NULL)
     ctx->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) dkimmod_key_record_free);
@@ -95,7 +92,7 @@ dkimmod_context_key_record (DkimmodContext *ctx, const char *txt, gsize len, gui
   /* another thread may have parsed the same text meanwhile: either copy
    * is the same record */
   g_hash_table_replace (ctx->records, g_steal_pointer (&text), copy (rec));
-  g_rw_lock_writer_unlock (&ctx->record_lock);
+  g_mutex_unlock (&ctx->record_lock);
   return rec;
 }
 
@@ -105,9 +102,9 @@ dkimmod_context_key_record_cache_size (DkimmodContext *ctx)
 {
   guint n;
 
-  g_rw_lock_reader_lock (&ctx->record_lock);
+  g_mutex_lock (&ctx->record_lock);
   n = ctx->records != NULL ? g_hash_table_size (ctx->records) : 0;
-  g_rw_lock_reader_unlock (&ctx->record_lock);
+  g_mutex_unlock (&ctx->record_lock);
   return n;
 }
 
@@ -116,5 +113,5 @@ void
 dkimmod_context_key_record_cache_free (DkimmodContext *ctx)
 {
   g_clear_pointer (&ctx->records, g_hash_table_unref);
-  g_rw_lock_clear (&ctx->record_lock);
+  g_mutex_clear (&ctx->record_lock);
 }
