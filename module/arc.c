@@ -444,7 +444,7 @@ check_signature (const DkimmodArcVerifier *a, const DkimmodSigSpec *spec, const 
       *why = g_strdup_printf ("no key %s", c->key_name);
       return CHECK_FAIL;
     }
-  dkimmod_sigverify_records (spec, c->digest, c->digest_len, (const char *const *) ans->records,
+  dkimmod_sigverify_records (a->ctx, spec, c->digest, c->digest_len, (const char *const *) ans->records,
                              ans->n, &key, &first_error);
   if (key.usable == 0)
     *why = g_strdup_printf ("key %s: %s", c->key_name,

@@ -19,6 +19,8 @@ struct DkimmodContext {
   GRWLock key_lock;      /* guards keys, the only mutable part once built:
                             lookups share it, inserts take it alone */
   GHashTable *keys;      /* path -> KeyCacheEntry */
+  GRWLock record_lock;   /* guards records (keyrecord-cache.c) */
+  GHashTable *records;   /* key record text -> DkimmodKeyRecord, NULL until the first */
 };
 
 /* Formats a message and hands it to the context's log function, if any:
@@ -28,6 +30,9 @@ void dkimmod_context_log (const DkimmodContext *ctx, DkimmodLogLevel level, cons
 
 /* Number of keys in the cache (tests). */
 guint dkimmod_context_key_cache_size (DkimmodContext *ctx);
+
+/* Empties and frees the key record cache (keyrecord-cache.c). */
+void dkimmod_context_key_record_cache_free (DkimmodContext *ctx);
 
 G_END_DECLS
 

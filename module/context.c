@@ -62,6 +62,7 @@ dkimmod_context_new (void)
 
   g_atomic_ref_count_init (&ctx->ref);
   g_rw_lock_init (&ctx->key_lock);
+  g_rw_lock_init (&ctx->record_lock);
   ctx->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_cache_entry_free);
   return ctx;
 }
@@ -91,6 +92,7 @@ dkimmod_context_unref (DkimmodContext *ctx)
     return;
   g_hash_table_destroy (ctx->keys);
   g_rw_lock_clear (&ctx->key_lock);
+  dkimmod_context_key_record_cache_free (ctx);
   g_free (ctx);
 }
 

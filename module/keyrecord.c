@@ -3,7 +3,7 @@
  * NAME
  *	keyrecord.c - parse a DKIM key record into a public key
  * SYNOPSIS
- *	dkimmod_key_record_parse, dkimmod_key_record_free,
+ *	dkimmod_key_record_parse, dkimmod_key_record_ref, dkimmod_key_record_unref,
  *	dkimmod_base64_decode_strict
  * DESCRIPTION
  *	Reads the tags of RFC 6376 3.6.1: v= (must be first, must be DKIM1),
@@ -279,6 +279,7 @@ dkimmod_key_record_parse (const char *txt, gsize len, guint *bits_out, GError **
   g_autoptr (DkimmodKeyRecord) rec = g_new0 (DkimmodKeyRecord, 1);
   g_autoptr (GBytes) der = NULL;
 
+  rec->ref = 1;
   if (bits_out != NULL)
     *bits_out = 0;
   if (len > DKIMMOD_LIMIT_KEY_RECORD_BYTES)
@@ -309,10 +310,17 @@ dkimmod_key_record_parse (const char *txt, gsize len, guint *bits_out, GError **
   return g_steal_pointer (&rec);
 }
 
-void
-dkimmod_key_record_free (DkimmodKeyRecord *rec)
+DkimmodKeyRecord *
+dkimmod_key_record_ref (DkimmodKeyRecord *rec)
 {
-  if (rec == NULL)
+  g_atomic_int_inc (&rec->ref);
+  return rec;
+}
+
+void
+dkimmod_key_record_unref (DkimmodKeyRecord *rec)
+{
+  if (rec == NULL || !g_atomic_int_dec_and_test (&rec->ref))
     return;
   EVP_PKEY_free (rec->pkey);
   g_free (rec);

@@ -35,7 +35,11 @@ typedef enum {
 #define DKIMMOD_KEY_HASH_SHA1   (1u << 0)
 #define DKIMMOD_KEY_HASH_SHA256 (1u << 1)
 
+/* A parsed record is never changed: a context's cache (keyrecord-cache.c)
+ * hands the same one to every verifier, each holding a reference. */
 typedef struct {
+  gint ref;          /* atomic (g_atomic_int_*, inline, so ThreadSanitizer
+                        sees the ordering that OpenSSL's own count hides) */
   DkimmodKeyType type;
   EVP_PKEY *pkey;
   guint bits;        /* RSA modulus size; 256 for Ed25519 */
@@ -48,8 +52,11 @@ typedef struct {
  * 1024 bits) *BITS_OUT still receives the size; it may be NULL. */
 DkimmodKeyRecord *dkimmod_key_record_parse (const char *txt, gsize len, guint *bits_out,
                                             GError **error);
-void dkimmod_key_record_free (DkimmodKeyRecord *rec);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodKeyRecord, dkimmod_key_record_free)
+/* A new reference to REC (any thread). */
+DkimmodKeyRecord *dkimmod_key_record_ref (DkimmodKeyRecord *rec);
+/* Drops one reference; the last frees the record and its key (any thread). */
+void dkimmod_key_record_unref (DkimmodKeyRecord *rec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DkimmodKeyRecord, dkimmod_key_record_unref)
 
 /* Decodes strict RFC 4648 base64 (no whitespace, padding required).
  * Returns NULL on any bad character or length (transfer full). */

@@ -31,6 +31,7 @@
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
+#include "keyrecord-cache.h"
 #include "keyrecord.h"
 #include "sigverify.h"
 
@@ -174,7 +175,8 @@ record_usable (const DkimmodSigSpec *spec, const DkimmodKeyRecord *rec, GError *
 }
 
 void
-dkimmod_sigverify_records (const DkimmodSigSpec *spec, const guchar *digest, guint digest_len,
+dkimmod_sigverify_records (DkimmodContext *ctx, const DkimmodSigSpec *spec, const guchar *digest,
+                           guint digest_len,
                            const char *const *records, gsize n, DkimmodKeyOutcome *out,
                            GError **first_error)
 {
@@ -186,11 +188,12 @@ dkimmod_sigverify_records (const DkimmodSigSpec *spec, const guchar *digest, gui
     {
       g_autoptr (GError) error = NULL;
       guint bits = 0;
-      g_autoptr (DkimmodKeyRecord) rec = dkimmod_key_record_parse (records[i], strlen (records[i]),
-                                                                   &bits, &error);
+      g_autoptr (DkimmodKeyRecord) rec = dkimmod_context_key_record (ctx, records[i],
+                                                                     strlen (records[i]), &bits,
+                                                                     &error);
 
       if (rec != NULL && !record_usable (spec, rec, &error))
-        g_clear_pointer (&rec, dkimmod_key_record_free);
+        g_clear_pointer (&rec, dkimmod_key_record_unref);
       if (rec == NULL)
         {
           if (bits > 0 && out->key_bits == 0)

@@ -64,10 +64,12 @@ typedef struct {
 } DkimmodKeyOutcome;
 
 /* Tries RECORDS (N TXT records, strings joined) in turn against SPEC's
- * b= over DIGEST until one verifies (RFC 6376 3.6.2.2). The first
- * problem with a record (DKIMMOD_RECORD_ERROR) goes to *FIRST_ERROR when
- * no record was usable. */
-void dkimmod_sigverify_records (const DkimmodSigSpec *spec, const guchar *digest,
+ * b= over DIGEST until one verifies (RFC 6376 3.6.2.2), each record parsed
+ * once per CTX (keyrecord-cache.c; CTX may be NULL). The first problem
+ * with a record (DKIMMOD_RECORD_ERROR) goes to *FIRST_ERROR when no
+ * record was usable. */
+void dkimmod_sigverify_records (DkimmodContext *ctx, const DkimmodSigSpec *spec,
+                                const guchar *digest,
                                 guint digest_len, const char *const *records, gsize n,
                                 DkimmodKeyOutcome *out, GError **first_error);
 

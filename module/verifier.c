@@ -595,7 +595,7 @@ decide_signature (DkimmodVerifier *v, Sig *sig)
   if (sig->result != DKIMMOD_RESULT_NONE)
     return;
   sig->secure = (q->flags & DKIMMOD_DNS_FLAG_SECURE) != 0;
-  dkimmod_sigverify_records (&sig->spec, sig->hdigest, sig->hdigest_len,
+  dkimmod_sigverify_records (v->ctx, &sig->spec, sig->hdigest, sig->hdigest_len,
                              (const char *const *) q->records->pdata, q->records->len, &key,
                              &first_error);
   sig->key_bits = key.key_bits;

@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "keyrecord.h"
+#include "keyrecord-cache.h"
 
 /* RFC 8463 A.2 */
 #define ED_P "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
@@ -265,6 +266,65 @@ test_pkcs1 (void)
   EVP_PKEY_free (pkey);
 }
 
+/* The per-context cache (keyrecord-cache.c): the same text gives the same
+ * record, each caller a reference to the one parsed; other text
+ * (other tags, a revoked key) is another entry; errors are not kept; the
+ * cache stays bounded. */
+static void
+test_cache (void)
+{
+  g_autoptr (DkimmodContext) ctx = dkimmod_context_new ();
+  g_autofree char *txt = g_strdup_printf ("v=DKIM1; k=rsa; p=%s", rsa1024_p);
+  g_autofree char *testing = g_strdup_printf ("v=DKIM1; k=rsa; t=y; p=%s", rsa1024_p);
+  g_autoptr (GError) error = NULL;
+  guint bits = 0;
+  DkimmodKeyRecord *a = dkimmod_context_key_record (ctx, txt, strlen (txt), &bits, &error);
+  DkimmodKeyRecord *b;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (bits, ==, 1024);
+  g_assert_cmpuint (dkimmod_context_key_record_cache_size (ctx), ==, 1);
+  bits = 0;
+  b = dkimmod_context_key_record (ctx, txt, strlen (txt), &bits, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bits, ==, 1024);
+  g_assert_true (a == b);                      /* the one parsed record */
+  g_assert_cmpint (g_atomic_int_get (&a->ref), ==, 3);   /* a, b and the cache */
+  g_assert_cmpuint (dkimmod_context_key_record_cache_size (ctx), ==, 1);
+  dkimmod_key_record_unref (a);
+  dkimmod_key_record_unref (b);                 /* the cache still holds its reference */
+  b = dkimmod_context_key_record (ctx, testing, strlen (testing), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (b->testing);                  /* other text: parsed on its own */
+  g_assert_cmpuint (dkimmod_context_key_record_cache_size (ctx), ==, 2);
+  dkimmod_key_record_unref (b);
+  /* a revoked key and garbage: errors each time, never cached */
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_null (dkimmod_context_key_record (ctx, "v=DKIM1; p=", 11, NULL, &error));
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+      g_assert_null (dkimmod_context_key_record (ctx, "p=!!", 4, NULL, &error));
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (dkimmod_context_key_record_cache_size (ctx), ==, 2);
+  /* bounded: 300 distinct texts (n= notes) of the same key */
+  for (int i = 0; i < 300; i++)
+    {
+      g_autofree char *t = g_strdup_printf ("v=DKIM1; n=%d; k=rsa; p=%s", i, rsa1024_p);
+      g_autoptr (DkimmodKeyRecord) r = dkimmod_context_key_record (ctx, t, strlen (t), NULL,
+                                                                   &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (dkimmod_context_key_record_cache_size (ctx), <=, 256);
+    }
+  /* without a context: parsed, as dkimmod_key_record_parse */
+  a = dkimmod_context_key_record (NULL, txt, strlen (txt), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (a->bits, ==, 1024);
+  dkimmod_key_record_unref (a);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -282,6 +342,7 @@ main (int argc, char **argv)
   g_test_add_func ("/keyrecord/too-small", test_too_small);
   g_test_add_func ("/keyrecord/too-large", test_too_large);
   g_test_add_func ("/keyrecord/p-too-long", test_p_too_long);
+  g_test_add_func ("/keyrecord/cache", test_cache);
   int rc = g_test_run ();
   g_free (rsa1024_p);
   return rc;
