@@ -34,6 +34,9 @@
 #	         inbound smtpd, added here), key records from keys.txt
 #	  d-kf-dkim  d-kf with spf, dmarc and arc off: DKIM alone, so d-kf
 #	         minus d-kf-dkim is what SPF, DMARC and ARC add (issue 10)
+#	  d-kf-static  d-kf with the static-pie helper of the build directory
+#	         in BENCH_STATIC_BUILD (meson -Dstatic_helper=true); only when
+#	         that is set
 #	  d3, d3-kf  d and d-kf through dkimmod-spawn serve verify listeners
 #	         (pooled mode) instead of spawn(8)
 #	  e-kf   opendkim milter in Mode v over a UNIX socket, the same
@@ -422,6 +425,8 @@ def main():
                              f"{svc}/milter_default_action=tempfail"], check=True)
     p_kfspawn, p_kfin = BASE + 593, BASE + 594
     p_kfdkimspawn, p_kfdkimin = BASE + 601, BASE + 602
+    p_kfstaticspawn, p_kfstaticin = BASE + 603, BASE + 604
+    static_build = os.environ.get("BENCH_STATIC_BUILD") if corpus else None
     if corpus:
         dns_extra(rigdir, corpus)
         keys_copy = os.path.join(rigdir, "etc", "keys.txt")
@@ -432,20 +437,28 @@ def main():
         kfconf = os.path.join(rigdir, "etc", "dkimmod-keyfile.conf")
         kfdkimconf = os.path.join(rigdir, "etc", "dkimmod-keyfile-dkim.conf")
         spawn = os.path.join(rigdir, "bin", "dkimmod-spawn")
+        services = [(kfconf, "", p_kfspawn, p_kfin, "keyfile", spawn),
+                    (kfdkimconf, "  spf = false;\n  dmarc = false;\n  arc = false;\n",
+                     p_kfdkimspawn, p_kfdkimin, "keyfile-dkim", spawn)]
+        if static_build:
+            # the static-pie helper, copied where the filter's user can run it
+            static_spawn = os.path.join(rigdir, "bin", "dkimmod-spawn-static")
+            subprocess.run(["install", "-m", "0755",
+                            os.path.join(os.path.abspath(static_build), "spawn", "dkimmod-spawn"),
+                            static_spawn], check=True)
+            services.append((kfconf, "", p_kfstaticspawn, p_kfstaticin, "keyfile-static",
+                             static_spawn))
         # d-kf verifies with every method (the default), d-kf-dkim with DKIM
         # alone: their difference is what SPF, DMARC and ARC add (issue 10)
-        for path, only_dkim, sport, iport, name in (
-                (kfconf, "", p_kfspawn, p_kfin, "keyfile"),
-                (kfdkimconf, "  spf = false;\n  dmarc = false;\n  arc = false;\n",
-                 p_kfdkimspawn, p_kfdkimin, "keyfile-dkim")):
-            with open(path, "w") as f:
+        for path, only_dkim, sport, iport, name, binary in services:
+            with open(path, "w") as f:      # d-kf-static: d-kf's file again, the same text
                 f.write(conf.replace("  dns_timeout = 2;\n",
                                      f'  dns_timeout = 2;\n  key_file = "{keys_copy}";\n'
                                      + only_dkim))
             os.chmod(path, 0o644)
             svc = f"127.0.0.1:{sport}/inet"
             subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{sport} inet n n n - 10 spawn "
-                                 f"user=dkimmod:postdrop argv={spawn} -c {path} "
+                                 f"user=dkimmod:postdrop argv={binary} -c {path} "
                                  f"-o next_hop=127.0.0.1:{renv['RIG_AFTERPROXY']} verify"],
                            check=True)
             subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/verify-{name}-spawn",
@@ -457,7 +470,8 @@ def main():
                                  f"{svc}/smtpd_proxy_filter=127.0.0.1:{sport}",
                                  f"{svc}/smtpd_proxy_options=speed_adjust"], check=True)
     spawn_ports = (int(renv["RIG_SIGN"]), int(renv["RIG_PROXY_SIGN"]), int(renv["RIG_VERIFY"]),
-                   p_kfspawn, p_kfdkimspawn)[:5 if corpus else 3]
+                   p_kfspawn, p_kfdkimspawn, p_kfstaticspawn)[:(6 if static_build else 5)
+                                                              if corpus else 3]
     for p in spawn_ports:
         svc = f"127.0.0.1:{p}/inet"
         subprocess.run(pc + ["-P", f"{svc}/max_use=1000000", f"{svc}/max_idle=3600"], check=True)
@@ -528,6 +542,8 @@ def main():
                       ("d", "dkimmod-spawn verify, proxy, DNS", int(renv["RIG_INBOUND"]), "spawn", "py"),
                       ("d-kf", "dkimmod-spawn verify, key_file", p_kfin, "spawn", "py"),
                       ("d-kf-dkim", "the same, DKIM alone", p_kfdkimin, "spawn", "py"),
+                      ] + ([("d-kf-static", "d-kf, the static-pie helper", p_kfstaticin,
+                              "spawn", "py")] if static_build else []) + [
                       ("d3", "serve verify (pooled), DNS", p_pool_in, serves[1].pid, "py"),
                       ("d3-kf", "serve verify (pooled), key_file", p_pool_kfin, serves[2].pid, "py"),
                       ("e-kf", "opendkim verify milter, TestPublicKeys", p_vmilter, odkims[2].pid, "py")]
@@ -562,7 +578,8 @@ def main():
             if signed != (key != "a"):
                 sys.exit(f"bench-e2e: path {key}: DKIM-Signature {'present' if signed else 'missing'}")
         print("E2E check: paths b, b2, b3, c-unix, c-tcp deliver signed mail, path a unsigned"
-              + ("; d, d-kf, d-kf-dkim, d3, d3-kf and e-kf add dkim=pass" if corpus else ""), flush=True)
+              + ("; d, d-kf, d-kf-dkim, " + ("d-kf-static, " if static_build else "")
+                 + "d3, d3-kf and e-kf add dkim=pass" if corpus else ""), flush=True)
         for _ in range(rounds):
             for key, _, port, filt, sender in paths:
                 clear_mail(rigdir)
