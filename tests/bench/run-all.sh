@@ -43,6 +43,9 @@
 #	BENCH_ROUNDS (3)   rounds per library case and end-to-end path
 #	BENCH_SECONDS (0.5) CPU seconds per library round
 #	BENCH_E2E (1)      0 skips the Postfix part
+#	BENCH_STATIC_BUILD a build directory configured -Dstatic_helper=true:
+#	                   section 5b counts its spawn-mode connections too, and
+#	                   section 6 adds the path d-kf-static (bench-e2e.py)
 set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: $0 BUILDDIR [CHARTDIR]" >&2; exit 2; }
@@ -123,6 +126,12 @@ echo "== 5. dkimmod sign vs the minimal OpenSSL program (ref-sign)$(load)"
 keep $PY "$HERE/bench-proc.py" exec-cpu "$B" "$WORK/corpus" 200
 echo "== 5b. instructions per connection (callgrind, one connection each)$(load)"
 keep $PY "$HERE/callgrind-connection.py" "$B" "$WORK/corpus" "$WORK/callgrind" 10
+if [ -n "${BENCH_STATIC_BUILD:-}" ]; then
+	echo "-- the static-pie helper ($BENCH_STATIC_BUILD), spawn mode:"
+	keep env CALLGRIND_CASES=spawn-verify,spawn-verify-dkim,spawn-sign-rsa,spawn-sign-ed \
+		$PY "$HERE/callgrind-connection.py" "$BENCH_STATIC_BUILD" "$WORK/corpus" \
+		"$WORK/callgrind-static" 10
+fi
 
 # ---- 6. end to end --------------------------------------------------------
 echo "== 6. end to end through the private Postfix rig$(load)"
