@@ -442,12 +442,17 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError 
   g_autofree char *detail = NULL;
   g_autofree char *text = NULL;
   const char *qid = dkimmod_session_queue_id (sess);
-  /* XFORWARD IDENT names a queue id only after the queue (content_filter):
-   * the message is Postfix's then, and a 5xx would make it a bounce (to a
-   * sender that DMARC or DKIM just said may be forged). The reject
-   * actions are for the smtpd_proxy_filter position, where the client
-   * still holds the message. */
+  /* The reject actions are for the smtpd_proxy_filter position, where the
+   * client still holds the message. After the queue (content_filter) the
+   * message is Postfix's, and a 5xx would make it a bounce to a sender
+   * that DMARC or DKIM just said may be forged. Before the queue is known
+   * only from XFORWARD without a queue id: Postfix's smtpd_proxy always
+   * sends XFORWARD to a filter that announces it, as we do, and has no
+   * queue id yet; its smtp client sends IDENT, and sends no XFORWARD at
+   * all unless smtp_send_xforward_command = yes. So no XFORWARD means
+   * "cannot tell", and that never rejects. */
   gboolean queued = dkimmod_xforward_known (&sess->xforward, DKIMMOD_XF_IDENT) != NULL;
+  gboolean may_reject = !queued && dkimmod_xforward_sent (&sess->xforward);
   GArray *drop = NULL;
   DkimmodVerifyOutcome o;
   gboolean ok;
@@ -477,7 +482,7 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError 
                            : "451 4.7.5 Error: SPF or DMARC lookup failed, try again later",
                            error);
     }
-  else if (o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT && !queued)
+  else if (o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT && may_reject)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_dmarc_reject=reject)", qid,
                    detail);
@@ -485,20 +490,24 @@ finish_verifying (DkimmodSession *sess, DataSink *sink, DkimmodReply *r, GError 
                               o.dmarc_domain);
       ok = answer_locally (sess, r, text, error);
     }
-  else if (o.dkim == DKIMMOD_RESULT_FAIL && env->on_fail == DKIMMOD_VERIFY_REJECT && !queued)
+  else if (o.dkim == DKIMMOD_RESULT_FAIL && env->on_fail == DKIMMOD_VERIFY_REJECT && may_reject)
     {
       dkimmod_log (LOG_INFO, "%s: DKIM verify - %s; answered 550 (on_fail=reject)", qid, detail);
       ok = answer_locally (sess, r, "550 5.7.20 Error: no passing DKIM signature found", error);
     }
   else
     {
-      gboolean held = queued && ((o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT)
-                                 || (o.dkim == DKIMMOD_RESULT_FAIL
-                                     && env->on_fail == DKIMMOD_VERIFY_REJECT));
+      gboolean held = !may_reject
+                      && ((o.dmarc_reject && env->on_dmarc_reject == DKIMMOD_VERIFY_REJECT)
+                          || (o.dkim == DKIMMOD_RESULT_FAIL
+                              && env->on_fail == DKIMMOD_VERIFY_REJECT));
 
       ok = relay_and_answer (sess, sink->spool, fields, drop, r, LOG_INFO, detail,
-                             held ? "; not rejected: already queued (reject applies before the "
-                                    "queue, as smtpd_proxy_filter)" : "", error);
+                             !held ? ""
+                             : queued ? "; not rejected: already queued (reject applies before the "
+                                        "queue, as smtpd_proxy_filter)"
+                             : "; not rejected: no XFORWARD, so not known to be before the queue "
+                               "(Postfix's smtpd_proxy_filter sends it)", error);
     }
   dkimmod_verify_outcome_clear (&o);
   return ok;

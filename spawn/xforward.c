@@ -4,7 +4,7 @@
  *	xforward.c - Postfix's XFORWARD attributes: parse, check, pass on
  * SYNOPSIS
  *	dkimmod_xforward_parse, dkimmod_xforward_merge,
- *	dkimmod_xforward_clear, dkimmod_xforward_announced,
+ *	dkimmod_xforward_clear, dkimmod_xforward_sent, dkimmod_xforward_announced,
  *	dkimmod_xforward_command, dkimmod_xforward_known,
  *	dkimmod_xforward_client_ip
  * DESCRIPTION
@@ -352,6 +352,15 @@ dkimmod_xforward_command (const DkimmodXforward *cmd, guint mask)
       return NULL;
     }
   return g_string_free (out, FALSE);
+}
+
+gboolean
+dkimmod_xforward_sent (const DkimmodXforward *xf)
+{
+  for (int a = 0; a < DKIMMOD_XF_COUNT; a++)
+    if (xf->value[a] != NULL)
+      return TRUE;
+  return FALSE;
 }
 
 const char *

@@ -57,6 +57,10 @@ guint dkimmod_xforward_announced (const char *text);
  * xtext-encoded; NULL when none is left. */
 char *dkimmod_xforward_command (const DkimmodXforward *cmd, guint mask);
 
+/* TRUE when any attribute was sent (in this transaction: the session
+ * clears them at its end, as Postfix's smtpd does). */
+gboolean dkimmod_xforward_sent (const DkimmodXforward *xf);
+
 /* A usable value: NULL when not sent or [UNAVAILABLE]/[TEMPUNAVAIL]. */
 const char *dkimmod_xforward_known (const DkimmodXforward *xf, DkimmodXforwardAttr a);
 

@@ -80,6 +80,13 @@ class VerifyCase(H.SpawnCase):
         [got] = self.sink.messages(1)
         return got
 
+    # what Postfix's smtpd_proxy sends before the queue: no queue id yet
+    BEFORE_QUEUE = "XFORWARD NAME=mail.example ADDR=192.0.2.1 PROTO=ESMTP"
+
+    def before_queue(self, c):
+        """XFORWARD as smtpd_proxy_filter sends it, for the next transaction."""
+        self.assertEqual(c.cmd(self.BEFORE_QUEUE)[0], 250)
+
     def our_ar(self, got):
         """Our field (the first one), unfolded, and the rest of the message."""
         m = re.match(rb"Authentication-Results: ((?:[^\r]|\r\n[ \t])*)\r\n", got)
@@ -237,9 +244,11 @@ class TestVerifyKeyFile(VerifyCase):
         msg = sign(H.message(body=b"a\r\n")).replace(b"\r\na\r\n", b"\r\nb\r\n")
         p, c = self.vstart("on_fail=reject")
         self.session(c)
+        self.before_queue(c)
         code, text = self.transaction(c, msg)
         self.assertEqual(code, 550, text)
         self.assertIn("5.7.20", text)
+        self.before_queue(c)
         self.assertEqual(self.transaction(c, sign(H.message()))[0], 250)   # session goes on
         self.quit(p, c)
         self.assertEqual(len(self.sink.messages(1)), 1)
@@ -285,14 +294,34 @@ class TestVerifyDmarc(VerifyCase):
     def test_reject_policy_rejected_when_told(self):
         p, c = self.vstart("on_dmarc_reject=reject")
         self.session(c)
+        self.before_queue(c)
         code, text = self.transaction(c, self.from_domain("strict.example"))
         self.assertEqual((code, text), (550, "550 5.7.1 Error: rejected by the DMARC policy of "
                                              "strict.example"))
         # an aligned pass is not rejected
+        self.before_queue(c)
         self.assertEqual(self.transaction(c, sign(H.message()))[0], 250)
         self.quit(p, c)
         self.log_text("answered 550 (on_dmarc_reject=reject)")
         self.assertEqual(len(self.sink.messages(1)), 1)
+
+    def test_reject_needs_xforward(self):
+        # Without XFORWARD the filter may be a content_filter whose transport
+        # does not send it (smtp_send_xforward_command = no, Postfix's
+        # default): a 550 there would become a bounce. XFORWARD belongs to
+        # one transaction, so the second message, after a rejected one,
+        # is relayed too.
+        for opt, msg in (("on_dmarc_reject=reject", self.from_domain("strict.example")),
+                         ("on_fail=reject",
+                          sign(H.message(body=b"a\r\n")).replace(b"\r\na\r\n", b"\r\nb\r\n"))):
+            p, c = self.vstart(opt)
+            self.session(c)
+            self.before_queue(c)
+            self.assertEqual(self.transaction(c, msg)[0], 550, opt)
+            code, text = self.transaction(c, msg)       # no XFORWARD this time
+            self.assertEqual(code, 250, (opt, text))
+            self.quit(p, c)
+            self.log_text("not rejected: no XFORWARD, so not known to be before the queue")
 
     def test_override_domain_accepts_and_says_why(self):
         p, c = self.vstart("on_dmarc_reject=reject", "dmarc_override_domains=strict.example")
