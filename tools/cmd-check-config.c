@@ -82,8 +82,16 @@ print_errors (const char *message)
 static void
 print_verifying (const char *path, const DkimmodVerifySettings *v)
 {
+  /* A file for signing alone needs no authserv_id: say what verifying
+   * would need rather than claim a verifier that is not there. */
+  if (v->authserv_id == NULL)
+    {
+      printf ("%s: not ready for verifying: the host name is not a domain, so "
+              "dkimmod-spawn verify needs verifying.authserv_id (signing does not)\n", path);
+      return;
+    }
   printf ("%s: verifying as %s, at most %u signatures, keys from %s%s%s, DNS deadline %u s%s%s\n",
-          path, v->authserv_id ? v->authserv_id : "(host name not a domain: set authserv_id)",
+          path, v->authserv_id,
           v->max_signatures, v->key_file ? v->key_file : "DNS",
           v->key_file || v->nameserver == NULL ? "" : " at ",
           v->key_file || v->nameserver == NULL ? "" : v->nameserver, v->dns_timeout,
