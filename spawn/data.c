@@ -331,6 +331,10 @@ forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *dro
   dkimmod_stream_set_timeout (sess->next, sess->set->timeout_data_done);
   ok = dkimmod_session_read_reply (sess, "end of data", DKIMMOD_WANT_OK, r, error);
   dkimmod_stream_set_timeout (sess->next, sess->set->timeout_next_hop);
+  /* Whatever the reply, the transaction is over at the next hop (Postfix's
+   * smtpd resets it, XFORWARD attributes too): a clean connection. */
+  if (ok && !r->closing)
+    sess->next_dirty = FALSE;
   return ok;
 }
 

@@ -7,7 +7,8 @@
  *		[--listen unix:PATH | --listen inet:HOST:PORT]
  *		[--socket-mode MODE] [--socket-owner USER[:GROUP]]
  *		[--workers-min N] [--workers-max N] [--max-use N]
- *		[--idle-timeout SECONDS] [--drain-timeout SECONDS] [sign|verify]
+ *		[--idle-timeout SECONDS] [--drain-timeout SECONDS]
+ *		[--next-hop-cache-time SECONDS] [sign|verify]
  * DESCRIPTION
  *	The same filter as spawn mode (same -c, -l, -o, modes, settings and
  *	log lines), served by a bounded pool of prefork workers from one
@@ -19,6 +20,10 @@
  *	exits after --idle-timeout, default 60 s, so nothing runs when no
  *	mail comes); otherwise --listen names it and it is bound here
  *	(listen.c; no idle exit unless --idle-timeout is given).
+ *
+ *	--next-hop-cache-time: how long a worker keeps an idle next-hop
+ *	connection for its next session (nexthop-cache.c; default 2 s, 0:
+ *	never).
  *
  *	Errors found before serving (usage, the socket) go to stderr as well
  *	as to the log, since a person or systemd's journal reads them; once
@@ -54,17 +59,18 @@
 #define DEFAULT_MAX_USE 100
 #define DEFAULT_IDLE_ACTIVATED 60
 #define DEFAULT_DRAIN 30
+#define DEFAULT_NEXT_HOP_CACHE 2 /* Postfix's smtp_connection_cache_time_limit */
 
 typedef struct {
   DkimmodSpawnArgs filter;
   const char *listen;
   DkimmodListenUnixPerm perm;
-  guint workers_min, workers_max, max_use, drain_timeout;
+  guint workers_min, workers_max, max_use, drain_timeout, next_hop_cache;
   gint64 idle_timeout;          /* -1: the default for how the socket came */
 } ServeArgs;
 
 enum { OPT_LISTEN = 256, OPT_MODE, OPT_OWNER, OPT_MIN, OPT_MAX, OPT_MAX_USE, OPT_IDLE,
-       OPT_DRAIN };
+       OPT_DRAIN, OPT_NEXT_HOP_CACHE };
 
 static const struct option long_options[] = {
   { "listen", required_argument, NULL, OPT_LISTEN },
@@ -75,6 +81,7 @@ static const struct option long_options[] = {
   { "max-use", required_argument, NULL, OPT_MAX_USE },
   { "idle-timeout", required_argument, NULL, OPT_IDLE },
   { "drain-timeout", required_argument, NULL, OPT_DRAIN },
+  { "next-hop-cache-time", required_argument, NULL, OPT_NEXT_HOP_CACHE },
   { NULL, 0, NULL, 0 },
 };
 
@@ -204,12 +211,15 @@ parse (int argc, char **argv, ServeArgs *a)
         case OPT_DRAIN:
           ok = number ("drain-timeout", optarg, 0, 86400, &a->drain_timeout);
           break;
+        case OPT_NEXT_HOP_CACHE:
+          ok = number ("next-hop-cache-time", optarg, 0, 3600, &a->next_hop_cache);
+          break;
         default:
           complain ("usage: dkimmod-spawn serve [-c config] [-l postlog-socket] "
                     "[-o name=value]... [--listen unix:PATH|inet:HOST:PORT] "
                     "[--socket-mode MODE] [--socket-owner USER[:GROUP]] [--workers-min N] "
                     "[--workers-max N] [--max-use N] [--idle-timeout S] [--drain-timeout S] "
-                    "[sign|verify]");
+                    "[--next-hop-cache-time S] [sign|verify]");
           ok = FALSE;
         }
       if (!ok)
@@ -294,6 +304,7 @@ dkimmod_serve_main (int argc, char **argv)
     .perm = { .mode = 0660, .uid = (uid_t) -1, .gid = (gid_t) -1 },
     .workers_min = DEFAULT_WORKERS_MIN, .workers_max = DEFAULT_WORKERS_MAX,
     .max_use = DEFAULT_MAX_USE, .drain_timeout = DEFAULT_DRAIN, .idle_timeout = -1,
+    .next_hop_cache = DEFAULT_NEXT_HOP_CACHE,
   };
   DkimmodWorkerSettings worker = { .args = &a.filter };
   DkimmodPoolSettings pool = { 0 };
@@ -313,6 +324,7 @@ dkimmod_serve_main (int argc, char **argv)
     return EX_UNAVAILABLE;
   dkimmod_spawn_quiet_stderr ();
   worker.max_use = a.max_use;
+  worker.next_hop_cache_time = a.next_hop_cache;
   pool.workers_min = a.workers_min;
   pool.workers_max = a.workers_max;
   pool.drain_timeout = a.drain_timeout;

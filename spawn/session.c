@@ -179,23 +179,6 @@ dkimmod_session_read_reply (DkimmodSession *sess, const char *what, DkimmodWant 
   return TRUE;
 }
 
-gboolean
-dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
-                       DkimmodReply *reply, GError **error)
-{
-  g_autofree char *what = dkimmod_log_sanitize (line, strcspn (line, " "), 16);
-
-  return dkimmod_stream_printf (sess->next, error, "%s\r\n", line)
-         && dkimmod_session_read_reply (sess, what, want, reply, error);
-}
-
-/* reply - queue one reply line for the client */
-static gboolean
-reply (DkimmodSession *sess, const char *text, GError **error)
-{
-  return dkimmod_stream_printf (sess->client, error, "%s\r\n", text);
-}
-
 /* verb_is - case-insensitive SMTP verb match, followed by end or a space */
 static gboolean
 verb_is (const char *line, const char *verb)
@@ -203,6 +186,69 @@ verb_is (const char *line, const char *verb)
   gsize n = strlen (verb);
 
   return g_ascii_strncasecmp (line, verb, n) == 0 && (line[n] == '\0' || line[n] == ' ');
+}
+
+/* note_next_state - what LINE, answered R, leaves at the next hop: a
+ * connection holding MAIL, RCPT or XFORWARD attributes is not clean
+ * until a RSET or the end of DATA (data.c) resets it. Postfix's smtpd
+ * drops XFORWARD attributes only there (mail_reset), so a session that
+ * ended after XFORWARD would otherwise lend its client's address to the
+ * next session's message. */
+static void
+note_next_state (DkimmodSession *sess, const char *line, const DkimmodReply *r)
+{
+  if (verb_is (line, "MAIL") || verb_is (line, "RCPT") || verb_is (line, "XFORWARD"))
+    sess->next_dirty = TRUE;
+  else if (verb_is (line, "RSET") && r->code / 100 == 2)
+    sess->next_dirty = FALSE;
+}
+
+/* send_and_read - LINE to the next hop, its reply into REPLY */
+static gboolean
+send_and_read (DkimmodSession *sess, const char *line, const char *what, DkimmodWant want,
+               DkimmodReply *reply, GError **error)
+{
+  return dkimmod_stream_printf (sess->next, error, "%s\r\n", line)
+         && dkimmod_session_read_reply (sess, what, want, reply, error);
+}
+
+gboolean
+dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
+                       DkimmodReply *reply, GError **error)
+{
+  g_autofree char *what = dkimmod_log_sanitize (line, strcspn (line, " "), 16);
+  GError *local = NULL;
+  gboolean ok = send_and_read (sess, line, what, want, reply, &local);
+
+  /* A cached connection the next hop closed just as it was taken (the
+   * idle check in nexthop-cache.c saw it open): nothing of this session
+   * reached it, so a new connection gets the command instead. A timeout
+   * is no such case: that next hop is there but hung. */
+  if (!ok && sess->next_reused && sess->redial != NULL
+      && !g_error_matches (local, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_TIMEOUT))
+    {
+      dkimmod_log (LOG_INFO, "%s: next hop %s: cached connection closed (%s); connecting again",
+                   dkimmod_session_queue_id (sess), sess->next_name, local->message);
+      g_clear_error (&local);
+      sess->next_reused = FALSE;
+      ok = sess->redial (sess->redial_data, &local)
+           && send_and_read (sess, line, what, want, reply, &local);
+    }
+  sess->next_reused = FALSE;
+  if (!ok)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  note_next_state (sess, line, reply);
+  return TRUE;
+}
+
+/* reply - queue one reply line for the client */
+static gboolean
+reply (DkimmodSession *sess, const char *text, GError **error)
+{
+  return dkimmod_stream_printf (sess->client, error, "%s\r\n", text);
 }
 
 /* mail_size - the SIZE= parameter of a MAIL command (RFC 1870), 0 if none */
@@ -252,6 +298,30 @@ relay_command (DkimmodSession *sess, const char *line, DkimmodWant want, Dkimmod
 {
   return dkimmod_session_relay (sess, line, want, r, error)
          && dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
+}
+
+/* keep_next - whether the next hop connection can serve the next client
+ * session (serve mode): open, nothing unread, and clean, by a RSET when
+ * this session left MAIL, RCPT or XFORWARD state there. Sets
+ * sess->next_kept. */
+static gboolean
+keep_next (DkimmodSession *sess)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DkimmodReply) r = NULL;
+
+  if (!sess->next_keepable || dkimmod_stream_broken (sess->next)
+      || dkimmod_stream_pending (sess->next) > 0)
+    return FALSE;
+  if (sess->next_dirty)
+    {
+      r = dkimmod_reply_new ();
+      if (!dkimmod_session_relay (sess, "RSET", DKIMMOD_WANT_OK, r, &error) || r->code / 100 != 2
+          || r->closing || sess->next_dirty)
+        return FALSE;
+    }
+  sess->next_kept = TRUE;
+  return TRUE;
 }
 
 /* soften_setup_reject - a 5xx to HELO/EHLO or MAIL is about the next hop's
@@ -388,6 +458,10 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
     {
       *done = TRUE;
       *status = DKIMMOD_EXIT_OK;
+      /* A connection kept for the next client session hears no QUIT; one
+       * that broke while it was made clean has nobody left to hear it. */
+      if (keep_next (sess) || dkimmod_stream_broken (sess->next))
+        return reply (sess, "221 2.0.0 Bye", error) && dkimmod_stream_flush (sess->client, error);
       return relay_command (sess, line, DKIMMOD_WANT_ANY, r, error)
              && dkimmod_stream_flush (sess->client, error);
     }
@@ -412,6 +486,7 @@ client_left (DkimmodSession *sess, const char *last)
   if (sess->in_mail)
     dkimmod_log (LOG_INFO, "%s: client ended the session without QUIT after %s; transaction "
                  "abandoned", dkimmod_session_queue_id (sess), last);
+  (void) keep_next (sess);
   return DKIMMOD_EXIT_OK;
 }
 

@@ -46,6 +46,14 @@ typedef struct {
                                * logs, NAME and ADDR without it, ADDR and
                                * HELO for SPF) */
   guint next_xforward;        /* attributes the next hop announced (xforward.h) */
+  /* serve mode's next-hop connection cache (nexthop-cache.c) */
+  gboolean next_keepable;     /* in: the caller can keep the connection afterwards */
+  gboolean next_reused;       /* in: it came from the cache and has not answered yet */
+  gboolean (*redial) (gpointer data, GError **error); /* in: a new connection in
+                               * sess->next when a reused one turns out closed */
+  gpointer redial_data;
+  gboolean next_dirty;        /* the next hop holds MAIL, RCPT or XFORWARD state */
+  gboolean next_kept;         /* out: the session left the connection clean */
 } DkimmodSession;
 
 /* The reply class one next-hop exchange expects, as Postfix's

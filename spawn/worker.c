@@ -22,6 +22,11 @@
  *	connection "421 4.3.0" (spawn mode's answer) and is tried again at
  *	the next.
  *
+ *	A worker also keeps the next-hop connection its last session left
+ *	clean (nexthop-cache.c) for the next one, at most --next-hop-cache-time
+ *	seconds idle: its wait for a client wakes then to close it. A new
+ *	configuration closes it too.
+ *
  *	Each worker's crypto state is its own: OpenSSL is initialised after
  *	fork, at the worker's first configuration load (cryptoinit.c, through
  *	setup.c), keys are parsed here, and OpenSSL's DRBG is first used here
@@ -54,6 +59,7 @@
 #include "connection.h"
 #include "filewatch.h"
 #include "log.h"
+#include "nexthop-cache.h"
 #include "pool.h"
 #include "session.h"
 
@@ -64,6 +70,7 @@ typedef struct {
   DkimmodVerifyEnv *verify;
   DkimmodContext *ctx;
   DkimmodFileWatch *watch;
+  DkimmodNexthopCache *nexthop;  /* the idle next-hop connection */
   gboolean retire;             /* exit after this connection */
 } WorkerState;
 
@@ -71,6 +78,8 @@ typedef struct {
 static void
 state_clear (WorkerState *st)
 {
+  /* A new configuration may name another next hop, or other timeouts. */
+  dkimmod_nexthop_cache_close (st->nexthop);
   g_clear_pointer (&st->verify, dkimmod_verify_env_free);
   g_clear_pointer (&st->cfg, dkimmod_config_free);
   g_clear_pointer (&st->ctx, dkimmod_context_unref);
@@ -129,7 +138,8 @@ serve_one (WorkerState *st, int fd)
     {
       env = (DkimmodConnectionEnv) { .cfg = st->cfg, .verify = st->verify, .ctx = st->ctx,
                                      .key_watch = st->watch,
-                                     .stopping = dkimmod_pool_stop_pending };
+                                     .stopping = dkimmod_pool_stop_pending,
+                                     .nexthop_cache = st->nexthop };
       status = dkimmod_connection_serve (&env, fd, fd);
       /* sender_map_dir files the lookups read join the watch. */
       dkimmod_config_foreach_file (st->cfg, dkimmod_filewatch_add_func, st->watch);
@@ -140,22 +150,30 @@ serve_one (WorkerState *st, int fd)
 }
 
 /* next_connection - wait (in EPFD, which watches LISTEN_FD) for and
- * accept one; -1 when stopping */
+ * accept one, closing the cached next-hop connection when its idle time
+ * is up; -1 when stopping */
 static int
-next_connection (int epfd, int listen_fd)
+next_connection (WorkerState *st, int epfd, int listen_fd)
 {
   while (!dkimmod_pool_stopping ())
     {
       struct epoll_event ev;
+      int n = epoll_pwait (epfd, &ev, 1, dkimmod_nexthop_cache_wait_ms (st->nexthop),
+                           dkimmod_pool_wait_mask ());
       int fd;
 
-      if (epoll_pwait (epfd, &ev, 1, -1, dkimmod_pool_wait_mask ()) < 0)
+      if (n < 0)
         {
           if (errno != EINTR)
             {
               dkimmod_log (LOG_ERR, "serve: epoll_wait: %s", g_strerror (errno));
               return -1;
             }
+          continue;
+        }
+      if (n == 0)
+        {
+          dkimmod_nexthop_cache_expire (st->nexthop);
           continue;
         }
       fd = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -195,9 +213,10 @@ dkimmod_worker_run (int listen_fd, int status_fd, gpointer data)
   guint served = 0;
   int epfd = watch_listener (listen_fd);
 
+  st.nexthop = dkimmod_nexthop_cache_new (st.set->next_hop_cache_time);
   while (epfd >= 0 && served < st.set->max_use)
     {
-      int fd = next_connection (epfd, listen_fd);
+      int fd = next_connection (&st, epfd, listen_fd);
 
       if (fd < 0)
         break;
@@ -210,6 +229,7 @@ dkimmod_worker_run (int listen_fd, int status_fd, gpointer data)
         break;
     }
   state_clear (&st);
+  dkimmod_nexthop_cache_free (st.nexthop);
   if (epfd >= 0)
     close (epfd);
   return epfd >= 0 ? 0 : 1;

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
   const DkimmodSpawnArgs *args;  /* -c, -l, -o and the mode */
   guint max_use;                 /* connections per worker, then it exits */
+  guint next_hop_cache_time;     /* seconds an idle next-hop connection is kept
+                                  * (0: none; nexthop-cache.c) */
 } DkimmodWorkerSettings;
 
 /* The DkimmodPoolWorkerFunc of serve mode; DATA is a DkimmodWorkerSettings. */

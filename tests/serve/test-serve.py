@@ -21,6 +21,10 @@ DESCRIPTION
     started by spawn(8) itself (fd 2 as the socket, cwd postlog, a
     SEQPACKET socketpair, the built-in default config path).
 
+    Next-hop cache cases (TestNextHopCache): one next-hop connection
+    for consecutive sessions, reset when a session left state there,
+    closed after its idle time, replaced when found closed.
+
     Pool cases (class TestPool*): max_use recycling, a worker SIGKILLed
     mid-DATA, a configuration and a key changed without restart, the
     workers_max bound under concurrent load, the SIGTERM drain and its
@@ -534,6 +538,167 @@ class TestPoolFaults(PoolCase):
             self.assertTrue(c.eof())
             c.s.close()
         self.assertEqual(len(children(srv.pid)), 1)
+
+
+class RecordingHop:
+    """A next hop that serves connection after connection (one at a time)
+    and records, per connection, the lines it got. EHLO is answered with
+    XFORWARD offered, so the filter passes XFORWARD on. CLOSE_AFTER_MESSAGE
+    closes a connection after each message's 250; CLOSE_AT_SECOND_EHLO
+    closes one, without a reply, when an EHLO arrives on it a second time,
+    as a next hop that went away just as the filter took its idle
+    connection would look."""
+
+    EHLO = "250-hop.example\r\n250-PIPELINING\r\n250 XFORWARD NAME ADDR PROTO HELO"
+
+    def __init__(self, close_after_message=False, close_at_second_ehlo=False):
+        self.close_after_message = close_after_message
+        self.close_at_second_ehlo = close_at_second_ehlo
+        self.conns = []           # one list of lines per connection
+        self.closed = []          # for each connection: closed yet
+        self.messages = 0
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(5)
+        self.port = self.ls.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.ls.accept()
+            except OSError:
+                return
+            lines = []
+            self.conns.append(lines)
+            self.closed.append(False)
+            with conn:
+                self.session(conn, lines)
+            self.closed[len(self.conns) - 1] = True
+
+    def session(self, conn, lines):
+        f = conn.makefile("rb")
+        conn.sendall(b"220 hop.example ESMTP\r\n")
+        in_data = False
+        ehlos = 0
+        for raw in f:
+            line = raw.rstrip(b"\r\n").decode("latin-1")
+            if in_data:
+                if line != ".":
+                    continue
+                in_data = False
+                lines.append(".")
+                self.messages += 1
+                conn.sendall(b"250 2.0.0 queued\r\n")
+                if self.close_after_message:
+                    return
+                continue
+            lines.append(line)
+            verb = line.split(" ", 1)[0].upper()
+            if verb == "EHLO":
+                ehlos += 1
+                if ehlos == 2 and self.close_at_second_ehlo:
+                    return
+            reply = (self.EHLO if verb == "EHLO" else "354 go" if verb == "DATA"
+                     else "221 bye" if verb == "QUIT" else "250 ok")
+            in_data = verb == "DATA"
+            conn.sendall(reply.encode() + b"\r\n")
+            if verb == "QUIT":
+                return
+
+    def close(self):
+        self.ls.close()
+
+
+class TestNextHopCache(PoolCase):
+    """A worker keeps the next-hop connection its last session left clean
+    for the next session (nexthop-cache.c), never one that holds state."""
+
+    def hop(self, **kw):
+        h = RecordingHop(**kw)
+        self.addCleanup(h.close)
+        return h
+
+    def pool(self, h, *serve_opts):
+        return self.serve("--workers-max", "1", *serve_opts,
+                          opts=("next_hop=127.0.0.1:%d" % h.port,))
+
+    def test_one_connection_serves_consecutive_sessions(self):
+        h = self.hop()
+        srv = self.pool(h)
+        for i in range(3):
+            self.send_one(srv)
+        self.assertEqual(h.messages, 3)
+        self.assertEqual(len(h.conns), 1, h.conns)
+        self.assertEqual(h.conns[0], ["EHLO client.example", "MAIL FROM:<alice@example.net>",
+                                      "RCPT TO:<bob@example.com>", "DATA", "."] * 3)
+
+    def test_cache_time_0_is_a_connection_per_session(self):
+        h = self.hop()
+        srv = self.pool(h, "--next-hop-cache-time", "0")
+        for i in range(2):
+            self.send_one(srv)
+        wait_for(lambda: len(h.conns) == 2 and all(h.closed), what="two closed connections")
+        self.assertEqual([c[-1] for c in h.conns], ["QUIT", "QUIT"])
+
+    def test_xforward_left_at_the_next_hop_is_reset_before_reuse(self):
+        # A session that ends after XFORWARD (or inside a transaction)
+        # leaves attributes at the next hop, which Postfix's smtpd drops
+        # only at RSET or the end of DATA: the next session must not
+        # inherit that client's address.
+        h = self.hop()
+        srv = self.pool(h)
+        c = srv.connect()
+        self.assertEqual(c.reply()[0], 220)
+        self.session(c)
+        self.assertEqual(c.cmd("XFORWARD ADDR=192.0.2.7 NAME=spoof.example")[0], 250)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        c.s.close()
+        c = srv.connect()
+        self.assertEqual(c.reply()[0], 220)
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        c.s.close()               # gone inside the transaction
+        self.send_one(srv)
+        self.assertEqual(len(h.conns), 1, h.conns)
+        self.assertEqual(h.conns[0], [
+            "EHLO client.example", "XFORWARD NAME=spoof.example ADDR=192.0.2.7", "RSET",
+            "EHLO client.example", "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>",
+            "RSET",
+            "EHLO client.example", "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>",
+            "DATA", "."])
+
+    def test_idle_connection_is_closed_after_the_cache_time(self):
+        h = self.hop()
+        srv = self.pool(h, "--next-hop-cache-time", "1")
+        self.send_one(srv)
+        time.sleep(0.5)
+        self.assertEqual(h.closed, [False], "closed before its idle time")
+        wait_for(lambda: h.closed == [True], timeout=3, what="the idle connection closed")
+        self.assertEqual(h.conns[0][-1], "QUIT")
+        self.send_one(srv)
+        self.assertEqual(len(h.conns), 2)
+        self.assertEqual(h.messages, 2)
+
+    def test_connection_the_next_hop_closed_while_idle_is_not_used(self):
+        h = self.hop(close_after_message=True)
+        srv = self.pool(h)
+        for i in range(2):
+            self.send_one(srv)
+            wait_for(lambda: all(h.closed), what="the next hop's close")
+        self.assertEqual(h.messages, 2)
+        self.assertEqual(len(h.conns), 2)
+
+    def test_connection_closed_at_the_first_command_is_replaced(self):
+        h = self.hop(close_at_second_ehlo=True)
+        srv = self.pool(h)
+        for i in range(2):
+            self.send_one(srv)
+        self.assertEqual(h.messages, 2)
+        self.assertEqual(len(h.conns), 2)
+        self.assertEqual(h.conns[0][-1], "EHLO client.example")
+        self.log_text("cached connection closed")
 
 
 class TestPoolStop(PoolCase):
