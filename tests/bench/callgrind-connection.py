@@ -132,6 +132,7 @@ class NextHop(threading.Thread):
                                 break
                             data.append(line[1:] if line.startswith(b".") else line)
                         self.message = b"\r\n".join(data) + b"\r\n"
+                        self.got_message()
                         conn.sendall(b"250 2.0.0 queued\r\n")
                     elif cmd.startswith(b"QUIT"):
                         conn.sendall(b"221 bye\r\n")
@@ -141,12 +142,16 @@ class NextHop(threading.Thread):
             except (OSError, EOFError) as e:
                 self.error = str(e)
 
+    def got_message(self):
+        pass
+
     def close(self):
         self.lsock.close()
 
 
 class ManyHops(NextHop):
-    """NextHop for any number of connections, one after the other."""
+    """NextHop for any number of connections, one after the other, each
+    with any number of messages (a serve worker reuses its connection)."""
 
     def __init__(self):
         super().__init__()
@@ -158,9 +163,10 @@ class ManyHops(NextHop):
                 conn, _ = self.lsock.accept()
             except OSError:
                 return
-            self.message = None
             self.session(conn)
-            self.messages.append(self.message)
+
+    def got_message(self):
+        self.messages.append(self.message)
 
 
 def serve_connection(sock_path, message):
@@ -221,6 +227,8 @@ def serve_run(prefix, spawn, conf, mode, work, name, message, check, k):
             serve_connection(sock, message)
         f1 = minflt_of(worker) if not prefix else 0
         c1 = cpu_ns_of(worker) if not prefix else 0
+        if len(hop.messages) != k:
+            raise RuntimeError(f"{name}: the next hop got {len(hop.messages)} of {k} messages")
         for m in hop.messages:
             check(m)
     finally:
