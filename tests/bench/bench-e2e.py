@@ -39,6 +39,8 @@
 #	         that is set
 #	  d3, d3-kf  d and d-kf through dkimmod-spawn serve verify listeners
 #	         (pooled mode) instead of spawn(8)
+#	  d3-kf-nc  d3-kf with --next-hop-cache-time 0: a next-hop connection
+#	         per message, as before the cache (nexthop-cache.c)
 #	  e-kf   opendkim milter in Mode v over a UNIX socket, the same
 #	         keys.txt as TestPublicKeys. Not DNS: opendkim's resolver is
 #	         libunbound, which will not forward to 127.0.0.1 unless its
@@ -478,11 +480,15 @@ def main():
     # the pooled mode: listeners started after the rig, smtpds added here
     p_pool_sub, p_pool_sign = BASE + 595, BASE + 596
     p_pool_in, p_pool_verify, p_pool_kfin, p_pool_kfverify = BASE + 597, BASE + 598, BASE + 599, BASE + 600
-    pools = [("sign", p_pool_sub, p_pool_sign, None)]
+    p_pool_kfin_nc, p_pool_kfverify_nc = BASE + 605, BASE + 606
+    # (mode, smtpd port, listener port, config, extra serve options)
+    pools = [("sign", p_pool_sub, p_pool_sign, None, [])]
     if corpus:
-        pools += [("verify", p_pool_in, p_pool_verify, None),
-                  ("verify", p_pool_kfin, p_pool_kfverify, kfconf)]
-    for _, port, filt, _ in pools:
+        pools += [("verify", p_pool_in, p_pool_verify, None, []),
+                  ("verify", p_pool_kfin, p_pool_kfverify, kfconf, []),
+                  ("verify", p_pool_kfin_nc, p_pool_kfverify_nc, kfconf,
+                   ["--next-hop-cache-time", "0"])]
+    for _, port, filt, _, _ in pools:
         svc = f"127.0.0.1:{port}/inet"
         subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{port} inet n - n - 10 smtpd"], check=True)
         subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/pooled-{port}",
@@ -494,18 +500,18 @@ def main():
         rig(env, "start")
         rig(env, "dns-start")
         spawn = os.path.join(rigdir, "bin", "dkimmod-spawn")
-        for mode, _, filt, conf in pools:
+        for mode, _, filt, conf, extra in pools:
             serves.append(subprocess.Popen(
                 ["setpriv", "--reuid=dkimmod", "--regid=postdrop", "--clear-groups", spawn,
                  "serve", "-c", conf or os.path.join(rigdir, "etc", "dkimmod.conf"),
                  "-l", os.path.join(rigdir, "spool", "public", "postlog"),
                  "--listen", f"inet:127.0.0.1:{filt}", "--workers-min", "2",
-                 "--workers-max", "4", "--max-use", "1000000",
+                 "--workers-max", "4", "--max-use", "1000000", *extra,
                  "-o", f"next_hop=127.0.0.1:{renv['RIG_AFTERPROXY']}", mode],
                 cwd="/", stdin=subprocess.DEVNULL,
                 stdout=open(os.path.join(rigdir, "log", f"serve-{filt}.out"), "w"),
                 stderr=subprocess.STDOUT))
-        for _, _, filt, _ in pools:
+        for _, _, filt, _, _ in pools:
             for _ in range(400):
                 if subprocess.run(["sh", "-c", f"grep -q ':{filt:04X} .* 0A ' /proc/net/tcp"]
                                   ).returncode == 0:
@@ -546,6 +552,8 @@ def main():
                               "spawn", "py")] if static_build else []) + [
                       ("d3", "serve verify (pooled), DNS", p_pool_in, serves[1].pid, "py"),
                       ("d3-kf", "serve verify (pooled), key_file", p_pool_kfin, serves[2].pid, "py"),
+                      ("d3-kf-nc", "d3-kf, no next-hop cache", p_pool_kfin_nc, serves[3].pid,
+                       "py"),
                       ("e-kf", "opendkim verify milter, TestPublicKeys", p_vmilter, odkims[2].pid, "py")]
         nlat = len(paths)
         paths += [("a-d", "no filter, -d", int(renv["RIG_NOFILTER"]), None, "src"),
@@ -579,7 +587,7 @@ def main():
                 sys.exit(f"bench-e2e: path {key}: DKIM-Signature {'present' if signed else 'missing'}")
         print("E2E check: paths b, b2, b3, c-unix, c-tcp deliver signed mail, path a unsigned"
               + ("; d, d-kf, d-kf-dkim, " + ("d-kf-static, " if static_build else "")
-                 + "d3, d3-kf and e-kf add dkim=pass" if corpus else ""), flush=True)
+                 + "d3, d3-kf, d3-kf-nc and e-kf add dkim=pass" if corpus else ""), flush=True)
         for _ in range(rounds):
             for key, _, port, filt, sender in paths:
                 clear_mail(rigdir)
