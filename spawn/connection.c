@@ -69,7 +69,7 @@ typedef struct {
   DkimmodSession *sess;
   DkimmodStream *next;        /* owned */
   int fd;                     /* -1: none */
-  gint64 since;               /* when FD was connected */
+  DkimmodNexthopState st;     /* when FD was connected, its EHLO */
   char *label;
 } NextHop;
 
@@ -89,7 +89,8 @@ next_hop_connect (NextHop *nh, GError **error)
   if (nh->fd >= 0)
     close (nh->fd);
   nh->fd = fd;
-  nh->since = g_get_monotonic_time ();
+  dkimmod_nexthop_state_clear (&nh->st);
+  nh->st.since = g_get_monotonic_time ();
   nh->next = dkimmod_stream_new (fd, fd, nh->label);
   dkimmod_stream_set_timeout (nh->next, nh->set->timeout_next_hop);
   dkimmod_stream_set_nodelay (nh->next);
@@ -115,7 +116,7 @@ redial (gpointer data, GError **error)
 static gboolean
 next_hop_take (NextHop *nh, DkimmodNexthopCache *cache)
 {
-  int fd = cache != NULL ? dkimmod_nexthop_cache_take (cache, nh->set->next_hop, &nh->since) : -1;
+  int fd = cache != NULL ? dkimmod_nexthop_cache_take (cache, nh->set->next_hop, &nh->st) : -1;
 
   if (fd < 0)
     return FALSE;
@@ -159,11 +160,13 @@ dkimmod_connection_serve (const DkimmodConnectionEnv *env, int in_fd, int out_fd
     }
   nh.sess = &sess;
   sess.next = nh.next;
+  if (env->nexthop_cache != NULL)
+    sess.next_state = &nh.st;
   status = dkimmod_session_run (&sess);
   dkimmod_session_reset (&sess);
   if (sess.next_kept && nh.fd >= 0)
     {
-      dkimmod_nexthop_cache_put (env->nexthop_cache, set->next_hop, nh.fd, nh.since);
+      dkimmod_nexthop_cache_put (env->nexthop_cache, set->next_hop, nh.fd, &nh.st);
       nh.fd = -1;
     }
 out:
@@ -171,5 +174,6 @@ out:
   if (nh.fd >= 0)
     close (nh.fd);
   g_free (nh.label);
+  dkimmod_nexthop_state_clear (&nh.st);
   return status;
 }

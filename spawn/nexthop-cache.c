@@ -41,9 +41,17 @@ struct _DkimmodNexthopCache {
   guint idle_limit;           /* seconds */
   int fd;                     /* -1: nothing held */
   char *spec;
-  gint64 since;               /* connected at (monotonic µs) */
+  DkimmodNexthopState st;
   gint64 idle_since;          /* put at */
 };
+
+void
+dkimmod_nexthop_state_clear (DkimmodNexthopState *st)
+{
+  g_clear_pointer (&st->ehlo, g_free);
+  g_clear_pointer (&st->ehlo_reply, g_free);
+  st->since = 0;
+}
 
 DkimmodNexthopCache *
 dkimmod_nexthop_cache_new (guint idle_limit)
@@ -71,6 +79,7 @@ dkimmod_nexthop_cache_close (DkimmodNexthopCache *cache)
   close (cache->fd);
   cache->fd = -1;
   g_clear_pointer (&cache->spec, g_free);
+  dkimmod_nexthop_state_clear (&cache->st);
 }
 
 void
@@ -92,7 +101,8 @@ still_quiet (int fd)
 }
 
 int
-dkimmod_nexthop_cache_take (DkimmodNexthopCache *cache, const char *spec, gint64 *since)
+dkimmod_nexthop_cache_take (DkimmodNexthopCache *cache, const char *spec,
+                            DkimmodNexthopState *st)
 {
   int fd = cache->fd;
 
@@ -104,26 +114,30 @@ dkimmod_nexthop_cache_take (DkimmodNexthopCache *cache, const char *spec, gint64
       close (fd);
       cache->fd = -1;
       g_clear_pointer (&cache->spec, g_free);
+      dkimmod_nexthop_state_clear (&cache->st);
       return -1;
     }
-  *since = cache->since;
+  *st = cache->st;
+  cache->st = (DkimmodNexthopState) { 0 };
   cache->fd = -1;
   g_clear_pointer (&cache->spec, g_free);
   return fd;
 }
 
 void
-dkimmod_nexthop_cache_put (DkimmodNexthopCache *cache, const char *spec, int fd, gint64 since)
+dkimmod_nexthop_cache_put (DkimmodNexthopCache *cache, const char *spec, int fd,
+                           DkimmodNexthopState *st)
 {
   gint64 now = g_get_monotonic_time ();
 
   dkimmod_nexthop_cache_close (cache);
   cache->fd = fd;
   cache->spec = g_strdup (spec);
-  cache->since = since;
+  cache->st = *st;
+  *st = (DkimmodNexthopState) { 0 };
   cache->idle_since = now;
   if (cache->idle_limit == 0
-      || now - since >= (gint64) DKIMMOD_NEXTHOP_REUSE_TIME_MAX * G_USEC_PER_SEC)
+      || now - cache->st.since >= (gint64) DKIMMOD_NEXTHOP_REUSE_TIME_MAX * G_USEC_PER_SEC)
     dkimmod_nexthop_cache_close (cache);
 }
 

@@ -203,6 +203,28 @@ note_next_state (DkimmodSession *sess, const char *line, const DkimmodReply *r)
     sess->next_dirty = FALSE;
 }
 
+/* replay_ehlo - on a new connection, the EHLO this session's client got
+ * answered from the old one's (do_helo), so that the next hop is in the
+ * state the client believes it is in */
+static gboolean
+replay_ehlo (DkimmodSession *sess, const char *ehlo, DkimmodReply *reply, GError **error);
+
+/* remember_ehlo - the connection's EHLO state after LINE got R (a HELO or a
+ * refused EHLO leaves none), for the next session on it (connection.c) */
+static void
+remember_ehlo (DkimmodSession *sess, const char *line, const DkimmodReply *r)
+{
+  if (sess->next_state == NULL)
+    return;
+  g_clear_pointer (&sess->next_state->ehlo, g_free);
+  g_clear_pointer (&sess->next_state->ehlo_reply, g_free);
+  if (verb_is (line, "EHLO") && r->code / 100 == 2 && !r->closing)
+    {
+      sess->next_state->ehlo = g_strdup (line);
+      sess->next_state->ehlo_reply = g_strndup (r->text->str, r->text->len);
+    }
+}
+
 /* send_and_read - LINE to the next hop, its reply into REPLY */
 static gboolean
 send_and_read (DkimmodSession *sess, const char *line, const char *what, DkimmodWant want,
@@ -231,7 +253,11 @@ dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
                    dkimmod_session_queue_id (sess), sess->next_name, local->message);
       g_clear_error (&local);
       sess->next_reused = FALSE;
+      /* The new connection starts with no EHLO state of its own. */
+      g_autofree char *ehlo = sess->ehlo_from_cache ? g_strdup (sess->next_state->ehlo) : NULL;
+
       ok = sess->redial (sess->redial_data, &local)
+           && replay_ehlo (sess, ehlo, reply, &local)
            && send_and_read (sess, line, what, want, reply, &local);
     }
   sess->next_reused = FALSE;
@@ -300,6 +326,25 @@ relay_command (DkimmodSession *sess, const char *line, DkimmodWant want, Dkimmod
          && dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
 }
 
+static gboolean
+replay_ehlo (DkimmodSession *sess, const char *ehlo, DkimmodReply *reply, GError **error)
+{
+  if (ehlo == NULL)
+    return TRUE;
+  sess->ehlo_from_cache = FALSE;
+  if (!send_and_read (sess, ehlo, "EHLO", DKIMMOD_WANT_OK, reply, error))
+    return FALSE;
+  if (reply->code / 100 != 2)
+    {
+      g_set_error (error, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_IO,
+                   "the new connection refused EHLO: %d", reply->code);
+      dkimmod_stream_set_broken (sess->next);
+      return FALSE;
+    }
+  remember_ehlo (sess, ehlo, reply);
+  return TRUE;
+}
+
 /* keep_next - whether the next hop connection can serve the next client
  * session (serve mode): open, nothing unread, and clean, by a RSET when
  * this session left MAIL, RCPT or XFORWARD state there. Sets
@@ -352,8 +397,27 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
   guint64 limit = 0;
 
   dkimmod_session_reset (sess);
-  if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
-    return FALSE;
+  /* A cached connection that accepted this very EHLO line and has been
+   * reset since: the next hop would answer again what it answered then
+   * (RFC 5321 4.1.4: EHLO resets a session to where it is), so the
+   * client gets that reply and the next hop one round trip less. If the
+   * connection proves closed at the next command, the EHLO goes to the
+   * new one first (replay_ehlo). */
+  if (ehlo && sess->next_reused && !sess->next_dirty && sess->next_state != NULL
+      && g_strcmp0 (sess->next_state->ehlo, line) == 0)
+    {
+      g_string_assign (r->text, sess->next_state->ehlo_reply);
+      r->code = (int) g_ascii_strtoull (r->text->str, NULL, 10);
+      r->closing = FALSE;
+      sess->ehlo_from_cache = TRUE;
+    }
+  else
+    {
+      if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
+        return FALSE;
+      remember_ehlo (sess, line, r);
+      sess->ehlo_from_cache = FALSE;
+    }
   soften_setup_reject (sess, ehlo ? "EHLO" : "HELO", r);
   if (!ehlo || r->code / 100 != 2)
     return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);

@@ -11,6 +11,7 @@
 #include "config-load.h"
 #include "dkimmod.h"
 #include "filewatch.h"
+#include "nexthop-cache.h"
 #include "smtp-io.h"
 #include "verifyjob.h"
 #include "xforward.h"
@@ -52,6 +53,9 @@ typedef struct {
   gboolean (*redial) (gpointer data, GError **error); /* in: a new connection in
                                * sess->next when a reused one turns out closed */
   gpointer redial_data;
+  DkimmodNexthopState *next_state; /* serve mode: the connection's EHLO and its
+                               * reply (connection.c owns it); NULL in spawn mode */
+  gboolean ehlo_from_cache;   /* this session's EHLO was answered from next_state */
   gboolean next_dirty;        /* the next hop holds MAIL, RCPT or XFORWARD state */
   gboolean next_kept;         /* out: the session left the connection clean */
 } DkimmodSession;

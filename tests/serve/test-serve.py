@@ -544,16 +544,16 @@ class RecordingHop:
     """A next hop that serves connection after connection (one at a time)
     and records, per connection, the lines it got. EHLO is answered with
     XFORWARD offered, so the filter passes XFORWARD on. CLOSE_AFTER_MESSAGE
-    closes a connection after each message's 250; CLOSE_AT_SECOND_EHLO
-    closes one, without a reply, when an EHLO arrives on it a second time,
+    closes a connection after each message's 250; CLOSE_AT_SECOND_MAIL
+    closes one, without a reply, when a MAIL arrives on it a second time,
     as a next hop that went away just as the filter took its idle
     connection would look."""
 
     EHLO = "250-hop.example\r\n250-PIPELINING\r\n250 XFORWARD NAME ADDR PROTO HELO"
 
-    def __init__(self, close_after_message=False, close_at_second_ehlo=False):
+    def __init__(self, close_after_message=False, close_at_second_mail=False):
         self.close_after_message = close_after_message
-        self.close_at_second_ehlo = close_at_second_ehlo
+        self.close_at_second_mail = close_at_second_mail
         self.conns = []           # one list of lines per connection
         self.closed = []          # for each connection: closed yet
         self.messages = 0
@@ -580,7 +580,7 @@ class RecordingHop:
         f = conn.makefile("rb")
         conn.sendall(b"220 hop.example ESMTP\r\n")
         in_data = False
-        ehlos = 0
+        mails = 0
         for raw in f:
             line = raw.rstrip(b"\r\n").decode("latin-1")
             if in_data:
@@ -595,9 +595,9 @@ class RecordingHop:
                 continue
             lines.append(line)
             verb = line.split(" ", 1)[0].upper()
-            if verb == "EHLO":
-                ehlos += 1
-                if ehlos == 2 and self.close_at_second_ehlo:
+            if verb == "MAIL":
+                mails += 1
+                if mails == 2 and self.close_at_second_mail:
                     return
             reply = (self.EHLO if verb == "EHLO" else "354 go" if verb == "DATA"
                      else "221 bye" if verb == "QUIT" else "250 ok")
@@ -630,8 +630,29 @@ class TestNextHopCache(PoolCase):
             self.send_one(srv)
         self.assertEqual(h.messages, 3)
         self.assertEqual(len(h.conns), 1, h.conns)
-        self.assertEqual(h.conns[0], ["EHLO client.example", "MAIL FROM:<alice@example.net>",
+        # The same EHLO on a clean connection is answered with the reply
+        # the next hop gave it: the next hop sees it once.
+        self.assertEqual(h.conns[0], ["EHLO client.example"] + ["MAIL FROM:<alice@example.net>",
                                       "RCPT TO:<bob@example.com>", "DATA", "."] * 3)
+
+    def test_another_ehlo_name_is_relayed(self):
+        h = self.hop()
+        srv = self.pool(h)
+        self.send_one(srv)
+        c = srv.connect()
+        self.assertEqual(c.reply()[0], 220)
+        code, text = c.cmd("EHLO other.example")
+        self.assertEqual(code, 250, text)
+        self.assertIn("XFORWARD", text)
+        self.assertEqual(self.transaction(c, H.message())[0], 250)
+        self.assertEqual(c.cmd("HELO third.example")[0], 250)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        c.s.close()
+        self.send_one(srv)
+        self.assertEqual(len(h.conns), 1, h.conns)
+        self.assertEqual([l for l in h.conns[0] if l.split()[0] in ("EHLO", "HELO")],
+                         ["EHLO client.example", "EHLO other.example", "HELO third.example",
+                          "EHLO client.example"])
 
     def test_cache_time_0_is_a_connection_per_session(self):
         h = self.hop()
@@ -664,10 +685,8 @@ class TestNextHopCache(PoolCase):
         self.assertEqual(len(h.conns), 1, h.conns)
         self.assertEqual(h.conns[0], [
             "EHLO client.example", "XFORWARD NAME=spoof.example ADDR=192.0.2.7", "RSET",
-            "EHLO client.example", "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>",
-            "RSET",
-            "EHLO client.example", "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>",
-            "DATA", "."])
+            "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>", "RSET",
+            "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>", "DATA", "."])
 
     def test_idle_connection_is_closed_after_the_cache_time(self):
         h = self.hop()
@@ -691,13 +710,17 @@ class TestNextHopCache(PoolCase):
         self.assertEqual(len(h.conns), 2)
 
     def test_connection_closed_at_the_first_command_is_replaced(self):
-        h = self.hop(close_at_second_ehlo=True)
+        # The second session's EHLO was answered from the cached reply; the
+        # new connection gets that EHLO before the MAIL that found the old
+        # one closed.
+        h = self.hop(close_at_second_mail=True)
         srv = self.pool(h)
         for i in range(2):
             self.send_one(srv)
         self.assertEqual(h.messages, 2)
         self.assertEqual(len(h.conns), 2)
-        self.assertEqual(h.conns[0][-1], "EHLO client.example")
+        self.assertEqual(h.conns[0][-1], "MAIL FROM:<alice@example.net>")
+        self.assertEqual(h.conns[1][:2], ["EHLO client.example", "MAIL FROM:<alice@example.net>"])
         self.log_text("cached connection closed")
 
 
