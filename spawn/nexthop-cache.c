@@ -12,8 +12,9 @@
  *	whole SMTP session (connect, greeting, QUIT, and for Postfix's
  *	second smtpd the connect and disconnect work with their log lines).
  *	A worker keeps the connection its last client session left clean
- *	and gives it to the next client session, which starts with its own
- *	EHLO as before; the next hop only misses the greeting and QUIT.
+ *	and gives it to the next client session, with the EHLO line it last
+ *	accepted and the reply (session.c answers the same EHLO with it);
+ *	the next hop misses the greeting, QUIT and a repeated EHLO.
  *
  *	This is what Postfix's smtp(8) connection cache does, with its
  *	limits: a connection is kept idle for at most the idle limit
