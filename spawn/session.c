@@ -45,6 +45,14 @@
  *	worker until the drain timeout; the transaction in progress, if any,
  *	finishes first. The client defers that message, nothing was sent.
  *
+ *	Serve mode's next-hop cache (nexthop-cache.c): a session that ends
+ *	with the next hop clean (no MAIL, RCPT or XFORWARD state left, or a
+ *	RSET to make it so) leaves the connection for the next session, and
+ *	QUIT is then answered here. On a connection taken from the cache, an
+ *	EHLO identical to the one it last accepted gets that reply; the first
+ *	command that finds the connection closed goes to a new one (with the
+ *	EHLO replayed first).
+ *
  *	End of session: QUIT (relayed, its reply passed back), or EOF from the
  *	client between commands, which Postfix's connection cache and a
  *	before-queue smtpd do routinely: exit 0 (EOF inside DATA is 75). A
