@@ -73,6 +73,23 @@ typedef struct {
   char *label;
 } NextHop;
 
+/* next_hop_attach - FD as NH's stream; FRESH: a new connection, whose
+ * socket options are set (a cached one has them already) */
+static void
+next_hop_attach (NextHop *nh, int fd, gboolean fresh)
+{
+  g_clear_pointer (&nh->next, dkimmod_stream_free);
+  if (nh->fd >= 0)
+    close (nh->fd);
+  nh->fd = fd;
+  nh->next = dkimmod_stream_new (fd, fd, nh->label);
+  dkimmod_stream_set_timeout (nh->next, nh->set->timeout_next_hop);
+  if (fresh)
+    dkimmod_stream_set_nodelay (nh->next);
+  if (nh->sess != NULL)
+    nh->sess->next = nh->next;
+}
+
 /* next_hop_connect - a new connection that greeted with 220, in NH; FALSE
  * (logged, ERROR set) when there is none */
 static gboolean
@@ -85,17 +102,9 @@ next_hop_connect (NextHop *nh, GError **error)
       dkimmod_log (LOG_WARNING, "NOQUEUE: %s", (*error)->message);
       return FALSE;
     }
-  g_clear_pointer (&nh->next, dkimmod_stream_free);
-  if (nh->fd >= 0)
-    close (nh->fd);
-  nh->fd = fd;
+  next_hop_attach (nh, fd, TRUE);
   dkimmod_nexthop_state_clear (&nh->st);
   nh->st.since = g_get_monotonic_time ();
-  nh->next = dkimmod_stream_new (fd, fd, nh->label);
-  dkimmod_stream_set_timeout (nh->next, nh->set->timeout_next_hop);
-  dkimmod_stream_set_nodelay (nh->next);
-  if (nh->sess != NULL)
-    nh->sess->next = nh->next;
   if (!greeted (nh->next, nh->set->next_hop))
     {
       dkimmod_stream_set_broken (nh->next);
@@ -120,10 +129,7 @@ next_hop_take (NextHop *nh, DkimmodNexthopCache *cache)
 
   if (fd < 0)
     return FALSE;
-  nh->fd = fd;
-  nh->next = dkimmod_stream_new (fd, fd, nh->label);
-  dkimmod_stream_set_timeout (nh->next, nh->set->timeout_next_hop);
-  dkimmod_stream_set_nodelay (nh->next);
+  next_hop_attach (nh, fd, FALSE);
   return TRUE;
 }
 
@@ -140,8 +146,7 @@ dkimmod_connection_serve (const DkimmodConnectionEnv *env, int in_fd, int out_fd
   DkimmodSession sess = { .cfg = env->cfg, .set = set, .ctx = env->ctx, .verify = env->verify,
                           .client = client, .next_name = set->next_hop,
                           .key_watch = env->key_watch,
-                          .stopping = env->stopping,
-                          .next_keepable = env->nexthop_cache != NULL };
+                          .stopping = env->stopping };
   int status;
 
   dkimmod_stream_set_timeout (client, set->timeout_command);

@@ -29,8 +29,8 @@ typedef struct {
 
 /* Connects the next hop (or takes the cached connection), reads its
  * greeting and runs the session with the client on IN_FD/OUT_FD (fds 0/1
- * under spawn(8), the accepted socket in serve mode). Returns the exit status spawn mode exits with (session.h).
- * The fds stay open. */
+ * under spawn(8), the accepted socket in serve mode). Returns the exit
+ * status spawn mode exits with (session.h). The fds stay open. */
 int dkimmod_connection_serve (const DkimmodConnectionEnv *env, int in_fd, int out_fd);
 /* One reply line TEXT ("421 4.3.0 ...") to a client we will not serve. */
 void dkimmod_connection_refuse (int in_fd, int out_fd, const char *text);

@@ -36,6 +36,7 @@
 #include "nexthop-cache.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct _DkimmodNexthopCache {
@@ -72,11 +73,9 @@ dkimmod_nexthop_cache_close (DkimmodNexthopCache *cache)
   if (cache->fd < 0)
     return;
   /* Polite, not waited for: the next hop logs an orderly end. The fd is
-   * non-blocking; a full socket buffer just loses the QUIT. */
-  if (write (cache->fd, quit, sizeof quit - 1) < 0)
-    {
-      /* nothing to do: the connection is going anyway */
-    }
+   * non-blocking, and a full socket buffer or a peer that is gone just
+   * loses the QUIT (MSG_NOSIGNAL: no SIGPIPE). */
+  (void) send (cache->fd, quit, sizeof quit - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
   close (cache->fd);
   cache->fd = -1;
   g_clear_pointer (&cache->spec, g_free);
@@ -112,10 +111,7 @@ dkimmod_nexthop_cache_take (DkimmodNexthopCache *cache, const char *spec,
   if (g_strcmp0 (spec, cache->spec) != 0 || !still_quiet (fd))
     {
       /* Whatever arrived (EOF, a 421) is not read: we are leaving. */
-      close (fd);
-      cache->fd = -1;
-      g_clear_pointer (&cache->spec, g_free);
-      dkimmod_nexthop_state_clear (&cache->st);
+      dkimmod_nexthop_cache_close (cache);
       return -1;
     }
   *st = cache->st;

@@ -257,13 +257,13 @@ dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
   if (!ok && sess->next_reused && sess->redial != NULL
       && !g_error_matches (local, DKIMMOD_STREAM_ERROR, DKIMMOD_STREAM_ERROR_TIMEOUT))
     {
+      /* The new connection starts with no EHLO state of its own. */
+      g_autofree char *ehlo = sess->ehlo_from_cache ? g_strdup (sess->next_state->ehlo) : NULL;
+
       dkimmod_log (LOG_INFO, "%s: next hop %s: cached connection closed (%s); connecting again",
                    dkimmod_session_queue_id (sess), sess->next_name, local->message);
       g_clear_error (&local);
       sess->next_reused = FALSE;
-      /* The new connection starts with no EHLO state of its own. */
-      g_autofree char *ehlo = sess->ehlo_from_cache ? g_strdup (sess->next_state->ehlo) : NULL;
-
       ok = sess->redial (sess->redial_data, &local)
            && replay_ehlo (sess, ehlo, reply, &local)
            && send_and_read (sess, line, what, want, reply, &local);
@@ -363,14 +363,15 @@ keep_next (DkimmodSession *sess)
   g_autoptr (GError) error = NULL;
   g_autoptr (DkimmodReply) r = NULL;
 
-  if (!sess->next_keepable || dkimmod_stream_broken (sess->next)
+  if (sess->next_state == NULL || dkimmod_stream_broken (sess->next)
       || dkimmod_stream_pending (sess->next) > 0)
     return FALSE;
   if (sess->next_dirty)
     {
       r = dkimmod_reply_new ();
-      if (!dkimmod_session_relay (sess, "RSET", DKIMMOD_WANT_OK, r, &error) || r->code / 100 != 2
-          || r->closing || sess->next_dirty)
+      /* Only a 2xx to RSET makes it clean (note_next_state): a 421 or an
+       * unexpected reply leaves it dirty. */
+      if (!dkimmod_session_relay (sess, "RSET", DKIMMOD_WANT_OK, r, &error) || sess->next_dirty)
         return FALSE;
     }
   sess->next_kept = TRUE;
@@ -411,8 +412,8 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
    * client gets that reply and the next hop one round trip less. If the
    * connection proves closed at the next command, the EHLO goes to the
    * new one first (replay_ehlo). */
-  if (ehlo && sess->next_reused && !sess->next_dirty && sess->next_state != NULL
-      && g_strcmp0 (sess->next_state->ehlo, line) == 0)
+  /* (next_reused: nothing relayed yet, so nothing made it dirty either.) */
+  if (ehlo && sess->next_reused && g_strcmp0 (sess->next_state->ehlo, line) == 0)
     {
       g_string_assign (r->text, sess->next_state->ehlo_reply);
       r->code = (int) g_ascii_strtoull (r->text->str, NULL, 10);

@@ -48,13 +48,13 @@ typedef struct {
                                * HELO for SPF) */
   guint next_xforward;        /* attributes the next hop announced (xforward.h) */
   /* serve mode's next-hop connection cache (nexthop-cache.c) */
-  gboolean next_keepable;     /* in: the caller can keep the connection afterwards */
   gboolean next_reused;       /* in: it came from the cache and has not answered yet */
   gboolean (*redial) (gpointer data, GError **error); /* in: a new connection in
                                * sess->next when a reused one turns out closed */
   gpointer redial_data;
   DkimmodNexthopState *next_state; /* serve mode: the connection's EHLO and its
-                               * reply (connection.c owns it); NULL in spawn mode */
+                               * reply (connection.c owns it, and can keep the
+                               * connection afterwards); NULL in spawn mode */
   gboolean ehlo_from_cache;   /* this session's EHLO was answered from next_state */
   gboolean next_dirty;        /* the next hop holds MAIL, RCPT or XFORWARD state */
   gboolean next_kept;         /* out: the session left the connection clean */
