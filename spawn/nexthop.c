@@ -247,6 +247,7 @@ ehlo_keyword (const char *text)
     { "DSN", DKIMMOD_EXT_DSN },
     { "ENHANCEDSTATUSCODES", DKIMMOD_EXT_ENHANCEDSTATUSCODES },
     { "XFORWARD", DKIMMOD_EXT_XFORWARD },
+    { "CHUNKING", DKIMMOD_EXT_CHUNKING },
   };
   gsize wl = strcspn (text, " ");
 
@@ -279,7 +280,9 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
           g_ptr_array_add (keep, g_strdup (text));
           continue;
         }
-      if (bit == 0)
+      /* CHUNKING is for our side of the next hop (data.c): a client's
+       * BDAT would bypass the dot-unstuffing we sign through. */
+      if (bit == 0 || bit == DKIMMOD_EXT_CHUNKING)
         continue;
       /* XFORWARD is ours to announce (xforward.c): the next hop's list
        * only says which attributes we pass on. */
@@ -316,4 +319,16 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
     g_string_append_printf (out, "250%c%s\r\n", i + 1 < keep->len ? '-' : ' ',
                             (const char *) keep->pdata[i]);
   return out;
+}
+
+guint
+dkimmod_ehlo_extensions (const char *reply)
+{
+  g_auto (GStrv) lines = g_strsplit (reply, "\r\n", -1);
+  guint ext = 0;
+
+  /* Line 0 is the greeting name, not a keyword. */
+  for (guint i = 1; lines[0] != NULL && lines[i] != NULL; i++)
+    ext |= ehlo_keyword (strlen (lines[i]) > 4 ? lines[i] + 4 : "");
+  return ext;
 }

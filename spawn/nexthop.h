@@ -23,6 +23,8 @@ G_BEGIN_DECLS
 #define DKIMMOD_EXT_DSN                 (1u << 4)
 #define DKIMMOD_EXT_ENHANCEDSTATUSCODES (1u << 5)
 #define DKIMMOD_EXT_XFORWARD            (1u << 6)
+/* Used with the next hop, never offered to the client (RFC 3030 BDAT). */
+#define DKIMMOD_EXT_CHUNKING            (1u << 7)
 
 /* Connects to SPEC ("host:port", "[addr]:port" or "unix:/path") within
  * TIMEOUT seconds; returns the socket or -1 with ERROR set. */
@@ -43,6 +45,8 @@ gboolean dkimmod_smtp_read_reply (DkimmodStream *s, GString *reply, int *code, G
  * next hop has none; *LIMIT is 0 when neither sets a limit. */
 GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom,
                               guint64 *limit, guint *xforward);
+/* The DKIMMOD_EXT_* bits of the extensions an EHLO reply announces. */
+guint dkimmod_ehlo_extensions (const char *reply);
 
 G_END_DECLS
 

@@ -84,6 +84,10 @@ dkimmod_session_reset (DkimmodSession *sess)
   sess->rcpt_ok = 0;
   g_clear_pointer (&sess->envelope, g_free);
   dkimmod_xforward_clear (&sess->xforward);
+  /* Held commands never reached the next hop: the reset they would get
+   * there is to forget them here. */
+  dkimmod_pipeline_clear (&sess->held);
+  g_clear_pointer (&sess->txn_refusal, g_free);
 }
 
 const char *
@@ -233,13 +237,44 @@ remember_ehlo (DkimmodSession *sess, const char *line, const DkimmodReply *r)
     }
 }
 
-/* send_and_read - LINE to the next hop, its reply into REPLY */
+/* exchange - LINE to the next hop, its reply into REPLY */
 static gboolean
-send_and_read (DkimmodSession *sess, const char *line, const char *what, DkimmodWant want,
-               DkimmodReply *reply, GError **error)
+exchange (DkimmodSession *sess, const char *line, const char *what, DkimmodWant want,
+          DkimmodReply *reply, GError **error)
 {
   return dkimmod_stream_printf (sess->next, error, "%s\r\n", line)
          && dkimmod_session_read_reply (sess, what, want, reply, error);
+}
+
+static void soften_setup_reject (DkimmodSession *sess, const char *what, DkimmodReply *r);
+
+/* send_and_read - the held commands and LINE to the next hop in one
+ * write, then their replies: the first refusal of a held command goes to
+ * *REFUSAL (softened as their own replies would be), one that ends the
+ * session is REPLY at once; then LINE's reply into REPLY */
+static gboolean
+send_and_read (DkimmodSession *sess, const char *line, const char *what, DkimmodWant want,
+               DkimmodReply *reply, char **refusal, GError **error)
+{
+  if (!dkimmod_pipeline_queue (&sess->held, sess->next, error))
+    return FALSE;
+  if (sess->held.n == 0)
+    return exchange (sess, line, what, want, reply, error);
+  if (!dkimmod_stream_printf (sess->next, error, "%s\r\n", line))
+    return FALSE;
+  for (guint i = 0; i < sess->held.n; i++)
+    {
+      if (!dkimmod_session_read_reply (sess, sess->held.what[i], DKIMMOD_WANT_OK, reply, error))
+        return FALSE;
+      if (reply->closing)
+        return TRUE;
+      if (reply->code / 100 != 2 && *refusal == NULL)
+        {
+          soften_setup_reject (sess, sess->held.what[i], reply);
+          *refusal = g_strndup (reply->text->str, reply->text->len);
+        }
+    }
+  return dkimmod_session_read_reply (sess, what, want, reply, error);
 }
 
 gboolean
@@ -247,8 +282,9 @@ dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
                        DkimmodReply *reply, GError **error)
 {
   g_autofree char *what = dkimmod_log_sanitize (line, strcspn (line, " "), 16);
+  g_autofree char *refusal = NULL;
   GError *local = NULL;
-  gboolean ok = send_and_read (sess, line, what, want, reply, &local);
+  gboolean ok = send_and_read (sess, line, what, want, reply, &refusal, &local);
 
   /* A cached connection the next hop closed just as it was taken (the
    * idle check in nexthop-cache.c saw it open): nothing of this session
@@ -264,9 +300,10 @@ dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
                    dkimmod_session_queue_id (sess), sess->next_name, local->message);
       g_clear_error (&local);
       sess->next_reused = FALSE;
+      g_clear_pointer (&refusal, g_free);
       ok = sess->redial (sess->redial_data, &local)
            && replay_ehlo (sess, ehlo, reply, &local)
-           && send_and_read (sess, line, what, want, reply, &local);
+           && send_and_read (sess, line, what, want, reply, &refusal, &local);
     }
   sess->next_reused = FALSE;
   if (!ok)
@@ -274,6 +311,12 @@ dkimmod_session_relay (DkimmodSession *sess, const char *line, DkimmodWant want,
       g_propagate_error (error, local);
       return FALSE;
     }
+  /* Held XFORWARD and MAIL are at the next hop now. */
+  if (sess->held.n > 0)
+    sess->next_dirty = TRUE;
+  dkimmod_pipeline_clear (&sess->held);
+  if (refusal != NULL && sess->txn_refusal == NULL)
+    sess->txn_refusal = g_steal_pointer (&refusal);
   note_next_state (sess, line, reply);
   return TRUE;
 }
@@ -340,7 +383,7 @@ replay_ehlo (DkimmodSession *sess, const char *ehlo, DkimmodReply *reply, GError
   if (ehlo == NULL)
     return TRUE;
   sess->ehlo_from_cache = FALSE;
-  if (!send_and_read (sess, ehlo, "EHLO", DKIMMOD_WANT_OK, reply, error))
+  if (!exchange (sess, ehlo, "EHLO", DKIMMOD_WANT_OK, reply, error))
     return FALSE;
   if (reply->code / 100 != 2)
     {
@@ -363,6 +406,8 @@ keep_next (DkimmodSession *sess)
   g_autoptr (GError) error = NULL;
   g_autoptr (DkimmodReply) r = NULL;
 
+  /* Held commands were answered here and need not reach it now. */
+  dkimmod_pipeline_clear (&sess->held);
   if (sess->next_state == NULL || dkimmod_stream_broken (sess->next)
       || dkimmod_stream_pending (sess->next) > 0)
     return FALSE;
@@ -428,12 +473,25 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
       sess->ehlo_from_cache = FALSE;
     }
   soften_setup_reject (sess, ehlo ? "EHLO" : "HELO", r);
+  sess->next_ext = 0;
   if (!ehlo || r->code / 100 != 2)
     return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
+  sess->next_ext = dkimmod_ehlo_extensions (r->text->str);
   filtered = dkimmod_ehlo_filter (r->text->str, sess->set->message_size_max, sess->headroom,
                                   &limit, &sess->next_xforward);
   sess->size_limit = limit > 0 ? limit : DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
   return dkimmod_stream_write (sess->client, filtered->str, filtered->len, error);
+}
+
+/* hold - with a next hop that announced PIPELINING, LINE is answered
+ * here and sent with the next exchange (pipeline.c); FALSE: relay it now */
+static gboolean
+hold (DkimmodSession *sess, const char *line, const char *what)
+{
+  if (!(sess->next_ext & DKIMMOD_EXT_PIPELINING) || !dkimmod_pipeline_room (&sess->held))
+    return FALSE;
+  dkimmod_pipeline_hold (&sess->held, line, what);
+  return TRUE;
 }
 
 /* do_xforward - check XFORWARD, pass it on when the next hop takes any
@@ -450,7 +508,9 @@ do_xforward (DkimmodSession *sess, const char *line, DkimmodReply *r, GError **e
   if (!dkimmod_xforward_parse (line, &cmd, &refusal))
     return reply (sess, refusal, error);
   next = dkimmod_xforward_command (&cmd, sess->next_xforward);
-  if (next != NULL)
+  if (next != NULL && hold (sess, next, "XFORWARD"))
+    dkimmod_reply_set (r, "250 2.0.0 Ok");
+  else if (next != NULL)
     {
       if (!dkimmod_session_relay (sess, next, DKIMMOD_WANT_OK, r, error))
         {
@@ -496,9 +556,12 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
        * before anything reaches the next hop. */
       if (mail_size (line) > sess->size_limit)
         return reply (sess, "552 5.3.4 Error: message file too big", error);
-      if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
+      if (hold (sess, line, "MAIL FROM"))
+        dkimmod_reply_set (r, "250 2.1.0 Ok");
+      else if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
         return FALSE;
-      soften_setup_reject (sess, "MAIL FROM", r);
+      else
+        soften_setup_reject (sess, "MAIL FROM", r);
       if (r->code / 100 == 2)
         {
           sess->in_mail = TRUE;
@@ -510,11 +573,19 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
     }
   if (verb_is (line, "RCPT"))
     {
-      if (!relay_command (sess, line, DKIMMOD_WANT_OK, r, error))
+      /* A held XFORWARD or MAIL the next hop refused answers every RCPT
+       * of the transaction, as a sender's rejection at RCPT does. */
+      if (sess->txn_refusal == NULL
+          && !dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
         return FALSE;
-      if (r->code / 100 == 2 && sess->in_mail)
+      if (sess->txn_refusal != NULL && !r->closing)
+        {
+          g_string_assign (r->text, sess->txn_refusal);
+          r->code = (int) g_ascii_strtoull (r->text->str, NULL, 10);
+        }
+      else if (r->code / 100 == 2 && sess->in_mail)
         sess->rcpt_ok++;
-      return TRUE;
+      return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
     }
   if (verb_is (line, "DATA"))
     {

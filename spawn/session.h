@@ -12,6 +12,7 @@
 #include "dkimmod.h"
 #include "filewatch.h"
 #include "nexthop-cache.h"
+#include "pipeline.h"
 #include "smtp-io.h"
 #include "verifyjob.h"
 #include "xforward.h"
@@ -47,6 +48,12 @@ typedef struct {
                                * logs, NAME and ADDR without it, ADDR and
                                * HELO for SPF) */
   guint next_xforward;        /* attributes the next hop announced (xforward.h) */
+  guint next_ext;             /* DKIMMOD_EXT_* the next hop announced to this
+                               * session's EHLO (nexthop.h) */
+  DkimmodPipeline held;       /* XFORWARD and MAIL answered here, sent with the
+                               * next exchange (pipeline.c) */
+  char *txn_refusal;          /* the next hop refused a held command: the
+                               * answer to every RCPT until the transaction ends */
   /* serve mode's next-hop connection cache (nexthop-cache.c) */
   gboolean next_reused;       /* in: it came from the cache and has not answered yet */
   gboolean (*redial) (gpointer data, GError **error); /* in: a new connection in

@@ -547,14 +547,17 @@ class RecordingHop:
     closes a connection after each message's 250; CLOSE_AT_SECOND_MAIL
     closes one, without a reply, when a MAIL arrives on it a second time,
     as a next hop that went away just as the filter took its idle
-    connection would look."""
+    connection would look. PIPELINING=False leaves PIPELINING out of the
+    EHLO reply. SEGMENTS records, per connection, what each recv(2) got."""
 
     EHLO = "250-hop.example\r\n250-PIPELINING\r\n250 XFORWARD NAME ADDR PROTO HELO"
 
-    def __init__(self, close_after_message=False, close_at_second_mail=False):
+    def __init__(self, close_after_message=False, close_at_second_mail=False, pipelining=True):
         self.close_after_message = close_after_message
         self.close_at_second_mail = close_at_second_mail
+        self.ehlo = self.EHLO if pipelining else self.EHLO.replace("250-PIPELINING\r\n", "")
         self.conns = []           # one list of lines per connection
+        self.segments = []        # one list of received chunks per connection
         self.closed = []          # for each connection: closed yet
         self.messages = 0
         self.ls = socket.socket()
@@ -570,18 +573,32 @@ class RecordingHop:
             except OSError:
                 return
             lines = []
+            segments = []
             self.conns.append(lines)
+            self.segments.append(segments)
             self.closed.append(False)
             with conn:
-                self.session(conn, lines)
+                self.session(conn, lines, segments)
             self.closed[len(self.conns) - 1] = True
 
-    def session(self, conn, lines):
-        f = conn.makefile("rb")
+    @staticmethod
+    def lines_of(conn, segments):
+        buf = b""
+        while True:
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                yield raw
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            segments.append(chunk)
+            buf += chunk
+
+    def session(self, conn, lines, segments):
         conn.sendall(b"220 hop.example ESMTP\r\n")
         in_data = False
         mails = 0
-        for raw in f:
+        for raw in self.lines_of(conn, segments):
             line = raw.rstrip(b"\r\n").decode("latin-1")
             if in_data:
                 if line != ".":
@@ -599,7 +616,7 @@ class RecordingHop:
                 mails += 1
                 if mails == 2 and self.close_at_second_mail:
                     return
-            reply = (self.EHLO if verb == "EHLO" else "354 go" if verb == "DATA"
+            reply = (self.ehlo if verb == "EHLO" else "354 go" if verb == "DATA"
                      else "221 bye" if verb == "QUIT" else "250 ok")
             in_data = verb == "DATA"
             conn.sendall(reply.encode() + b"\r\n")
@@ -666,8 +683,9 @@ class TestNextHopCache(PoolCase):
         # A session that ends after XFORWARD (or inside a transaction)
         # leaves attributes at the next hop, which Postfix's smtpd drops
         # only at RSET or the end of DATA: the next session must not
-        # inherit that client's address.
-        h = self.hop()
+        # inherit that client's address. (Without PIPELINING at the next
+        # hop, XFORWARD is relayed at once.)
+        h = self.hop(pipelining=False)
         srv = self.pool(h)
         c = srv.connect()
         self.assertEqual(c.reply()[0], 220)
@@ -687,6 +705,40 @@ class TestNextHopCache(PoolCase):
             "EHLO client.example", "XFORWARD NAME=spoof.example ADDR=192.0.2.7", "RSET",
             "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>", "RSET",
             "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>", "DATA", "."])
+
+    def test_held_xforward_and_mail_never_reach_the_next_hop(self):
+        # With PIPELINING, XFORWARD and MAIL are answered by the filter and
+        # leave with the RCPT after them (pipeline.c): a session that ends
+        # before its RCPT has sent the next hop nothing to reset.
+        h = self.hop()
+        srv = self.pool(h)
+        c = srv.connect()
+        self.assertEqual(c.reply()[0], 220)
+        self.session(c)
+        self.assertEqual(c.cmd("XFORWARD ADDR=192.0.2.7 NAME=spoof.example")[0], 250)
+        self.assertEqual(c.cmd("MAIL FROM:<spoof@example.net>")[0], 250)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        c.s.close()
+        self.send_one(srv)
+        self.assertEqual(len(h.conns), 1, h.conns)
+        self.assertEqual(h.conns[0], ["EHLO client.example", "MAIL FROM:<alice@example.net>",
+                                      "RCPT TO:<bob@example.com>", "DATA", "."])
+
+    def test_xforward_mail_and_rcpt_leave_in_one_segment(self):
+        h = self.hop()
+        srv = self.pool(h)
+        c = srv.connect()
+        self.assertEqual(c.reply()[0], 220)
+        self.session(c)
+        self.assertEqual(c.cmd("XFORWARD ADDR=192.0.2.7 NAME=client.example")[0], 250)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        c.s.close()
+        wait_for(lambda: len(h.segments) == 1 and len(h.segments[0]) >= 2, what="the group")
+        self.assertEqual(h.segments[0][1],
+                         b"XFORWARD NAME=client.example ADDR=192.0.2.7\r\n"
+                         b"MAIL FROM:<alice@example.net>\r\nRCPT TO:<bob@example.com>\r\n")
 
     def test_idle_connection_is_closed_after_the_cache_time(self):
         h = self.hop()

@@ -190,6 +190,15 @@ test_ehlo_filter (void)
                    "250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n");
   g_assert_cmpuint (size, ==, 10240000);
   g_assert_cmpuint (xf, ==, DKIMMOD_XF_ALL);
+  /* What the next hop offers us: CHUNKING too, which the client never sees. */
+  g_assert_cmpuint (dkimmod_ehlo_extensions (in), ==,
+                    DKIMMOD_EXT_PIPELINING | DKIMMOD_EXT_SIZE | DKIMMOD_EXT_ENHANCEDSTATUSCODES
+                    | DKIMMOD_EXT_8BITMIME | DKIMMOD_EXT_DSN | DKIMMOD_EXT_SMTPUTF8
+                    | DKIMMOD_EXT_XFORWARD | DKIMMOD_EXT_CHUNKING);
+  /* The greeting line's name is no keyword. */
+  g_assert_cmpuint (dkimmod_ehlo_extensions ("250 PIPELINING\r\n"), ==, 0);
+  g_assert_cmpuint (dkimmod_ehlo_extensions ("250-x\r\n250 pipelining\r\n"), ==,
+                    DKIMMOD_EXT_PIPELINING);
   small = dkimmod_ehlo_filter (in, 1000, 0, &size, &xf);
   g_assert_nonnull (strstr (small->str, "250-SIZE 1000\r\n"));
   /* XFORWARD is ours to announce even when the next hop has none; an

@@ -1292,6 +1292,82 @@ class TestXforward(ScriptedHopCase):
         self.log_text("NOQUEUE: DKIM signing - signed")
 
 
+class TestPipeliningToNextHop(ScriptedHopCase):
+    """With PIPELINING at the next hop, XFORWARD and MAIL are answered by the
+    filter and sent with the RCPT after them (pipeline.c); a refusal of
+    either is the answer to every RCPT of the transaction, as Postfix's
+    smtpd_delay_reject puts a sender's rejection there."""
+
+    EHLO = "250-hop\r\n250-PIPELINING\r\n250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT"
+
+    def test_mail_refusal_answers_every_rcpt(self):
+        h = self.hop({"EHLO": self.EHLO, "MAIL": "530 5.7.0 Authentication required"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        for rcpt in ("bob@example.com", "carol@example.com"):
+            code, text = c.cmd("RCPT TO:<%s>" % rcpt)
+            self.assertEqual(code, 451, text)
+            self.assertIn("4.3.5", text)
+        self.assertEqual(c.cmd("DATA")[0], 554)
+        self.assertEqual(c.cmd("RSET")[0], 250)
+        self.quit(p, c)
+        self.log_text("530 5.7.0 Authentication required")
+        # The second RCPT was answered without asking the next hop.
+        self.assertEqual(h.lines, ["EHLO client.example", "MAIL FROM:<alice@example.net>",
+                                   "RCPT TO:<bob@example.com>", "RSET", "QUIT"])
+        self.assertEqual(h.messages, 0)
+
+    def test_mail_4xx_is_passed_on_at_rcpt(self):
+        h = self.hop({"EHLO": self.EHLO, "MAIL": "452 4.3.1 Insufficient system storage"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>"),
+                         (452, "452 4.3.1 Insufficient system storage"))
+        self.quit(p, c)
+
+    def test_xforward_refusal_fails_the_transaction(self):
+        h = self.hop({"EHLO": self.EHLO,
+                      "XFORWARD": "550 5.7.0 Error: insufficient authorization"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(c.cmd("XFORWARD IDENT=HELD1 ADDR=192.0.2.1")[0], 250)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        code, text = c.cmd("RCPT TO:<bob@example.com>")
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.3.5", text)
+        self.assertEqual(c.cmd("DATA")[0], 554)
+        self.assertEqual(c.cmd("RSET")[0], 250)
+        # The next transaction is a new one: relayed as usual.
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.log_text("insufficient authorization")
+        self.assertEqual(h.messages, 1)
+
+    def test_421_to_held_mail_ends_the_session(self):
+        h = self.hop({"EHLO": self.EHLO, "MAIL": "421 4.3.2 going down"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.com>"), (421, "421 4.3.2 going down"))
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+
+    def test_well_behaved_hop_gets_one_group(self):
+        h = self.hop({"EHLO": self.EHLO})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.assertEqual(c.cmd("XFORWARD NAME=mail.example ADDR=192.0.2.1")[0], 250)
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        self.assertEqual(h.messages, 1)
+        self.assertEqual(h.lines[:4], ["EHLO client.example",
+                                       "XFORWARD NAME=mail.example ADDR=192.0.2.1",
+                                       "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>"])
+        self.log_text("NOQUEUE: DKIM signing - signed")
+
+
 class TestNextHopTimeouts(ScriptedHopCase):
     """Item 14 of issue 9: connect and end-of-data timeouts of their own."""
 
