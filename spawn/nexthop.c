@@ -5,7 +5,7 @@
  *	filter its EHLO extensions
  * SYNOPSIS
  *	dkimmod_nexthop_connect, dkimmod_split_host_port, dkimmod_smtp_read_reply,
- *	dkimmod_ehlo_filter
+ *	dkimmod_ehlo_filter, dkimmod_ehlo_extensions
  * DESCRIPTION
  *	dkimmod-spawn connects to the next hop before it greets its client, so
  *	a next hop that is down costs the client one 421 and Postfix defers
@@ -23,10 +23,13 @@
  *	next hop's own XFORWARD line only tells which of them it takes.
  *	STARTTLS would encrypt a session the filter must read, CHUNKING would
  *	bring BDAT, which it does not parse, and AUTH belongs to the real
- *	submission server; all other unknown keywords are dropped too.
+ *	submission server; all other unknown keywords are dropped too. What
+ *	the next hop offers us is a separate question: its PIPELINING lets
+ *	the session hold XFORWARD and MAIL (pipeline.c) and its CHUNKING
+ *	takes the message as BDAT (data.c); dkimmod_ehlo_extensions says.
  * STANDARDS
  *	RFC 5321 section 4.2 (reply syntax) and 4.1.1.1 (EHLO reply), RFC 1870
- *	(SIZE), RFC 2920 (PIPELINING), RFC 3030 (CHUNKING, never offered).
+ *	(SIZE), RFC 2920 (PIPELINING), RFC 3030 (CHUNKING: used, never offered).
  * SECURITY
  *	A reply has at most DKIMMOD_SMTP_REPLY_LINES_MAX lines of at most
  *	DKIMMOD_SMTP_LINE_MAX bytes; anything else is a broken next hop.

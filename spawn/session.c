@@ -11,8 +11,13 @@
  *
  *	Commands are relayed one at a time, in order, and the next hop's reply
  *	goes back verbatim; the client's replies are queued and leave in one
- *	write once its pipelined batch is consumed (smtp-io.c). What is not
- *	relayed:
+ *	write once its pipelined batch is consumed (smtp-io.c). When the next
+ *	hop announced PIPELINING, XFORWARD and MAIL are answered here and sent
+ *	with the next command that needs its answer (pipeline.c): a Postfix
+ *	before-queue smtpd waits for every reply, so this saves two or three
+ *	next-hop round trips per message; a refusal of one of them (softened
+ *	as below) is then the answer to every RCPT of the transaction. What
+ *	is not relayed:
  *	  - EHLO's reply is reduced to the extensions we handle (nexthop.c);
  *	  - DATA is ours (data.c): the next hop only sees DATA once the whole
  *	    message is in and signed;

@@ -269,6 +269,47 @@ class TestVerifyKeyFile(VerifyCase):
         self.log_text("configuration error: verifying.key_file")
 
 
+class TestVerifyBdat(VerifyCase):
+    """With CHUNKING at the next hop, BDAT's count is our field plus the
+    message minus the forged fields we remove (data.c): a count off by one
+    byte leaves the next hop waiting or reading message bytes as commands."""
+
+    EHLO = "250-hop\r\n250-PIPELINING\r\n250 CHUNKING"
+
+    def bdat(self, msg, *opts):
+        h = H.ScriptedHop({"EHLO": self.EHLO})
+        self.addCleanup(h.close)
+        p, c = self.vstart(*opts, next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        self.before_queue(c)
+        code, text = self.transaction(c, msg)
+        self.assertEqual(code, 250, text)
+        self.quit(p, c)
+        [chunk] = h.chunks
+        self.assertIn("BDAT %d LAST" % len(chunk), h.lines)
+        self.assertEqual(h.lines[-1], "QUIT")
+        return chunk
+
+    def test_forged_fields_removed_and_counted(self):
+        forged = b"Authentication-Results: mx.rig.test;\r\n\tdkim=pass\r\n"
+        signed = sign(H.message(body=b".leading dot\r\n.\r\n"))
+        msg = forged + signed.replace(b"Date:", forged + b"Date:")
+        ar, rest = self.our_ar(self.bdat(msg))
+        self.assertIn("dkim=pass", ar)
+        self.assertEqual(rest, signed)
+
+    def test_forged_field_removed_from_spilled_spool(self):
+        spool = os.path.join(H.T.dir, "bdatspill")
+        os.makedirs(spool, exist_ok=True)
+        body = b"".join(b"line %06d: %s\r\n" % (i, b"v" * 60) for i in range(3000))
+        forged = b"Authentication-Results: mx.rig.test; dkim=pass\r\n"
+        signed = sign(H.message(body=body))
+        ar, rest = self.our_ar(self.bdat(signed.replace(b"Date:", forged + b"Date:"),
+                                         "spool_memory_max=1024", "spool_directory=" + spool))
+        self.assertIn("dkim=pass", ar)
+        self.assertEqual(rest, signed)
+
+
 class TestVerifyDmarc(VerifyCase):
     """Issue 10 items 2 and 4: one A-R with every method; DMARC's actions."""
     conf_name = "dmarc"

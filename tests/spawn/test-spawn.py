@@ -1013,12 +1013,14 @@ class ScriptedHop:
     answering from a script ({"GREETING"|verb|".": reply}, default 250;
     a reply may be (seconds, reply) to answer late),
     one session at a time. It records the lines it got and whether it
-    received a whole message (a "." line after its own 354)."""
+    received a whole message (a "." line after its own 354, or the bytes
+    of a "BDAT n LAST", which it keeps in self.chunks)."""
 
     def __init__(self, script):
         import threading
         self.script = script
         self.lines = []
+        self.chunks = []
         self.messages = 0
         self.ls = socket.socket()
         self.ls.bind(("127.0.0.1", 0))
@@ -1050,6 +1052,9 @@ class ScriptedHop:
                     reply = self.script.get(verb, "354 go" if verb == "DATA" else
                                             "221 bye" if verb == "QUIT" else "250 ok")
                     in_data = verb == "DATA" and reply.startswith("354")
+                    if verb == "BDAT":
+                        self.chunks.append(f.read(int(line.split()[1])))
+                        self.messages += 1
                 if isinstance(reply, tuple):
                     time.sleep(reply[0])
                     reply = reply[1]
@@ -1366,6 +1371,57 @@ class TestPipeliningToNextHop(ScriptedHopCase):
                                        "XFORWARD NAME=mail.example ADDR=192.0.2.1",
                                        "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>"])
         self.log_text("NOQUEUE: DKIM signing - signed")
+
+
+class TestBdatToNextHop(ScriptedHopCase):
+    """With CHUNKING at the next hop the message goes as one "BDAT n LAST"
+    with its bytes, in the write that carries the command (no 354 to wait
+    for) and without dot-stuffing (data.c)."""
+
+    EHLO = "250-hop\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME"
+
+    def test_signed_message_goes_as_one_chunk_byte_exact(self):
+        h = self.hop({"EHLO": self.EHLO})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        ehlo = self.session(c)
+        self.assertNotIn("CHUNKING", ehlo)
+        msg = message(body=b".leading dot\r\n..two dots\r\n.\r\nbare\rCR\r\nend\r\n")
+        self.assertEqual(self.transaction(c, msg)[0], 250)
+        self.quit(p, c)
+        [chunk] = h.chunks
+        self.assertIn("BDAT %d LAST" % len(chunk), h.lines)
+        self.assertNotIn("DATA", h.lines)
+        self.assertTrue(chunk.startswith(b"DKIM-Signature:"), chunk[:40])
+        self.assertTrue(chunk.endswith(msg), chunk)
+        self.assertEqual(dkim_verify(chunk), [True])
+        self.log_text("NOQUEUE: DKIM signing - signed")
+
+    def test_refused_chunk_is_passed_back_and_reset(self):
+        h = self.hop({"EHLO": self.EHLO, "BDAT": "552 5.3.4 Message too big for system"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual((code, text), (552, "552 5.3.4 Message too big for system"))
+        # The next hop may still hold the transaction: RSET, then the next
+        # message is a new transaction.
+        h.script["BDAT"] = "250 2.0.0 queued"
+        self.assertEqual(self.transaction(c, message())[0], 250)
+        self.quit(p, c)
+        bdat = [i for i, line in enumerate(h.lines) if line.startswith("BDAT")]
+        self.assertEqual(len(bdat), 2, h.lines)
+        self.assertEqual(h.lines[bdat[0] + 1], "RSET")
+        self.assertEqual(h.messages, 2)
+
+    def test_3xx_to_bdat_is_451_and_session_ends(self):
+        h = self.hop({"EHLO": self.EHLO, "BDAT": "354 go ahead"})
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        code, text = self.transaction(c, message())
+        self.assertEqual(code, 451, text)
+        self.assertIn("4.3.0", text)
+        self.assertTrue(c.eof())
+        self.assertEqual(p.wait(timeout=10), 75)
+        self.log_text("unexpected reply to end of data")
 
 
 class TestNextHopTimeouts(ScriptedHopCase):
