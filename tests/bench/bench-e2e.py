@@ -622,6 +622,14 @@ def main():
                   + (f"latency 1 msg: {lat[key][0]:5.1f} ms SMTP, {lat[key][1]:5.1f} ms delivered"
                      if key in lat else "all messages of a session over one connection"),
                   flush=True)
+        # Issue 11's ratios round by round: the paths of one round ran minutes
+        # apart at most, so a neighbour's load moves both sides of each ratio.
+        for num, den in (("d3-kf", "e-kf"), ("d3", "e-kf"), ("d-kf", "e-kf"),
+                         ("d-kf-static", "e-kf"), ("b3", "a"), ("d3-kf", "d3-kf-nc")):
+            if num in res and den in res:
+                per = [n / d for n, d in zip(res[num]["rate"], res[den]["rate"])]
+                print(f"E2E ratio {num}/{den} per round: " + " ".join(f"{x:.2f}" for x in per)
+                      + f" (median {statistics.median(per):.2f}, min {min(per):.2f})", flush=True)
         for key, _, port, _, sender in paths:
             if sender == "py" and TEMPFAILS.get(port):
                 print(f"E2E {key:6s} {TEMPFAILS[port]} temporary failures answered and sent again "
