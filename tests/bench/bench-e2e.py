@@ -41,6 +41,10 @@
 #	         (pooled mode) instead of spawn(8)
 #	  d3-kf-nc  d3-kf with --next-hop-cache-time 0: a next-hop connection
 #	         per message, as before the cache (nexthop-cache.c)
+#	  d3-kf-np  d3-kf with a next hop (a copy of the rig's after-proxy
+#	         smtpd) that discards PIPELINING and CHUNKING: XFORWARD, MAIL
+#	         and RCPT one at a time and DATA with its 354, as before
+#	         pipeline.c and BDAT
 #	  e-kf   opendkim milter in Mode v over a UNIX socket, the same
 #	         keys.txt as TestPublicKeys. Not DNS: opendkim's resolver is
 #	         libunbound, which will not forward to 127.0.0.1 unless its
@@ -481,14 +485,31 @@ def main():
     p_pool_sub, p_pool_sign = BASE + 595, BASE + 596
     p_pool_in, p_pool_verify, p_pool_kfin, p_pool_kfverify = BASE + 597, BASE + 598, BASE + 599, BASE + 600
     p_pool_kfin_nc, p_pool_kfverify_nc = BASE + 605, BASE + 606
-    # (mode, smtpd port, listener port, config, extra serve options)
-    pools = [("sign", p_pool_sub, p_pool_sign, None, [])]
+    p_pool_kfin_np, p_pool_kfverify_np, p_after_np = BASE + 607, BASE + 608, BASE + 609
+    after = int(renv["RIG_AFTERPROXY"])
+    # (mode, smtpd port, listener port, config, extra serve options, next hop)
+    pools = [("sign", p_pool_sub, p_pool_sign, None, [], after)]
     if corpus:
-        pools += [("verify", p_pool_in, p_pool_verify, None, []),
-                  ("verify", p_pool_kfin, p_pool_kfverify, kfconf, []),
+        pools += [("verify", p_pool_in, p_pool_verify, None, [], after),
+                  ("verify", p_pool_kfin, p_pool_kfverify, kfconf, [], after),
                   ("verify", p_pool_kfin_nc, p_pool_kfverify_nc, kfconf,
-                   ["--next-hop-cache-time", "0"])]
-    for _, port, filt, _, _ in pools:
+                   ["--next-hop-cache-time", "0"], after),
+                  ("verify", p_pool_kfin_np, p_pool_kfverify_np, kfconf, [], p_after_np)]
+        # d3-kf-np's next hop: the after-proxy smtpd without the two keywords
+        asvc = f"127.0.0.1:{after}/inet"
+        nsvc = f"127.0.0.1:{p_after_np}/inet"
+        line = subprocess.run(pc + ["-M", asvc], check=True, capture_output=True,
+                              text=True).stdout.split()
+        subprocess.run(pc + ["-M", f"{nsvc}=127.0.0.1:{p_after_np} " + " ".join(line[1:8])],
+                       check=True)
+        params = [nsvc + entry[len(asvc):].replace(" = ", "=", 1)
+                  for entry in subprocess.run(pc + ["-P"], check=True, capture_output=True,
+                                              text=True).stdout.splitlines()
+                  if entry.startswith(asvc + "/")]
+        subprocess.run(pc + ["-P"] + params
+                       + [f"{nsvc}/smtpd_discard_ehlo_keywords=chunking,pipelining",
+                          f"{nsvc}/syslog_name=postfix/afterproxy-np"], check=True)
+    for _, port, filt, _, _, _ in pools:
         svc = f"127.0.0.1:{port}/inet"
         subprocess.run(pc + ["-M", f"{svc}=127.0.0.1:{port} inet n - n - 10 smtpd"], check=True)
         subprocess.run(pc + ["-P", f"{svc}/syslog_name=postfix/pooled-{port}",
@@ -500,18 +521,18 @@ def main():
         rig(env, "start")
         rig(env, "dns-start")
         spawn = os.path.join(rigdir, "bin", "dkimmod-spawn")
-        for mode, _, filt, conf, extra in pools:
+        for mode, _, filt, conf, extra, hop in pools:
             serves.append(subprocess.Popen(
                 ["setpriv", "--reuid=dkimmod", "--regid=postdrop", "--clear-groups", spawn,
                  "serve", "-c", conf or os.path.join(rigdir, "etc", "dkimmod.conf"),
                  "-l", os.path.join(rigdir, "spool", "public", "postlog"),
                  "--listen", f"inet:127.0.0.1:{filt}", "--workers-min", "2",
                  "--workers-max", "4", "--max-use", "1000000", *extra,
-                 "-o", f"next_hop=127.0.0.1:{renv['RIG_AFTERPROXY']}", mode],
+                 "-o", f"next_hop=127.0.0.1:{hop}", mode],
                 cwd="/", stdin=subprocess.DEVNULL,
                 stdout=open(os.path.join(rigdir, "log", f"serve-{filt}.out"), "w"),
                 stderr=subprocess.STDOUT))
-        for _, _, filt, _, _ in pools:
+        for _, _, filt, _, _, _ in pools:
             for _ in range(400):
                 if subprocess.run(["sh", "-c", f"grep -q ':{filt:04X} .* 0A ' /proc/net/tcp"]
                                   ).returncode == 0:
@@ -554,6 +575,8 @@ def main():
                       ("d3-kf", "serve verify (pooled), key_file", p_pool_kfin, serves[2].pid, "py"),
                       ("d3-kf-nc", "d3-kf, no next-hop cache", p_pool_kfin_nc, serves[3].pid,
                        "py"),
+                      ("d3-kf-np", "d3-kf, no pipelining or BDAT", p_pool_kfin_np,
+                       serves[4].pid, "py"),
                       ("e-kf", "opendkim verify milter, TestPublicKeys", p_vmilter, odkims[2].pid, "py")]
         nlat = len(paths)
         paths += [("a-d", "no filter, -d", int(renv["RIG_NOFILTER"]), None, "src"),
@@ -587,7 +610,7 @@ def main():
                 sys.exit(f"bench-e2e: path {key}: DKIM-Signature {'present' if signed else 'missing'}")
         print("E2E check: paths b, b2, b3, c-unix, c-tcp deliver signed mail, path a unsigned"
               + ("; d, d-kf, d-kf-dkim, " + ("d-kf-static, " if static_build else "")
-                 + "d3, d3-kf, d3-kf-nc and e-kf add dkim=pass" if corpus else ""), flush=True)
+                 + "d3, d3-kf, d3-kf-nc, d3-kf-np and e-kf add dkim=pass" if corpus else ""), flush=True)
         for _ in range(rounds):
             for key, _, port, filt, sender in paths:
                 clear_mail(rigdir)
@@ -625,7 +648,8 @@ def main():
         # Issue 11's ratios round by round: the paths of one round ran minutes
         # apart at most, so a neighbour's load moves both sides of each ratio.
         for num, den in (("d3-kf", "e-kf"), ("d3", "e-kf"), ("d-kf", "e-kf"),
-                         ("d-kf-static", "e-kf"), ("b3", "a"), ("d3-kf", "d3-kf-nc")):
+                         ("d-kf-static", "e-kf"), ("b3", "a"), ("d3-kf", "d3-kf-nc"),
+                         ("d3-kf", "d3-kf-np")):
             if num in res and den in res:
                 per = [n / d for n, d in zip(res[num]["rate"], res[den]["rate"])]
                 print(f"E2E ratio {num}/{den} per round: " + " ".join(f"{x:.2f}" for x in per)

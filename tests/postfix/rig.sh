@@ -116,14 +116,14 @@ set_ports () {
 }
 
 # candidate_bases - the port bases setup may choose, in order: every port
-# BASE+15..BASE+594 (the bench adds services up to +594) lies below the
+# BASE+15..BASE+609 (the bench adds services up to +609) lies below the
 # first ephemeral port (ip_local_port_range), so no client connection can
 # have taken one, and far from Postfix's conventional filter ports.
 candidate_bases () {
 	local first b
 	first=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 	for b in 21000 22000 23000 24000 25000 26000 27000 28000 29000 30000 31000; do
-		[ $((b + 594)) -lt "$first" ] && echo "$b"
+		[ $((b + 609)) -lt "$first" ] && echo "$b"
 	done
 	return 0
 }
