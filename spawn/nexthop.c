@@ -5,7 +5,7 @@
  *	filter its EHLO extensions
  * SYNOPSIS
  *	dkimmod_nexthop_connect, dkimmod_split_host_port, dkimmod_smtp_read_reply,
- *	dkimmod_ehlo_filter, dkimmod_ehlo_extensions
+ *	dkimmod_ehlo_filter
  * DESCRIPTION
  *	dkimmod-spawn connects to the next hop before it greets its client, so
  *	a next hop that is down costs the client one 421 and Postfix defers
@@ -26,7 +26,7 @@
  *	submission server; all other unknown keywords are dropped too. What
  *	the next hop offers us is a separate question: its PIPELINING lets
  *	the session hold XFORWARD and MAIL (pipeline.c) and its CHUNKING
- *	takes the message as BDAT (data.c); dkimmod_ehlo_extensions says.
+ *	takes the message as BDAT (data.c); dkimmod_ehlo_filter says which.
  * STANDARDS
  *	RFC 5321 section 4.2 (reply syntax) and 4.1.1.1 (EHLO reply), RFC 1870
  *	(SIZE), RFC 2920 (PIPELINING), RFC 3030 (CHUNKING: used, never offered).
@@ -262,7 +262,7 @@ ehlo_keyword (const char *text)
 
 GString *
 dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guint64 *limit,
-                     guint *xforward)
+                     guint *xforward, guint *ext)
 {
   guint64 next_size = 0;
   guint size_at = 0;          /* index in KEEP of the SIZE line, 0: none */
@@ -271,6 +271,8 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
   GString *out = g_string_new (NULL);
 
   *xforward = 0;
+  if (ext != NULL)
+    *ext = 0;
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *text = strlen (lines[i]) > 4 ? lines[i] + 4 : "";
@@ -283,6 +285,8 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
           g_ptr_array_add (keep, g_strdup (text));
           continue;
         }
+      if (ext != NULL)
+        *ext |= bit;
       /* CHUNKING is for our side of the next hop (data.c): a client's
        * BDAT would bypass the dot-unstuffing we sign through. */
       if (bit == 0 || bit == DKIMMOD_EXT_CHUNKING)
@@ -322,16 +326,4 @@ dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom, guin
     g_string_append_printf (out, "250%c%s\r\n", i + 1 < keep->len ? '-' : ' ',
                             (const char *) keep->pdata[i]);
   return out;
-}
-
-guint
-dkimmod_ehlo_extensions (const char *reply)
-{
-  g_auto (GStrv) lines = g_strsplit (reply, "\r\n", -1);
-  guint ext = 0;
-
-  /* Line 0 is the greeting name, not a keyword. */
-  for (guint i = 1; lines[0] != NULL && lines[i] != NULL; i++)
-    ext |= ehlo_keyword (strlen (lines[i]) > 4 ? lines[i] + 4 : "");
-  return ext;
 }

@@ -39,14 +39,13 @@ gboolean dkimmod_smtp_read_reply (DkimmodStream *s, GString *reply, int *code, G
 
 /* The next hop's EHLO reply reduced to the extensions we handle, with our
  * own XFORWARD line (DKIMMOD_XFORWARD_EHLO) at the end; *XFORWARD gets the
- * attributes the next hop's XFORWARD line announced (0: none). SIZE
+ * attributes the next hop's XFORWARD line announced (0: none), *EXT (when
+ * not NULL) the DKIMMOD_EXT_* bits of everything it offers us. SIZE
  * becomes *LIMIT, the smaller non-zero of SIZE_MAX and the next hop's
  * SIZE minus HEADROOM (dkimmod_headroom_limit), announced also when the
  * next hop has none; *LIMIT is 0 when neither sets a limit. */
 GString *dkimmod_ehlo_filter (const char *reply, guint64 size_max, guint64 headroom,
-                              guint64 *limit, guint *xforward);
-/* The DKIMMOD_EXT_* bits of the extensions an EHLO reply announces. */
-guint dkimmod_ehlo_extensions (const char *reply);
+                              guint64 *limit, guint *xforward, guint *ext);
 
 G_END_DECLS
 

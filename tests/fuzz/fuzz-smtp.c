@@ -183,9 +183,9 @@ next_hop_side (DkimmodStream *s)
       fuzz_check (code >= 0 && code <= 999);
       if (code == 250)
         {
-          guint xf;
+          guint xf, ext;
           g_autoptr (GString) kept = dkimmod_ehlo_filter (reply->str, 10240000, 1000, &next_size,
-                                                          &xf);
+                                                          &xf, &ext);
 
           fuzz_check (kept != NULL && (xf & ~DKIMMOD_XF_ALL) == 0);
         }
