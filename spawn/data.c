@@ -335,8 +335,8 @@ forward (DkimmodSession *sess, DkimmodSpool *spool, GBytes *headers, GArray *dro
                   .bdat = (sess->next_ext & DKIMMOD_EXT_CHUNKING) != 0 };
   gboolean ok;
 
-  /* RCPT sent every held command (session.c): none can follow BDAT. */
-  g_return_val_if_fail (sess->held.n == 0, FALSE);
+  /* Nothing is held here (pipeline.c): DATA needs an accepted RCPT, and
+   * the RCPT exchange sent whatever was held before it. */
   if (sc.bdat)
     {
       if (!dkimmod_stream_printf (sess->next, error, "BDAT %" G_GUINT64_FORMAT " LAST\r\n",

@@ -164,6 +164,15 @@ dkimmod_reply_set (DkimmodReply *reply, const char *text)
   reply->code = (int) g_ascii_strtoull (text, NULL, 10);
 }
 
+/* reply_assign - REPLY becomes TEXT, a whole reply kept from the next hop
+ * (every line with its CRLF) */
+static void
+reply_assign (DkimmodReply *reply, const char *text)
+{
+  g_string_assign (reply->text, text);
+  reply->code = (int) g_ascii_strtoull (text, NULL, 10);
+}
+
 /* reply_expected - 4xx, 5xx, or the class WANT asks for */
 static gboolean
 reply_expected (int code, DkimmodWant want)
@@ -261,11 +270,8 @@ static gboolean
 send_and_read (DkimmodSession *sess, const char *line, const char *what, DkimmodWant want,
                DkimmodReply *reply, char **refusal, GError **error)
 {
-  if (!dkimmod_pipeline_queue (&sess->held, sess->next, error))
-    return FALSE;
-  if (sess->held.n == 0)
-    return exchange (sess, line, what, want, reply, error);
-  if (!dkimmod_stream_printf (sess->next, error, "%s\r\n", line))
+  if (!dkimmod_pipeline_queue (&sess->held, sess->next, error)
+      || !dkimmod_stream_printf (sess->next, error, "%s\r\n", line))
     return FALSE;
   for (guint i = 0; i < sess->held.n; i++)
     {
@@ -465,8 +471,7 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
   /* (next_reused: nothing relayed yet, so nothing made it dirty either.) */
   if (ehlo && sess->next_reused && g_strcmp0 (sess->next_state->ehlo, line) == 0)
     {
-      g_string_assign (r->text, sess->next_state->ehlo_reply);
-      r->code = (int) g_ascii_strtoull (r->text->str, NULL, 10);
+      reply_assign (r, sess->next_state->ehlo_reply);
       r->closing = FALSE;
       sess->ehlo_from_cache = TRUE;
     }
@@ -481,9 +486,8 @@ do_helo (DkimmodSession *sess, const char *line, gboolean ehlo, DkimmodReply *r,
   sess->next_ext = 0;
   if (!ehlo || r->code / 100 != 2)
     return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
-  sess->next_ext = dkimmod_ehlo_extensions (r->text->str);
   filtered = dkimmod_ehlo_filter (r->text->str, sess->set->message_size_max, sess->headroom,
-                                  &limit, &sess->next_xforward);
+                                  &limit, &sess->next_xforward, &sess->next_ext);
   sess->size_limit = limit > 0 ? limit : DKIMMOD_SPAWN_MESSAGE_HARD_MAX;
   return dkimmod_stream_write (sess->client, filtered->str, filtered->len, error);
 }
@@ -563,10 +567,12 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
         return reply (sess, "552 5.3.4 Error: message file too big", error);
       if (hold (sess, line, "MAIL FROM"))
         dkimmod_reply_set (r, "250 2.1.0 Ok");
-      else if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
-        return FALSE;
       else
-        soften_setup_reject (sess, "MAIL FROM", r);
+        {
+          if (!dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
+            return FALSE;
+          soften_setup_reject (sess, "MAIL FROM", r);
+        }
       if (r->code / 100 == 2)
         {
           sess->in_mail = TRUE;
@@ -584,10 +590,7 @@ do_command (DkimmodSession *sess, const char *line, DkimmodReply *r, gboolean *d
           && !dkimmod_session_relay (sess, line, DKIMMOD_WANT_OK, r, error))
         return FALSE;
       if (sess->txn_refusal != NULL && !r->closing)
-        {
-          g_string_assign (r->text, sess->txn_refusal);
-          r->code = (int) g_ascii_strtoull (r->text->str, NULL, 10);
-        }
+        reply_assign (r, sess->txn_refusal);
       else if (r->code / 100 == 2 && sess->in_mail)
         sess->rcpt_ok++;
       return dkimmod_stream_write (sess->client, r->text->str, r->text->len, error);
