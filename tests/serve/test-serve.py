@@ -274,10 +274,15 @@ class PoolCase(ServeMixin, H.SpawnCase):
         self.servers.append(srv)
         return srv
 
-    def send_one(self, srv, msg=None, quit=True):
+    def greeted(self, srv):
+        """A client connected to SRV, greeted, its EHLO answered."""
         c = srv.connect()
         self.assertEqual(c.reply()[0], 220)
         self.session(c)
+        return c
+
+    def send_one(self, srv, msg=None, quit=True):
+        c = self.greeted(srv)
         code, text = self.transaction(c, msg or H.message())
         self.assertEqual(code, 250, text)
         if quit:
@@ -687,15 +692,11 @@ class TestNextHopCache(PoolCase):
         # hop, XFORWARD is relayed at once.)
         h = self.hop(pipelining=False)
         srv = self.pool(h)
-        c = srv.connect()
-        self.assertEqual(c.reply()[0], 220)
-        self.session(c)
+        c = self.greeted(srv)
         self.assertEqual(c.cmd("XFORWARD ADDR=192.0.2.7 NAME=spoof.example")[0], 250)
         self.assertEqual(c.cmd("QUIT")[0], 221)
         c.s.close()
-        c = srv.connect()
-        self.assertEqual(c.reply()[0], 220)
-        self.session(c)
+        c = self.greeted(srv)
         self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
         self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)
         c.s.close()               # gone inside the transaction
@@ -712,9 +713,7 @@ class TestNextHopCache(PoolCase):
         # before its RCPT has sent the next hop nothing to reset.
         h = self.hop()
         srv = self.pool(h)
-        c = srv.connect()
-        self.assertEqual(c.reply()[0], 220)
-        self.session(c)
+        c = self.greeted(srv)
         self.assertEqual(c.cmd("XFORWARD ADDR=192.0.2.7 NAME=spoof.example")[0], 250)
         self.assertEqual(c.cmd("MAIL FROM:<spoof@example.net>")[0], 250)
         self.assertEqual(c.cmd("QUIT")[0], 221)
@@ -727,9 +726,7 @@ class TestNextHopCache(PoolCase):
     def test_xforward_mail_and_rcpt_leave_in_one_segment(self):
         h = self.hop()
         srv = self.pool(h)
-        c = srv.connect()
-        self.assertEqual(c.reply()[0], 220)
-        self.session(c)
+        c = self.greeted(srv)
         self.assertEqual(c.cmd("XFORWARD ADDR=192.0.2.7 NAME=client.example")[0], 250)
         self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
         self.assertEqual(c.cmd("RCPT TO:<bob@example.com>")[0], 250)

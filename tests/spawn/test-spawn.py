@@ -1077,6 +1077,14 @@ class ScriptedHopCase(SpawnCase):
         self.addCleanup(h.close)
         return h
 
+    def hop_session(self, script):
+        """A ScriptedHop, a filter in front of it, and the client's EHLO
+        answered: (hop, process, client)."""
+        h = self.hop(script)
+        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
+        self.session(c)
+        return h, p, c
+
 
 class TestNextHopReplyClasses(ScriptedHopCase):
     """Item 1 of issue 9: every next-hop exchange expects a reply class."""
@@ -1306,9 +1314,7 @@ class TestPipeliningToNextHop(ScriptedHopCase):
     EHLO = "250-hop\r\n250-PIPELINING\r\n250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT"
 
     def test_mail_refusal_answers_every_rcpt(self):
-        h = self.hop({"EHLO": self.EHLO, "MAIL": "530 5.7.0 Authentication required"})
-        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        self.session(c)
+        h, p, c = self.hop_session({"EHLO": self.EHLO, "MAIL": "530 5.7.0 Authentication required"})
         self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
         for rcpt in ("bob@example.com", "carol@example.com"):
             code, text = c.cmd("RCPT TO:<%s>" % rcpt)
@@ -1324,19 +1330,15 @@ class TestPipeliningToNextHop(ScriptedHopCase):
         self.assertEqual(h.messages, 0)
 
     def test_mail_4xx_is_passed_on_at_rcpt(self):
-        h = self.hop({"EHLO": self.EHLO, "MAIL": "452 4.3.1 Insufficient system storage"})
-        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        self.session(c)
+        h, p, c = self.hop_session({"EHLO": self.EHLO, "MAIL": "452 4.3.1 Insufficient system storage"})
         self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
         self.assertEqual(c.cmd("RCPT TO:<bob@example.com>"),
                          (452, "452 4.3.1 Insufficient system storage"))
         self.quit(p, c)
 
     def test_xforward_refusal_fails_the_transaction(self):
-        h = self.hop({"EHLO": self.EHLO,
+        h, p, c = self.hop_session({"EHLO": self.EHLO,
                       "XFORWARD": "550 5.7.0 Error: insufficient authorization"})
-        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        self.session(c)
         self.assertEqual(c.cmd("XFORWARD IDENT=HELD1 ADDR=192.0.2.1")[0], 250)
         self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
         code, text = c.cmd("RCPT TO:<bob@example.com>")
@@ -1351,18 +1353,14 @@ class TestPipeliningToNextHop(ScriptedHopCase):
         self.assertEqual(h.messages, 1)
 
     def test_421_to_held_mail_ends_the_session(self):
-        h = self.hop({"EHLO": self.EHLO, "MAIL": "421 4.3.2 going down"})
-        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        self.session(c)
+        h, p, c = self.hop_session({"EHLO": self.EHLO, "MAIL": "421 4.3.2 going down"})
         self.assertEqual(c.cmd("MAIL FROM:<alice@example.net>")[0], 250)
         self.assertEqual(c.cmd("RCPT TO:<bob@example.com>"), (421, "421 4.3.2 going down"))
         self.assertTrue(c.eof())
         self.assertEqual(p.wait(timeout=10), 75)
 
-    def test_well_behaved_hop_gets_one_group(self):
-        h = self.hop({"EHLO": self.EHLO})
-        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        self.session(c)
+    def test_held_commands_reach_the_hop_in_order(self):
+        h, p, c = self.hop_session({"EHLO": self.EHLO})
         self.assertEqual(c.cmd("XFORWARD NAME=mail.example ADDR=192.0.2.1")[0], 250)
         self.assertEqual(self.transaction(c, message())[0], 250)
         self.quit(p, c)
@@ -1383,8 +1381,7 @@ class TestBdatToNextHop(ScriptedHopCase):
     def test_signed_message_goes_as_one_chunk_byte_exact(self):
         h = self.hop({"EHLO": self.EHLO})
         p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        ehlo = self.session(c)
-        self.assertNotIn("CHUNKING", ehlo)
+        self.assertNotIn("CHUNKING", self.session(c))
         msg = message(body=b".leading dot\r\n..two dots\r\n.\r\nbare\rCR\r\nend\r\n")
         self.assertEqual(self.transaction(c, msg)[0], 250)
         self.quit(p, c)
@@ -1397,9 +1394,7 @@ class TestBdatToNextHop(ScriptedHopCase):
         self.log_text("NOQUEUE: DKIM signing - signed")
 
     def test_refused_chunk_is_passed_back_and_reset(self):
-        h = self.hop({"EHLO": self.EHLO, "BDAT": "552 5.3.4 Message too big for system"})
-        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        self.session(c)
+        h, p, c = self.hop_session({"EHLO": self.EHLO, "BDAT": "552 5.3.4 Message too big for system"})
         code, text = self.transaction(c, message())
         self.assertEqual((code, text), (552, "552 5.3.4 Message too big for system"))
         # The next hop may still hold the transaction: RSET, then the next
@@ -1413,9 +1408,7 @@ class TestBdatToNextHop(ScriptedHopCase):
         self.assertEqual(h.messages, 2)
 
     def test_3xx_to_bdat_is_451_and_session_ends(self):
-        h = self.hop({"EHLO": self.EHLO, "BDAT": "354 go ahead"})
-        p, c = self.start(next_hop="127.0.0.1:%d" % h.port)
-        self.session(c)
+        h, p, c = self.hop_session({"EHLO": self.EHLO, "BDAT": "354 go ahead"})
         code, text = self.transaction(c, message())
         self.assertEqual(code, 451, text)
         self.assertIn("4.3.0", text)
