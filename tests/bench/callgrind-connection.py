@@ -10,8 +10,8 @@
 #	client on a socketpair that is the child's stdin and stdout, fd 2 on
 #	/dev/null, the next hop a scripted SMTP server on a loopback port of
 #	this process (a thread that offers PIPELINING and CHUNKING as Postfix's
-#	smtpd does, says 220 and 250, reads the message of a BDAT, or of a DATA
-#	to the final dot after its 354, says 250 and 221). The client sends one message
+#	smtpd does, so the filter sends the message as one BDAT; it says 220 and
+#	250, reads the BDAT's bytes, says 250 and 221). The client sends one message
 #	(EHLO, MAIL, RCPT, DATA, the message, QUIT) and checks every reply.
 #	Cases:
 #	  spawn-verify      dkimmod-spawn verify, the corpus's RSA-2048 signed
@@ -152,17 +152,6 @@ class NextHop(threading.Thread):
                         self.message = io.read(int(words[1]))
                         self.got_message()
                         say(b"250 2.0.0 queued\r\n")
-                    elif cmd.startswith(b"DATA"):
-                        say(b"354 go ahead\r\n")
-                        data = []
-                        while True:
-                            line = io.line()
-                            if line == b".":
-                                break
-                            data.append(line[1:] if line.startswith(b".") else line)
-                        self.message = b"\r\n".join(data) + b"\r\n"
-                        self.got_message()
-                        say(b"250 2.0.0 queued\r\n")
                     elif cmd.startswith(b"QUIT"):
                         say(b"221 bye\r\n")
                         return
@@ -229,44 +218,60 @@ def minflt_of(pid):
     return int(s[s.rindex(")") + 2:].split()[7])
 
 
+class ServeListener:
+    """`dkimmod-spawn serve` with one worker and a ManyHops next hop, for
+    `with`: on entry both are started and the worker waited for; on exit
+    the listener gets SIGTERM and is reaped (.status: its exit status)."""
+
+    def __init__(self, prefix, spawn, conf, mode, work, name):
+        self.hop = ManyHops()
+        self.sock = os.path.join(work, f"{name}.sock")
+        self.argv = prefix + [spawn, "serve", "-c", conf, "--listen", f"unix:{self.sock}",
+                              "--workers-min", "1", "--workers-max", "1",
+                              "--max-use", "1000000", "-o", f"next_hop=127.0.0.1:{self.hop.port}",
+                              mode]
+        self.pid = self.status = None
+
+    def __enter__(self):
+        import time
+        self.hop.start()
+        self.pid = spawn_child(self.argv, stdin_path="/dev/null")
+        for _ in range(600):
+            if os.path.exists(self.sock) and children_of(self.pid):
+                return self
+            time.sleep(0.05)
+        self.__exit__(None, None, None)
+        raise RuntimeError("dkimmod-spawn serve did not start")
+
+    def __exit__(self, *exc):
+        os.kill(self.pid, 15)
+        _, self.status, _ = os.wait4(self.pid, 0)
+        self.hop.close()
+
+    def worker(self):
+        return children_of(self.pid)[0]
+
+
 def serve_run(prefix, spawn, conf, mode, work, name, message, check, k):
     """A listener with one worker, K connections; returns the worker's
     minflt and CPU ms per connection over connections 2..K (natively) and
     the listener's pid."""
-    import time
-    hop = ManyHops()
-    hop.start()
-    sock = os.path.join(work, f"{name}.sock")
-    argv = prefix + [spawn, "serve", "-c", conf, "--listen", f"unix:{sock}", "--workers-min", "1",
-                     "--workers-max", "1", "--max-use", "1000000",
-                     "-o", f"next_hop=127.0.0.1:{hop.port}", mode]
-    pid = spawn_child(argv, stdin_path="/dev/null")
-    try:
-        for _ in range(600):
-            if os.path.exists(sock) and children_of(pid):
-                break
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("dkimmod-spawn serve did not start")
-        serve_connection(sock, message)
-        worker = children_of(pid)[0]
+    with ServeListener(prefix, spawn, conf, mode, work, name) as srv:
+        serve_connection(srv.sock, message)
+        worker = srv.worker()
         f0 = minflt_of(worker) if not prefix else 0
         c0 = cpu_ns_of(worker) if not prefix else 0
         for _ in range(k - 1):
-            serve_connection(sock, message)
+            serve_connection(srv.sock, message)
         f1 = minflt_of(worker) if not prefix else 0
         c1 = cpu_ns_of(worker) if not prefix else 0
-        if len(hop.messages) != k:
-            raise RuntimeError(f"{name}: the next hop got {len(hop.messages)} of {k} messages")
-        for m in hop.messages:
+        if len(srv.hop.messages) != k:
+            raise RuntimeError(f"{name}: the next hop got {len(srv.hop.messages)} of {k} messages")
+        for m in srv.hop.messages:
             check(m)
-    finally:
-        os.kill(pid, 15)
-        _, status, _ = os.wait4(pid, 0)
-        hop.close()
-    if status != 0:
-        raise RuntimeError(f"listener exit status {status}")
-    return (f1 - f0) / max(k - 1, 1), (c1 - c0) / 1e6 / max(k - 1, 1), pid
+    if srv.status != 0:
+        raise RuntimeError(f"listener exit status {srv.status}")
+    return (f1 - f0) / max(k - 1, 1), (c1 - c0) / 1e6 / max(k - 1, 1), srv.pid
 
 
 def worker_ir(work, name, listener):

@@ -54,22 +54,10 @@ def main():
     with open(os.path.join(corpus, name), "rb") as f:
         message = f.read()
     conf = confs["verify" if mode == "verify" else "rsa"]
-    hop = cc.ManyHops()
-    hop.start()
-    sock = os.path.join(work, "profile.sock")
-    argv = [os.path.join(build, "spawn", "dkimmod-spawn"), "serve", "-c", conf,
-            "--listen", f"unix:{sock}", "--workers-min", "1", "--workers-max", "1",
-            "--max-use", "1000000", "-o", f"next_hop=127.0.0.1:{hop.port}", mode]
-    pid = cc.spawn_child(argv, stdin_path="/dev/null")
-    try:
-        for _ in range(600):
-            if os.path.exists(sock) and cc.children_of(pid):
-                break
-            time.sleep(0.05)
-        else:
-            sys.exit("dkimmod-spawn serve did not start")
-        cc.serve_connection(sock, message)
-        worker = cc.children_of(pid)[0]
+    spawn = os.path.join(build, "spawn", "dkimmod-spawn")
+    with cc.ServeListener([], spawn, conf, mode, work, "profile") as srv:
+        cc.serve_connection(srv.sock, message)
+        worker = srv.worker()
         traced = None
         if tool == "strace":
             traced = subprocess.Popen(["strace", "-c", "-f", "-o", os.path.join(work, "strace.txt"),
@@ -83,19 +71,15 @@ def main():
         c0 = cc.cpu_ns_of(worker)
         t0 = time.monotonic()
         for _ in range(n):
-            cc.serve_connection(sock, message)
+            cc.serve_connection(srv.sock, message)
         wall = time.monotonic() - t0
         u1, s1 = ticks(worker)
         c1 = cc.cpu_ns_of(worker)
         if traced is not None:
             traced.send_signal(2)
             traced.wait()
-        if len(hop.messages) != n + 1:
-            sys.exit(f"the next hop got {len(hop.messages)} of {n + 1} messages")
-    finally:
-        os.kill(pid, 15)
-        os.wait4(pid, 0)
-        hop.close()
+        if len(srv.hop.messages) != n + 1:
+            sys.exit(f"the next hop got {len(srv.hop.messages)} of {n + 1} messages")
     tck = os.sysconf("SC_CLK_TCK")
     print(f"WORKER {mode} n {n} cpu_ms {(c1 - c0) / 1e6 / n:.3f} user_ms "
           f"{(u1 - u0) * 1000 / tck / n:.3f} sys_ms {(s1 - s0) * 1000 / tck / n:.3f} "
